@@ -1,0 +1,1 @@
+//! The redaction engine (being written).
