@@ -1,1 +1,5 @@
+//! The Vigil agent as a library: collectors, spool, shipper, enrollment.
+//! `main.rs` only parses arguments and calls in here.
+#![forbid(unsafe_code)]
 
+pub mod collect;

@@ -1,0 +1,1 @@
+//! Configuration-file change monitoring (being written).
