@@ -336,6 +336,9 @@ pub struct FileMeta {
     /// SHA-256 of the content, hex (regular files only).
     #[serde(default)]
     pub sha256: Option<String>,
+    /// Where a symlink points (symlinks only; never followed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_target: Option<String>,
 }
 
 /// Records lost at the agent before they could be shipped.
