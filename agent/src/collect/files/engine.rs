@@ -43,6 +43,7 @@ pub(crate) struct Shared {
     pub(crate) watches: AtomicU64,
     pub(crate) watch_budget_exhausted: AtomicBool,
     pub(crate) unreadable_paths: AtomicU64,
+    pub(crate) pending_paths: AtomicU64,
     /// Set by the watcher thread when the queue was full.
     pub(crate) overflowed: AtomicBool,
 }
@@ -135,7 +136,9 @@ impl Engine {
     pub(crate) fn run(&mut self, rx: &Receiver<Msg>) -> anyhow::Result<()> {
         loop {
             let now = Instant::now();
-            let wake = self.next_flush.map_or(self.next_rescan, |f| f.min(self.next_rescan));
+            let wake = self
+                .next_flush
+                .map_or(self.next_rescan, |f| f.min(self.next_rescan));
             let timeout = wake.saturating_duration_since(now);
             match rx.recv_timeout(timeout) {
                 Ok(Msg::Fs(ev)) => self.on_event(ev),
@@ -245,6 +248,9 @@ impl Engine {
             entry.rename_from = rename_from;
         }
         self.next_flush = Some(self.next_flush.map_or(deadline, |f| f.min(deadline)));
+        self.shared
+            .pending_paths
+            .store(self.pending.len() as u64, Ordering::Relaxed);
     }
 
     /// Handles every pending path whose quiet time is over: renames first,
@@ -270,6 +276,9 @@ impl Engine {
             self.reconcile_realtime(path)?;
         }
         self.db.commit()?;
+        self.shared
+            .pending_paths
+            .store(self.pending.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 
@@ -300,9 +309,8 @@ impl Engine {
             }
             return Ok(());
         }
-        let meta = match std::fs::symlink_metadata(to) {
-            Ok(m) => m,
-            Err(_) => return Ok(()),
+        let Ok(meta) = std::fs::symlink_metadata(to) else {
+            return Ok(());
         };
         let captured = snapshot::capture(to, &meta, &self.cfg, &self.redactor, Some(&old));
         if let Some(e) = &captured.read_error {
@@ -357,7 +365,10 @@ impl Engine {
         self.db.commit()?;
         self.next_rescan = Instant::now() + self.cfg.rescan_interval;
         self.shared.scans_completed.fetch_add(1, Ordering::Relaxed);
-        debug!(elapsed_ms = started.elapsed().as_millis() as u64, "file rescan done");
+        debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "file rescan done"
+        );
         Ok(())
     }
 
@@ -412,7 +423,10 @@ impl Engine {
         let old = self.db.get(path)?;
         let meta = match std::fs::symlink_metadata(path) {
             Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(libc::ENOTDIR) => {
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    || e.raw_os_error() == Some(libc::ENOTDIR) =>
+            {
                 self.gone(path, old, detection, silent)?;
                 return Ok(false);
             }
@@ -430,9 +444,13 @@ impl Engine {
             self.gone_below(path, detection, silent)?;
         }
         if !silent {
-            if let Some(change) =
-                diff::change(&display(path), old.as_ref(), Some(&new), detection, now_ms())
-            {
+            if let Some(change) = diff::change(
+                &display(path),
+                old.as_ref(),
+                Some(&new),
+                detection,
+                now_ms(),
+            ) {
                 self.send(change);
             }
         }
@@ -597,7 +615,11 @@ impl Engine {
     }
 
     fn budget_exhausted(&mut self, which: &str) {
-        if !self.shared.watch_budget_exhausted.swap(true, Ordering::Relaxed) {
+        if !self
+            .shared
+            .watch_budget_exhausted
+            .swap(true, Ordering::Relaxed)
+        {
             warn!(
                 watches = self.watched.len(),
                 limit = which,

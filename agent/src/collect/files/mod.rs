@@ -87,6 +87,8 @@ pub struct FilesStats {
     pub watch_budget_exhausted: bool,
     /// Paths that could not be read (each warned about once).
     pub unreadable_paths: u64,
+    /// Paths with realtime events waiting for their quiet time.
+    pub pending_paths: u64,
 }
 
 /// A running config watch on its own thread. Dropping it stops the thread.
@@ -200,6 +202,7 @@ impl FileWatch {
             watches: s.watches.load(Ordering::Relaxed),
             watch_budget_exhausted: s.watch_budget_exhausted.load(Ordering::Relaxed),
             unreadable_paths: s.unreadable_paths.load(Ordering::Relaxed),
+            pending_paths: s.pending_paths.load(Ordering::Relaxed),
         }
     }
 
