@@ -1,0 +1,207 @@
+//! Audit records: append inside the caller's transaction, list, verify.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::{now_ms, StoreError};
+use crate::audit::checkpoint::{CheckpointFile, Head};
+use crate::audit::{self, AuditEntry, ChainKey, StoredRecord, Verdict, Verifier};
+use crate::seal::{SealedValue, Sealer};
+
+/// What appending needs: the chain key and the sealer for source addresses.
+pub struct AuditKeys {
+    pub chain: ChainKey,
+    pub sealer: std::sync::Arc<Sealer>,
+}
+
+fn source_context(seq: i64) -> Vec<u8> {
+    format!("audit.source:{seq}").into_bytes()
+}
+
+/// Appends one record in the caller's transaction and returns the new head.
+/// Callers run their change and this in one transaction: if this fails, the
+/// change rolls back with it (fail closed).
+pub fn append(conn: &Connection, keys: &AuditKeys, e: &AuditEntry) -> Result<Head, StoreError> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (prev_seq, prev_hash) = match last {
+        Some((s, h)) => (s, h),
+        None => anchor(conn)?
+            .map(|(s, h)| (s, h.to_vec()))
+            .unwrap_or((0, audit::GENESIS.to_vec())),
+    };
+    let seq = prev_seq + 1;
+    let source = match &e.source {
+        Some(s) => Some(
+            keys.sealer
+                .seal(&source_context(seq), s.as_bytes())?
+                .into_bytes(),
+        ),
+        None => None,
+    };
+    let mut rec = StoredRecord {
+        seq,
+        time_ms: now_ms(),
+        actor: e.actor.clone(),
+        role: e.role.clone(),
+        source,
+        action: e.action.clone(),
+        target: e.target.clone(),
+        outcome: e.outcome.as_str().to_owned(),
+        request_id: e.request_id.clone(),
+        hash: vec![],
+    };
+    let hash = audit::link(&keys.chain, &prev_hash, &rec);
+    rec.hash = hash.to_vec();
+    conn.prepare_cached(
+        "INSERT INTO audit (seq, time_ms, actor, role, source, action, target, outcome, request_id, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        rec.seq,
+        rec.time_ms,
+        rec.actor,
+        rec.role,
+        rec.source,
+        rec.action,
+        rec.target,
+        rec.outcome,
+        rec.request_id,
+        rec.hash
+    ])
+    .map_err(|e| StoreError::Audit(format!("audit record not written: {e}")))?;
+    Ok(Head { seq, hash })
+}
+
+/// The anchor left by retention (none until retention removes records).
+fn anchor(_conn: &Connection) -> Result<Option<(i64, [u8; 32])>, StoreError> {
+    Ok(None)
+}
+
+fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRecord> {
+    Ok(StoredRecord {
+        seq: r.get(0)?,
+        time_ms: r.get(1)?,
+        actor: r.get(2)?,
+        role: r.get(3)?,
+        source: r.get(4)?,
+        action: r.get(5)?,
+        target: r.get(6)?,
+        outcome: r.get(7)?,
+        request_id: r.get(8)?,
+        hash: r.get(9)?,
+    })
+}
+
+const COLUMNS: &str =
+    "seq, time_ms, actor, role, source, action, target, outcome, request_id, hash";
+
+/// Walks the whole chain and the checkpoint.
+pub fn verify(
+    conn: &Connection,
+    key: &ChainKey,
+    checkpoint: &CheckpointFile,
+) -> Result<Verdict, StoreError> {
+    let cp = match checkpoint.read() {
+        Ok(cp) => cp,
+        Err(e) => {
+            return Ok(Verdict::Broken {
+                first_broken_seq: 0,
+                reason: e.to_string(),
+            })
+        }
+    };
+    let mut v = Verifier::new(key, anchor(conn)?, cp);
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        if !v.feed(&row_to_record(row)?) {
+            break;
+        }
+    }
+    Ok(v.finish())
+}
+
+/// Filter for the audit report.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Return records with `seq` greater than this (pagination cursor).
+    pub after_seq: i64,
+    pub limit: u32,
+}
+
+/// One row of the audit report, source address opened.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub time: i64,
+    pub actor: String,
+    pub role: String,
+    pub source: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub request_id: String,
+}
+
+pub fn list(
+    conn: &Connection,
+    sealer: &Sealer,
+    f: &AuditFilter,
+) -> Result<Vec<AuditRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM audit
+         WHERE seq > ?1
+           AND (?2 IS NULL OR actor = ?2)
+           AND (?3 IS NULL OR action = ?3 OR action LIKE ?3 || '.%')
+           AND (?4 IS NULL OR outcome = ?4)
+           AND (?5 IS NULL OR time_ms >= ?5)
+           AND (?6 IS NULL OR time_ms <= ?6)
+         ORDER BY seq LIMIT ?7"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            f.after_seq,
+            f.actor,
+            f.action,
+            f.outcome,
+            f.from_ms,
+            f.to_ms,
+            f.limit
+        ],
+        row_to_record,
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let r = r?;
+        let source = r.source.as_ref().map(|s| {
+            sealer
+                .open(&source_context(r.seq), &SealedValue::from_bytes(s.clone()))
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .unwrap_or_else(|| "(unreadable)".into())
+        });
+        out.push(AuditRow {
+            seq: r.seq,
+            time: r.time_ms,
+            actor: r.actor,
+            role: r.role,
+            source,
+            action: r.action,
+            target: r.target,
+            outcome: r.outcome,
+            request_id: r.request_id,
+        });
+    }
+    Ok(out)
+}

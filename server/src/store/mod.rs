@@ -1,0 +1,261 @@
+//! Storage: the only module that issues SQL.
+//!
+//! One writer thread owns the write connection. Write jobs queue on a
+//! channel; the writer runs every job that is waiting in ONE transaction
+//! (group commit: one fsync for many batches and audit records), each job
+//! inside its own savepoint so a failing job rolls back alone. A job's result
+//! is delivered only after the commit is durable. Reads run on a small pool
+//! of read-only connections under `spawn_blocking`. Query functions are plain
+//! sync functions over `&Connection`, testable without a runtime.
+
+pub mod agents;
+pub mod audit;
+pub mod changes;
+pub mod ingest;
+pub mod metrics;
+mod schema;
+pub mod users;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+use tokio::sync::oneshot;
+
+use crate::audit::checkpoint::CheckpointFile;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database schema: {0}")]
+    Schema(String),
+    #[error("the storage writer has stopped")]
+    WriterGone,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("audit: {0}")]
+    Audit(String),
+    #[error("sealing: {0}")]
+    Seal(#[from] crate::seal::SealError),
+}
+
+/// State the writer keeps between jobs (caches). Cleared whenever a job or
+/// a commit fails, so it never outlives a rollback.
+#[derive(Default)]
+pub struct WriterCache {
+    /// (agent, name, canonical labels) → series id.
+    pub series: HashMap<(String, String, String), i64>,
+    /// The audit head written by this transaction, for the checkpoint.
+    pub audit_head: Option<crate::audit::checkpoint::Head>,
+}
+
+type Completion = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+type Job = Box<dyn FnOnce(&Transaction<'_>, &mut WriterCache) -> (bool, Completion) + Send>;
+
+/// Cheap to clone; every clone talks to the same writer and pool.
+#[derive(Clone)]
+pub struct Store {
+    jobs: std::sync::mpsc::SyncSender<Job>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: Arc<PathBuf>,
+}
+
+/// Largest number of queued jobs folded into one transaction.
+const GROUP_COMMIT_MAX: usize = 512;
+
+/// Opens (and migrates) the database file for direct, synchronous use: CLI
+/// commands and the writer thread.
+pub fn open_rw(path: &Path) -> Result<Connection, StoreError> {
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    schema::configure(&conn)?;
+    schema::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens an existing database without creating it (CLI commands on a data
+/// directory that must already exist).
+pub fn open_existing(path: &Path) -> Result<Connection, StoreError> {
+    if !path.exists() {
+        return Err(StoreError::Schema(format!(
+            "{} does not exist (run `vigil-server init` first)",
+            path.display()
+        )));
+    }
+    open_rw(path)
+}
+
+fn open_ro(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens the database, migrates it and starts the writer thread, which
+    /// advances `checkpoint` after every commit that appended audit records.
+    pub fn open(path: &Path, checkpoint: CheckpointFile) -> Result<Store, StoreError> {
+        let conn = open_rw(path)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(4096);
+        thread::Builder::new()
+            .name("vigil-store-writer".into())
+            .spawn(move || writer_loop(conn, rx, checkpoint))
+            .map_err(|e| StoreError::Schema(format!("cannot start writer thread: {e}")))?;
+        Ok(Store {
+            jobs: tx,
+            readers: Arc::new(Mutex::new(Vec::new())),
+            path: Arc::new(path.to_owned()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in the writer's transaction; resolves after a durable commit.
+    /// An `Err` from `f` rolls back everything `f` did, and only that.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>, &mut WriterCache) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (done_tx, done_rx) = oneshot::channel::<Result<T, StoreError>>();
+        let job: Job = Box::new(move |tx, cache| {
+            let result = run_in_savepoint(tx, cache, f);
+            let ok = result.is_ok();
+            let completion: Completion = Box::new(move |commit_err| {
+                let outcome = match (result, commit_err) {
+                    (Ok(_), Some(e)) => Err(StoreError::Schema(format!("commit failed: {e}"))),
+                    (r, _) => r,
+                };
+                let _ = done_tx.send(outcome);
+            });
+            (ok, completion)
+        });
+        let jobs = self.jobs.clone();
+        // The channel is bounded: a full queue blocks, so send off the runtime.
+        tokio::task::spawn_blocking(move || jobs.send(job))
+            .await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(|_| StoreError::WriterGone)?;
+        done_rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Runs a read query on a pooled read-only connection, off the runtime.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers.lock().ok().and_then(|mut p| p.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => open_ro(&path)?,
+            };
+            let result = f(&conn);
+            if let Ok(mut pool) = readers.lock() {
+                if pool.len() < 16 {
+                    pool.push(conn);
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|_| StoreError::WriterGone)?
+    }
+}
+
+fn run_in_savepoint<T, F>(
+    tx: &Transaction<'_>,
+    cache: &mut WriterCache,
+    f: F,
+) -> Result<T, StoreError>
+where
+    F: FnOnce(&Transaction<'_>, &mut WriterCache) -> Result<T, StoreError>,
+{
+    tx.execute_batch("SAVEPOINT job")?;
+    match f(tx, cache) {
+        Ok(v) => {
+            tx.execute_batch("RELEASE job")?;
+            Ok(v)
+        }
+        Err(e) => {
+            *cache = WriterCache::default();
+            tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+            Err(e)
+        }
+    }
+}
+
+fn writer_loop(
+    mut conn: Connection,
+    rx: std::sync::mpsc::Receiver<Job>,
+    checkpoint: CheckpointFile,
+) {
+    let mut cache = WriterCache::default();
+    while let Ok(first) = rx.recv() {
+        let mut pending = vec![first];
+        while pending.len() < GROUP_COMMIT_MAX {
+            match rx.try_recv() {
+                Ok(j) => pending.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut completions = Vec::with_capacity(pending.len());
+        let commit = (|| -> Result<(), StoreError> {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for job in pending.drain(..) {
+                let (_, completion) = job(&tx, &mut cache);
+                completions.push(completion);
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        match &commit {
+            Ok(()) => {
+                if let Some(head) = cache.audit_head.take() {
+                    if let Err(error) = checkpoint.advance(&head) {
+                        // The records are committed and chained; only the
+                        // tail-cut protection lags until the next advance.
+                        tracing::error!(%error, "audit checkpoint not advanced");
+                    }
+                }
+            }
+            Err(e) => {
+                cache = WriterCache::default();
+                tracing::error!(error = %e, "storage commit failed");
+            }
+        }
+        // Jobs never started (transaction could not begin) are failed too.
+        let err = commit.err();
+        for job in pending {
+            drop(job);
+        }
+        for c in completions {
+            c(err.as_ref());
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,147 @@
+//! Schema migrations, applied in order and recorded in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Settings every connection needs. `secure_delete` is per connection in
+/// SQLite, so it is set on every open, not only by the first migration.
+pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // auto_vacuum only takes effect on a database with no tables yet, and
+    // must precede the switch to WAL; on an existing database it is a no-op.
+    // Free pages are then reclaimable (erasure) without a rebuild.
+    conn.execute_batch(
+        "PRAGMA auto_vacuum = INCREMENTAL;
+         PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(())
+}
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the pipeline.
+    "CREATE TABLE agents (
+         id TEXT PRIMARY KEY,
+         hostname TEXT NOT NULL DEFAULT '',
+         os TEXT NOT NULL DEFAULT '',
+         kernel TEXT NOT NULL DEFAULT '',
+         agent_version TEXT NOT NULL DEFAULT '',
+         enrolled_ms INTEGER NOT NULL,
+         cert_not_after_ms INTEGER NOT NULL,
+         last_seen_ms INTEGER,
+         revoked_ms INTEGER
+     );
+     CREATE TABLE enrollment_tokens (
+         token_hash BLOB PRIMARY KEY,
+         created_ms INTEGER NOT NULL,
+         expires_ms INTEGER NOT NULL,
+         used_ms INTEGER,
+         used_by TEXT
+     );
+     CREATE TABLE batches (
+         agent_id TEXT NOT NULL,
+         epoch INTEGER NOT NULL,
+         seq INTEGER NOT NULL,
+         committed_ms INTEGER NOT NULL,
+         PRIMARY KEY (agent_id, epoch, seq)
+     ) WITHOUT ROWID;
+     CREATE TABLE series (
+         id INTEGER PRIMARY KEY,
+         agent_id TEXT NOT NULL REFERENCES agents(id),
+         name TEXT NOT NULL,
+         labels TEXT NOT NULL,
+         UNIQUE (agent_id, name, labels)
+     );
+     CREATE TABLE samples (
+         series_id INTEGER NOT NULL,
+         ts_ms INTEGER NOT NULL,
+         value REAL NOT NULL,
+         PRIMARY KEY (series_id, ts_ms)
+     ) WITHOUT ROWID;
+     CREATE TABLE gaps (
+         id INTEGER PRIMARY KEY,
+         agent_id TEXT NOT NULL,
+         records_dropped INTEGER NOT NULL,
+         first_ts_ms INTEGER NOT NULL,
+         last_ts_ms INTEGER NOT NULL,
+         reported_ms INTEGER NOT NULL
+     );
+     CREATE TABLE inventory (
+         agent_id TEXT PRIMARY KEY,
+         ts_ms INTEGER NOT NULL,
+         sealed BLOB NOT NULL
+     );
+     CREATE TABLE file_changes (
+         id INTEGER PRIMARY KEY,
+         agent_id TEXT NOT NULL,
+         ts_ms INTEGER NOT NULL,
+         received_ms INTEGER NOT NULL,
+         path TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         detection TEXT NOT NULL,
+         old_meta TEXT,
+         new_meta TEXT,
+         renamed_from TEXT,
+         diff TEXT
+     );
+     CREATE INDEX file_changes_by_host ON file_changes (agent_id, ts_ms);
+     CREATE INDEX file_changes_by_path ON file_changes (path, ts_ms);
+     CREATE TABLE users (
+         id INTEGER PRIMARY KEY,
+         username TEXT NOT NULL UNIQUE,
+         password_hash TEXT NOT NULL,
+         role TEXT NOT NULL,
+         created_ms INTEGER NOT NULL,
+         failed_logins INTEGER NOT NULL DEFAULT 0,
+         locked_until_ms INTEGER,
+         disabled INTEGER NOT NULL DEFAULT 0
+     );
+     CREATE TABLE tokens (
+         token_hash BLOB PRIMARY KEY,
+         user_id INTEGER NOT NULL REFERENCES users(id),
+         kind TEXT NOT NULL,
+         name TEXT,
+         created_ms INTEGER NOT NULL,
+         expires_ms INTEGER NOT NULL,
+         last_used_ms INTEGER NOT NULL,
+         revoked_ms INTEGER
+     );
+     CREATE TABLE audit (
+         seq INTEGER PRIMARY KEY,
+         time_ms INTEGER NOT NULL,
+         actor TEXT NOT NULL,
+         role TEXT NOT NULL,
+         source BLOB,
+         action TEXT NOT NULL,
+         target TEXT NOT NULL,
+         outcome TEXT NOT NULL,
+         request_id TEXT NOT NULL,
+         hash BLOB NOT NULL
+     );
+     CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;",
+];
+
+/// Brings the database up to the newest schema.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::Schema(format!(
+            "database schema version {current} is newer than this collector ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
