@@ -305,7 +305,8 @@ fn secrets_never_reach_the_state_dir_or_the_records() {
         for needle in needles {
             assert!(
                 !bytes.windows(needle.len()).any(|w| w == needle),
-                "{} found in {name}",
+                "{} found in {name} (secrets in ordinary text files rely on the \
+                 redaction engine behind `Redactor::redact_text`)",
                 String::from_utf8_lossy(needle)
             );
         }
