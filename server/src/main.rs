@@ -70,6 +70,17 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Benchmarks (see docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Ingest throughput and ack latency over real mTLS, against raw SQLite.
+    Ingest(vigil_server::bench::IngestArgs),
 }
 
 #[derive(Subcommand)]
@@ -115,6 +126,7 @@ fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
 }
@@ -231,6 +243,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
+        Command::Bench {
+            command: BenchCommand::Ingest(args),
+        } => {
+            runtime()?.block_on(vigil_server::bench::ingest(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User {
             command: UserCommand::Unlock { data_dir, username },
         } => {

@@ -1,0 +1,354 @@
+//! `vigil-server bench ingest`: a collector on a temp data dir, N simulated
+//! agents over real mTLS (each with its own enrolled certificate), and in
+//! the same run the raw SQLite insert rate of the same schema on the same
+//! disk, for the ratio.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use vigil_shared::wire::{
+    Batch, BatchId, EnrollRequest, EnrollResponse, HostInfo, MetricsSnapshot, Record, Sample,
+    BATCH_CONTENT_TYPE, PATH_ENROLL, PATH_INGEST, PROTOCOL_VERSION,
+};
+
+use crate::auth::password::Argon2Cost;
+use crate::config::ServerConfig;
+use crate::datadir::{self, DataDir};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct IngestArgs {
+    /// Simulated agents, each with its own certificate and connection.
+    #[arg(long, default_value_t = 8)]
+    pub agents: usize,
+    /// Series per agent batch.
+    #[arg(long, default_value_t = 100)]
+    pub series: usize,
+    /// Measurement time.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Pace: one batch per agent every I seconds. Without it, each agent
+    /// sends its next batch as soon as the last is acknowledged.
+    #[arg(long)]
+    pub interval_seconds: Option<f64>,
+    /// Where to put the temp data dir (default: the system temp dir).
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+fn raise_nofile() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+}
+
+fn host() -> HostInfo {
+    HostInfo {
+        hostname: "bench".into(),
+        os: "linux".into(),
+        kernel: "bench".into(),
+        agent_version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
+
+/// Realistic sample names and labels: per-core CPU, filesystems, NICs.
+fn series_shape(n: usize) -> Vec<(String, BTreeMap<String, String>)> {
+    (0..n)
+        .map(|i| {
+            let (name, label, value) = match i % 5 {
+                0 => ("cpu_usage_percent", "cpu", format!("{}", i / 5)),
+                1 => (
+                    "filesystem_used_bytes",
+                    "mount",
+                    format!("/mnt/vol{}", i / 5),
+                ),
+                2 => (
+                    "network_receive_bytes_total",
+                    "interface",
+                    format!("eth{}", i / 5),
+                ),
+                3 => (
+                    "network_transmit_bytes_total",
+                    "interface",
+                    format!("eth{}", i / 5),
+                ),
+                _ => ("disk_read_bytes_total", "device", format!("sd{}", i / 5)),
+            };
+            (name.to_owned(), BTreeMap::from([(label.to_owned(), value)]))
+        })
+        .collect()
+}
+
+fn make_batch(shape: &[(String, BTreeMap<String, String>)], epoch: u64, seq: u64) -> Batch {
+    let ts_ms = 1_700_000_000_000 + seq as i64 * 1000;
+    Batch {
+        version: PROTOCOL_VERSION,
+        id: BatchId { epoch, seq },
+        host: host(),
+        records: vec![Record::Metrics(MetricsSnapshot {
+            ts_ms,
+            samples: shape
+                .iter()
+                .enumerate()
+                .map(|(i, (name, labels))| Sample {
+                    name: name.clone(),
+                    labels: labels.clone(),
+                    value: (seq as f64 * 1.5 + i as f64) % 1000.0,
+                })
+                .collect(),
+        })],
+        gaps: vec![],
+    }
+}
+
+/// Raw batched-insert rate of the same schema on the same disk: the
+/// ceiling the collector is compared against.
+fn raw_sqlite_rate(dir: &std::path::Path, series: usize, batches: usize) -> anyhow::Result<f64> {
+    let path = dir.join("raw.db");
+    let mut conn = crate::store::open_rw(&path)?;
+    conn.execute(
+        "INSERT INTO agents (id, enrolled_ms, cert_not_after_ms) VALUES ('raw', 0, 0)",
+        [],
+    )?;
+    let shape = series_shape(series);
+    {
+        let tx = conn.transaction()?;
+        for (name, labels) in &shape {
+            tx.execute(
+                "INSERT INTO series (agent_id, name, labels) VALUES ('raw', ?1, ?2)",
+                rusqlite::params![name, serde_json::to_string(labels)?],
+            )?;
+        }
+        tx.commit()?;
+    }
+    let start = Instant::now();
+    for seq in 0..batches {
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO samples (series_id, ts_ms, value) VALUES (?1, ?2, ?3)",
+            )?;
+            for i in 0..series {
+                stmt.execute(rusqlite::params![
+                    i as i64 + 1,
+                    1_700_000_000_000 + seq as i64 * 1000,
+                    i as f64
+                ])?;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok((series * batches) as f64 / start.elapsed().as_secs_f64())
+}
+
+struct SimAgent {
+    client: reqwest::Client,
+    epoch: u64,
+}
+
+async fn enroll_agents(
+    data: &std::path::Path,
+    agent_url: &str,
+    ca_pem: &[u8],
+    n: usize,
+) -> anyhow::Result<Vec<SimAgent>> {
+    let ca = reqwest::Certificate::from_pem(ca_pem)?;
+    let plain = reqwest::Client::builder()
+        .add_root_certificate(ca.clone())
+        .build()?;
+    let mut agents = Vec::with_capacity(n);
+    for i in 0..n {
+        let (token, _) = crate::cli::token_create(data, Duration::from_secs(3600))?;
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let csr = rcgen::CertificateParams::default()
+            .serialize_request(&key)?
+            .pem()?;
+        let resp = plain
+            .post(format!("{agent_url}{PATH_ENROLL}"))
+            .json(&EnrollRequest {
+                version: PROTOCOL_VERSION,
+                token,
+                csr_pem: csr,
+                host: host(),
+            })
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            bail!("enrolling simulated agent {i}: HTTP {}", resp.status());
+        }
+        let er: EnrollResponse = resp.json().await?;
+        let identity = reqwest::Identity::from_pem(
+            format!("{}{}", key.serialize_pem(), er.cert_pem).as_bytes(),
+        )?;
+        let client = reqwest::Client::builder()
+            .add_root_certificate(ca.clone())
+            .identity(identity)
+            .pool_max_idle_per_host(1)
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        agents.push(SimAgent {
+            client,
+            epoch: i as u64 + 1,
+        });
+    }
+    Ok(agents)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
+    raise_nofile();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tmp = match &args.dir {
+        Some(d) => tempfile::tempdir_in(d)?,
+        None => tempfile::tempdir()?,
+    };
+    let data = tmp.path().join("data");
+    let cost = Argon2Cost {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+    datadir::init(
+        &DataDir::new(&data),
+        &datadir::InitOptions {
+            admin_user: "admin",
+            admin_password: Some("bench-password-long-enough".into()),
+            sans: &["127.0.0.1".into(), "localhost".into()],
+            argon2: cost,
+        },
+    )?;
+    let mut config = ServerConfig::default();
+    config.admin_listen = "127.0.0.1:0".parse()?;
+    config.agent_listen = "127.0.0.1:0".parse()?;
+    config.max_ingest_in_flight = usize::MAX;
+    config.auth.argon2 = cost;
+    let bound = crate::bind(&data, config).await?;
+    let agent_url = format!("https://{}", bound.agent_addr()?);
+    let state = bound.state.clone();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::serve(bound, async {
+        let _ = stop_rx.await;
+    }));
+    let ca_pem = std::fs::read(data.join("pki/ca.crt"))?;
+
+    eprintln!("enrolling {} simulated agents...", args.agents);
+    let agents = enroll_agents(&data, &agent_url, &ca_pem, args.agents)
+        .await
+        .context("enrolling simulated agents")?;
+    let shape = Arc::new(series_shape(args.series));
+
+    let samples = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let running = Arc::new(AtomicBool::new(true));
+    let url = Arc::new(format!("{agent_url}{PATH_INGEST}"));
+    let mut tasks = Vec::new();
+    let start = Instant::now();
+    for (i, agent) in agents.into_iter().enumerate() {
+        let (shape, samples, errors, running, url) = (
+            shape.clone(),
+            samples.clone(),
+            errors.clone(),
+            running.clone(),
+            url.clone(),
+        );
+        let interval = args.interval_seconds;
+        let n_agents = args.agents;
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            if let Some(iv) = interval {
+                // Spread agents evenly over the interval.
+                let offset = iv * i as f64 / n_agents as f64;
+                tokio::time::sleep(Duration::from_secs_f64(offset)).await;
+            }
+            let mut ticker = interval.map(|iv| {
+                let mut t = tokio::time::interval(Duration::from_secs_f64(iv));
+                t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                t
+            });
+            let mut seq = 0u64;
+            while running.load(Ordering::Relaxed) {
+                if let Some(t) = ticker.as_mut() {
+                    t.tick().await;
+                    if !running.load(Ordering::Relaxed) {
+                        break;
+                    }
+                }
+                seq += 1;
+                let body = match make_batch(&shape, agent.epoch, seq).encode() {
+                    Ok(b) => b,
+                    Err(_) => break,
+                };
+                let sent = Instant::now();
+                let resp = agent
+                    .client
+                    .post(url.as_str())
+                    .header("content-type", BATCH_CONTENT_TYPE)
+                    .body(body)
+                    .send()
+                    .await;
+                match resp {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                        samples.fetch_add(shape.len() as u64, Ordering::Relaxed);
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            latencies
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    running.store(false, Ordering::Relaxed);
+    let measured = start.elapsed().as_secs_f64();
+    let acked = samples.load(Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.unwrap_or_default());
+    }
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    drop(state);
+
+    latencies.sort_by(f64::total_cmp);
+    let rate = acked as f64 / measured;
+    let batches_for_raw = (acked as usize / args.series.max(1)).clamp(50, 20_000);
+    let raw_dir = tmp.path().to_owned();
+    let series = args.series;
+    let raw =
+        tokio::task::spawn_blocking(move || raw_sqlite_rate(&raw_dir, series, batches_for_raw))
+            .await??;
+    let p50 = percentile(&latencies, 0.50);
+    let p99 = percentile(&latencies, 0.99);
+    println!(
+        "agents={} series={} seconds={} mode={}",
+        args.agents,
+        args.series,
+        args.seconds,
+        args.interval_seconds
+            .map_or("saturation".to_owned(), |i| format!("paced every {i}s"))
+    );
+    println!(
+        "acked_batches={} errors={} p50_ms={p50:.1}",
+        latencies.len(),
+        errors.load(Ordering::Relaxed)
+    );
+    println!("raw_sqlite_samples_per_s={raw:.0}");
+    println!(
+        "samples_per_s={rate:.0} ratio={:.2} p99_ms={p99:.1}",
+        rate / raw
+    );
+    Ok(())
+}
