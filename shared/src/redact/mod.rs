@@ -1,9 +1,54 @@
 //! The redaction engine: pure, line-preserving, keyed tokens.
 //!
-//! Placeholder API; the engine behind it is being written. Callers use only
-//! [`Redactor::new`], [`Redactor::redact_text`], [`ScopeKey`] and [`Report`].
+//! [`Redactor`] finds personal data and secrets in text and replaces each
+//! value with a token `[KIND:hhhhhhhh]` (see [`token`]): the kind plus a
+//! short HMAC of the normalized value under a [`ScopeKey`]. Everything else
+//! on the line stays as it was, and there is exactly one output line per
+//! input line, so diffs, line numbers and log structure survive.
+//!
+//! Layout, one file per concern:
+//! - `token.rs`: [`token::Kind`], the token format, [`token::token`].
+//! - `detect.rs`: shaped values (e-mail, IPs, MAC, phone, card, IBAN, SSN,
+//!   AWS keys, JWT, bearer/vendor tokens, `scheme://user:pass@`).
+//! - `secrets.rs`: values of password/secret/token/key assignments.
+//! - `users.rs`: user names where system logs put them.
+//! - `names.rs`: person names after a context cue, and host names that
+//!   embed one (bundled `first_names.txt`).
+//! - `pem.rs`: private key blocks across lines ([`pem::PemState`]).
+//! - `checks.rs`: Luhn, IBAN mod 97, SSN rules, shape checks.
+//!
+//! Speed: each detector group runs only when a cheap byte test passes ('@'
+//! present, a digit present, a literal prefix found); a line without
+//! findings is returned borrowed, without allocation.
+//!
+//! Bytes: [`Redactor::redact_bytes`] and [`LineRedactor::redact_line_bytes`]
+//! take arbitrary bytes. Detectors work on ASCII structure, so invalid UTF-8
+//! sequences pass through unchanged (never replaced, never a panic); only
+//! the matched values are replaced by ASCII tokens.
+//!
+//! Idempotence: tokens match no detector, findings that overlap an existing
+//! token are dropped, and a line is re-scanned after redaction until nothing
+//! more is found, so redacting redacted text changes nothing.
 
-use std::collections::BTreeMap;
+mod checks;
+mod detect;
+mod finding;
+mod names;
+pub mod pem;
+mod secrets;
+pub mod token;
+mod users;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use regex::bytes::Regex;
+use serde::{Deserialize, Serialize};
+
+use finding::{Finding, Label};
+use pem::PemState;
+use token::Kind;
 
 /// The key that scopes redaction tokens: equal values give equal tokens
 /// under one key, and nothing links tokens across keys.
@@ -14,33 +59,446 @@ impl ScopeKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         ScopeKey(bytes)
     }
+
+    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
 }
 
-/// Redaction settings (custom patterns, allowlist).
-#[derive(Clone, Debug, Default)]
-pub struct RedactConfig {}
+impl fmt::Debug for ScopeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ScopeKey(..)")
+    }
+}
+
+/// Redaction settings. Embeddable in agent and collector TOML configs:
+///
+/// ```toml
+/// [redact]
+/// allowlist = ["support@example.com"]
+/// hostname_names = true
+/// hostname_device_words = ["rig"]
+/// disabled_kinds = ["mac"]
+///
+/// [[redact.custom_patterns]]
+/// name = "ticket"
+/// regex = 'TICKET-[0-9]{6}'
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedactConfig {
+    /// Extra detectors. Default: none.
+    pub custom_patterns: Vec<CustomPattern>,
+    /// Exact values never redacted (compared as found, and lower-cased), e.g.
+    /// the company's public support address. Default: empty.
+    pub allowlist: Vec<String>,
+    /// Redact host names that embed a person's name (`alice-laptop`,
+    /// `jsmith-pc`). Default: true.
+    pub hostname_names: bool,
+    /// Extra words that mark a personal device in a host name (`rig`), on
+    /// top of the built-in `laptop`, `pc`, `macbook`, ... Default: empty.
+    pub hostname_device_words: Vec<String>,
+    /// Built-in kinds to switch off, by name (`"mac"`, `"name"`). Default:
+    /// none.
+    pub disabled_kinds: Vec<Kind>,
+}
+
+impl Default for RedactConfig {
+    fn default() -> Self {
+        RedactConfig {
+            custom_patterns: Vec::new(),
+            allowlist: Vec::new(),
+            hostname_names: true,
+            hostname_device_words: Vec::new(),
+            disabled_kinds: Vec::new(),
+        }
+    }
+}
+
+/// A named extra detector. If the regex has a capture group, only the first
+/// group is redacted (`password_hint=(\S+)`); otherwise the whole match.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomPattern {
+    /// Lowercase `[a-z][a-z0-9_]*`, at most 32 characters, not a built-in
+    /// kind name. Reports count under this name; tokens carry it upper-cased.
+    pub name: String,
+    /// Rust `regex` syntax.
+    pub regex: String,
+}
 
 /// Findings per kind; never the values.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub counts: BTreeMap<String, u64>,
 }
 
-pub struct Redactor {
-    _key: ScopeKey,
+impl Report {
+    /// All findings.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// Adds another report's counts to this one.
+    pub fn merge(&mut self, other: &Report) {
+        for (k, v) in &other.counts {
+            *self.counts.entry(k.clone()).or_default() += v;
+        }
+    }
+
+    fn add(&mut self, kind: &str) {
+        match self.counts.get_mut(kind) {
+            Some(n) => *n += 1,
+            None => {
+                self.counts.insert(kind.to_owned(), 1);
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("invalid redaction config: {0}")]
-pub struct ConfigError(String);
+pub enum ConfigError {
+    #[error("invalid redaction config: custom pattern name {name:?} must be lowercase [a-z][a-z0-9_]*, at most 32 characters, and not a built-in kind")]
+    PatternName { name: String },
+    #[error("invalid redaction config: custom pattern {name:?} is defined twice")]
+    DuplicatePattern { name: String },
+    #[error("invalid redaction config: custom pattern {name:?}: {error}")]
+    PatternRegex { name: String, error: String },
+}
+
+struct Custom {
+    name: String,
+    label: String,
+    re: Regex,
+}
+
+/// A compiled redaction engine. Build once, share freely (`Sync`).
+pub struct Redactor {
+    key: ScopeKey,
+    structured: detect::Structured,
+    secrets: secrets::Secrets,
+    users: users::Users,
+    names: names::Names,
+    pem: pem::Pem,
+    custom: Vec<Custom>,
+    allow: HashSet<Vec<u8>>,
+    disabled: Vec<Kind>,
+}
+
+/// Re-scans after redaction until nothing new is found (bounded).
+const MAX_PASSES: usize = 3;
 
 impl Redactor {
-    pub fn new(key: ScopeKey, _config: &RedactConfig) -> Result<Self, ConfigError> {
-        Ok(Redactor { _key: key })
+    pub fn new(key: ScopeKey, config: &RedactConfig) -> Result<Self, ConfigError> {
+        let mut custom = Vec::new();
+        for p in &config.custom_patterns {
+            let valid_name = !p.name.is_empty()
+                && p.name.len() <= 32
+                && p.name.starts_with(|c: char| c.is_ascii_lowercase())
+                && p.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && p.name.parse::<Kind>().is_err();
+            if !valid_name {
+                return Err(ConfigError::PatternName {
+                    name: p.name.clone(),
+                });
+            }
+            if custom.iter().any(|c: &Custom| c.name == p.name) {
+                return Err(ConfigError::DuplicatePattern {
+                    name: p.name.clone(),
+                });
+            }
+            let re = Regex::new(&p.regex).map_err(|e| ConfigError::PatternRegex {
+                name: p.name.clone(),
+                error: e.to_string(),
+            })?;
+            custom.push(Custom {
+                name: p.name.clone(),
+                label: p.name.to_ascii_uppercase(),
+                re,
+            });
+        }
+        let allow = config
+            .allowlist
+            .iter()
+            .flat_map(|v| [v.as_bytes().to_vec(), v.to_lowercase().into_bytes()])
+            .collect();
+        Ok(Redactor {
+            key,
+            structured: detect::Structured::new(),
+            secrets: secrets::Secrets::new(),
+            users: users::Users::new(),
+            names: names::Names::new(config.hostname_names, &config.hostname_device_words),
+            pem: pem::Pem::new(),
+            custom,
+            allow,
+            disabled: config.disabled_kinds.clone(),
+        })
     }
 
-    /// Redacts `text`, keeping one output line per input line.
-    pub fn redact_text(&self, text: &str, _report: &mut Report) -> String {
-        text.to_owned()
+    /// The token this redactor writes for `value` of `kind`.
+    pub fn token(&self, kind: Kind, value: &str) -> String {
+        token::token(kind, value, &self.key)
+    }
+
+    /// Redacts `text`, keeping one output line per input line (and the line
+    /// endings as they were). PEM blocks are followed across lines.
+    pub fn redact_text(&self, text: &str, report: &mut Report) -> String {
+        let mut lines = self.line_redactor();
+        let mut out = String::with_capacity(text.len());
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&lines.redact_line(line, report));
+        }
+        out
+    }
+
+    /// [`Redactor::redact_text`] over bytes; invalid UTF-8 passes through.
+    pub fn redact_bytes(&self, bytes: &[u8], report: &mut Report) -> Vec<u8> {
+        let mut lines = self.line_redactor();
+        let mut out = Vec::with_capacity(bytes.len());
+        for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+            if i > 0 {
+                out.push(b'\n');
+            }
+            out.extend_from_slice(&lines.redact_line_bytes(line, report));
+        }
+        out
+    }
+
+    /// A line-at-a-time redactor that carries PEM state between lines, for
+    /// streams and large files.
+    pub fn line_redactor(&self) -> LineRedactor<'_> {
+        LineRedactor {
+            redactor: self,
+            state: PemState::Outside,
+        }
+    }
+
+    fn redact_line<'l>(
+        &self,
+        state: &mut PemState,
+        line: &'l [u8],
+        report: &mut Report,
+    ) -> Cow<'l, [u8]> {
+        let (body, cr) = match line.strip_suffix(b"\r") {
+            Some(b) => (b, true),
+            None => (line, false),
+        };
+        let mut findings = Vec::new();
+        let pem_spans = if *state == PemState::InsideKey
+            || memchr::memmem::find(body, b"-----BEGIN ").is_some()
+        {
+            self.pem.step(state, body)
+        } else {
+            Vec::new()
+        };
+        let whole_line_key = pem_spans.len() == 1
+            && pem_spans[0].0
+                == body
+                    .iter()
+                    .position(|b| !b.is_ascii_whitespace())
+                    .unwrap_or(0)
+            && pem_spans[0].1
+                == body
+                    .iter()
+                    .rposition(|b| !b.is_ascii_whitespace())
+                    .map_or(0, |p| p + 1);
+        for (s, e) in &pem_spans {
+            findings.push(Finding::new(*s, *e, Kind::PrivateKey));
+        }
+        if !whole_line_key {
+            self.detect(body, &mut findings);
+        }
+        if findings.is_empty() {
+            return Cow::Borrowed(line);
+        }
+        let Some(mut out) = self.apply(body, findings, report) else {
+            return Cow::Borrowed(line);
+        };
+        for _ in 1..MAX_PASSES {
+            let mut again = Vec::new();
+            self.detect(&out, &mut again);
+            if again.is_empty() {
+                break;
+            }
+            match self.apply(&out, again, report) {
+                Some(next) => out = next,
+                None => break,
+            }
+        }
+        if cr {
+            out.push(b'\r');
+        }
+        Cow::Owned(out)
+    }
+
+    fn detect(&self, line: &[u8], out: &mut Vec<Finding>) {
+        self.structured.find(line, out);
+        self.secrets.find(line, out);
+        self.users.find(line, out);
+        self.names.find(line, out);
+        for (i, c) in self.custom.iter().enumerate() {
+            let mut locs = c.re.capture_locations();
+            let mut at = 0;
+            while at <= line.len() {
+                let Some(m) = c.re.captures_read_at(&mut locs, line, at) else {
+                    break;
+                };
+                let (s, e) = locs.get(1).unwrap_or((m.start(), m.end()));
+                if e > s {
+                    out.push(Finding {
+                        start: s,
+                        end: e,
+                        label: Label::Custom(i),
+                    });
+                }
+                at = if m.end() > m.start() {
+                    m.end()
+                } else {
+                    m.end() + 1
+                };
+            }
+        }
+    }
+
+    /// Resolves overlaps and writes tokens; `None` if nothing is left to do.
+    fn apply(
+        &self,
+        line: &[u8],
+        mut findings: Vec<Finding>,
+        report: &mut Report,
+    ) -> Option<Vec<u8>> {
+        let mut tokens = Vec::new();
+        if memchr::memchr(b'[', line).is_some() {
+            token::token_spans(line, &mut tokens);
+        }
+        findings.retain(|f| {
+            f.end > f.start
+                && f.end <= line.len()
+                && !f.kind().is_some_and(|k| self.disabled.contains(&k))
+                && !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end)
+                && !self.allowed(&line[f.start..f.end])
+        });
+        // The same user or person elsewhere on the line goes too.
+        let mut extra = Vec::new();
+        for f in &findings {
+            if matches!(f.kind(), Some(Kind::Username | Kind::Name)) && f.end - f.start >= 3 {
+                same_word_elsewhere(line, f, &mut extra);
+            }
+        }
+        extra.retain(|f: &Finding| !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end));
+        findings.extend(extra);
+        if findings.is_empty() {
+            return None;
+        }
+        findings.sort_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then(b.priority().cmp(&a.priority()))
+                .then((b.end - b.start).cmp(&(a.end - a.start)))
+        });
+        let mut out = Vec::with_capacity(line.len() + 16 * findings.len());
+        let mut pos = 0;
+        for f in &findings {
+            if f.start < pos {
+                continue;
+            }
+            out.extend_from_slice(&line[pos..f.start]);
+            let value = String::from_utf8_lossy(&line[f.start..f.end]);
+            let tok = match f.label {
+                Label::Kind(kind) => {
+                    report.add(kind.name());
+                    token::token(kind, &value, &self.key)
+                }
+                Label::Custom(i) => match self.custom.get(i) {
+                    Some(c) => {
+                        report.add(&c.name);
+                        token::token_with_label(&c.label, &value, &self.key)
+                    }
+                    None => continue,
+                },
+            };
+            out.extend_from_slice(tok.as_bytes());
+            pos = f.end;
+        }
+        out.extend_from_slice(&line[pos..]);
+        Some(out)
+    }
+
+    fn allowed(&self, value: &[u8]) -> bool {
+        !self.allow.is_empty()
+            && (self.allow.contains(value) || self.allow.contains(&value.to_ascii_lowercase()))
     }
 }
+
+/// Other whole-word occurrences of a finding's value (and, for names, of the
+/// first name alone) on the same line.
+fn same_word_elsewhere(line: &[u8], f: &Finding, out: &mut Vec<Finding>) {
+    let value = &line[f.start..f.end];
+    let mut needles: Vec<&[u8]> = vec![value];
+    if f.kind() == Some(Kind::Name) {
+        if let Some(sp) = value.iter().position(|b| *b == b' ') {
+            if sp >= 3 {
+                needles.push(&value[..sp]);
+            }
+        }
+    }
+    let Some(kind) = f.kind() else { return };
+    for needle in needles {
+        let finder = memchr::memmem::Finder::new(needle);
+        for at in finder.find_iter(line) {
+            let end = at + needle.len();
+            if at == f.start {
+                continue;
+            }
+            // Whole words only, and not a path or domain component.
+            let before_ok = at == 0
+                || !(checks::is_word(line[at - 1]) || matches!(line[at - 1], b'/' | b'.' | b'-'));
+            let after_ok = end >= line.len()
+                || !(checks::is_word(line[end]) || matches!(line[end], b'.' | b'-' | b'@'));
+            if before_ok && after_ok {
+                out.push(Finding::new(at, end, kind));
+            }
+        }
+    }
+}
+
+/// Redacts a stream line by line, carrying PEM state between lines.
+pub struct LineRedactor<'r> {
+    redactor: &'r Redactor,
+    state: PemState,
+}
+
+impl LineRedactor<'_> {
+    /// Redacts one line (without its `\n`; a trailing `\r` is kept).
+    /// Borrowed when nothing was found.
+    pub fn redact_line<'l>(&mut self, line: &'l str, report: &mut Report) -> Cow<'l, str> {
+        match self
+            .redactor
+            .redact_line(&mut self.state, line.as_bytes(), report)
+        {
+            Cow::Borrowed(_) => Cow::Borrowed(line),
+            Cow::Owned(bytes) => Cow::Owned(match String::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            }),
+        }
+    }
+
+    /// Redacts one line of bytes; invalid UTF-8 passes through unchanged.
+    pub fn redact_line_bytes<'l>(&mut self, line: &'l [u8], report: &mut Report) -> Cow<'l, [u8]> {
+        self.redactor.redact_line(&mut self.state, line, report)
+    }
+
+    /// Whether a private key block is open after the last line.
+    pub fn pem_state(&self) -> PemState {
+        self.state
+    }
+}
+
+#[cfg(test)]
+mod tests;

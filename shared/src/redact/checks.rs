@@ -1,0 +1,204 @@
+//! Validation of candidate values: checksums and shape checks that turn a
+//! regex hit into a finding or drop it.
+
+/// Luhn checksum over the ASCII digits of `digits` (other bytes ignored).
+pub(crate) fn luhn_ok(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    let mut double = false;
+    let mut count = 0;
+    for &b in digits.iter().rev() {
+        if !b.is_ascii_digit() {
+            continue;
+        }
+        let mut d = u32::from(b - b'0');
+        if double {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+        double = !double;
+        count += 1;
+    }
+    count > 0 && sum % 10 == 0
+}
+
+/// Whether a digit string (separators removed) looks like a payment card:
+/// a known issuer prefix, a length that issuer uses, and a valid Luhn digit.
+pub(crate) fn card_ok(digits: &[u8]) -> bool {
+    let n = digits.len();
+    if !(13..=19).contains(&n) || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let p2 = u32::from(digits[0] - b'0') * 10 + u32::from(digits[1] - b'0');
+    let p4 = digits[..4]
+        .iter()
+        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    let issuer_ok = match digits[0] {
+        b'4' => matches!(n, 13 | 16 | 19), // Visa
+        b'5' => (51..=55).contains(&p2) && n == 16 || p2 == 50 || (56..=59).contains(&p2), // MC, Maestro
+        b'2' => (2221..=2720).contains(&p4) && n == 16, // MC 2-series
+        b'3' => {
+            (p2 == 34 || p2 == 37) && n == 15                       // Amex
+                || (p2 == 36 || p2 == 38 || (300..=305).contains(&(p4 / 10))) && (14..=19).contains(&n) // Diners
+                || (3528..=3589).contains(&p4) && (16..=19).contains(&n) // JCB
+        }
+        b'6' => (16..=19).contains(&n) || n >= 12, // Discover, UnionPay, Maestro
+        _ => false,
+    };
+    issuer_ok && luhn_ok(digits)
+}
+
+/// ISO 13616 IBAN check: country letters, check digits, mod 97 == 1.
+pub(crate) fn iban_ok(compact: &[u8]) -> bool {
+    let n = compact.len();
+    if !(15..=34).contains(&n) {
+        return false;
+    }
+    if !compact[..2].iter().all(u8::is_ascii_uppercase)
+        || !compact[2..4].iter().all(u8::is_ascii_digit)
+        || !compact.iter().all(u8::is_ascii_alphanumeric)
+    {
+        return false;
+    }
+    if let Some(len) = iban_length(&compact[..2]) {
+        if len != n {
+            return false;
+        }
+    }
+    let mut rem: u32 = 0;
+    for &b in compact[4..].iter().chain(&compact[..4]) {
+        if b.is_ascii_digit() {
+            rem = (rem * 10 + u32::from(b - b'0')) % 97;
+        } else {
+            let v = u32::from(b.to_ascii_uppercase() - b'A') + 10;
+            rem = (rem * 100 + v) % 97;
+        }
+    }
+    rem == 1
+}
+
+/// Registered IBAN lengths of common countries (others: any length 15–34).
+fn iban_length(country: &[u8]) -> Option<usize> {
+    Some(match country {
+        b"AT" => 20,
+        b"BE" => 16,
+        b"CH" => 21,
+        b"CZ" => 24,
+        b"DE" => 22,
+        b"DK" => 18,
+        b"ES" => 24,
+        b"FI" => 18,
+        b"FR" => 27,
+        b"GB" => 22,
+        b"IE" => 22,
+        b"IT" => 27,
+        b"LU" => 20,
+        b"NL" => 18,
+        b"NO" => 15,
+        b"PL" => 28,
+        b"PT" => 25,
+        b"SE" => 24,
+        _ => return None,
+    })
+}
+
+/// US SSN shape rules: area not 000, 666 or 9xx; group not 00; serial not 0000.
+pub(crate) fn ssn_ok(digits: &[u8]) -> bool {
+    if digits.len() != 9 || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let area = &digits[..3];
+    area != b"000"
+        && area != b"666"
+        && area[0] != b'9'
+        && &digits[3..5] != b"00"
+        && &digits[5..] != b"0000"
+}
+
+/// Whether a 40-character base64 run looks like an AWS secret access key
+/// rather than a hex hash or a word: mixed case and digits, not all hex.
+pub(crate) fn aws_secret_shape_ok(s: &[u8]) -> bool {
+    let upper = s.iter().any(u8::is_ascii_uppercase);
+    let lower = s.iter().any(u8::is_ascii_lowercase);
+    let digit = s.iter().any(u8::is_ascii_digit);
+    let all_hex = s.iter().all(u8::is_ascii_hexdigit);
+    upper && lower && digit && !all_hex
+}
+
+/// Whether a token-like value has the look of a credential rather than a
+/// word: it has a digit, or mixes upper and lower case, or is long.
+pub(crate) fn credential_shape_ok(s: &[u8]) -> bool {
+    let digit = s.iter().any(u8::is_ascii_digit);
+    let upper = s.iter().any(u8::is_ascii_uppercase);
+    let lower = s.iter().any(u8::is_ascii_lowercase);
+    s.len() >= 8 && (digit || (upper && lower) || s.len() >= 32)
+}
+
+/// ASCII letter, digit or underscore.
+pub(crate) fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Digits in `s`.
+pub(crate) fn digit_count(s: &[u8]) -> usize {
+    s.iter().filter(|b| b.is_ascii_digit()).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_and_cards() {
+        let cases: &[(&str, bool)] = &[
+            ("4111111111111111", true),
+            ("4111111111111112", false),
+            ("5500005555555559", true),
+            ("378282246310005", true),
+            ("6011111111111117", true),
+            ("3530111333300000", true),
+            ("1700000000000", false), // epoch milliseconds
+            ("0000000000000000", false),
+        ];
+        for (digits, want) in cases {
+            assert_eq!(card_ok(digits.as_bytes()), *want, "{digits}");
+        }
+    }
+
+    #[test]
+    fn ibans() {
+        let cases: &[(&str, bool)] = &[
+            ("DE89370400440532013000", true),
+            ("GB82WEST12345698765432", true),
+            ("FR1420041010050500013M02606", true),
+            ("NL91ABNA0417164300", true),
+            ("DE89370400440532013001", false),
+            ("DE8937040044053201300", false),
+        ];
+        for (iban, want) in cases {
+            assert_eq!(iban_ok(iban.as_bytes()), *want, "{iban}");
+        }
+    }
+
+    #[test]
+    fn ssns() {
+        assert!(ssn_ok(b"123456789"));
+        assert!(!ssn_ok(b"000456789"));
+        assert!(!ssn_ok(b"666456789"));
+        assert!(!ssn_ok(b"923456789"));
+        assert!(!ssn_ok(b"123006789"));
+        assert!(!ssn_ok(b"123450000"));
+    }
+
+    #[test]
+    fn secret_shapes() {
+        assert!(aws_secret_shape_ok(
+            b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+        ));
+        assert!(!aws_secret_shape_ok(
+            b"da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        ));
+    }
+}

@@ -1,0 +1,1650 @@
+//! Person names in free text, and host names that embed one.
+//!
+//! A name is found through a context cue ("opened by", "assigned to",
+//! "From:", "Dear", "Author:" ...) and the bundled first-name list
+//! (`first_names.txt`, a few thousand common international first names).
+//! Without a cue, only a listed first name followed by a capitalised surname
+//! counts ("Maria Keller"). Surnames, initials and particles after a first
+//! name go with it.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use regex::bytes::Regex;
+
+use super::detect::builtin_bug;
+use super::finding::Finding;
+use super::token::Kind;
+
+const FIRST_NAMES: &str = include_str!("first_names.txt");
+
+fn first_names() -> &'static HashSet<String> {
+    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+    SET.get_or_init(|| {
+        FIRST_NAMES
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_lowercase)
+            .collect()
+    })
+}
+
+/// Whether `word` is in the bundled first-name list (any case).
+pub(crate) fn is_first_name(word: &str) -> bool {
+    first_names().contains(&word.to_lowercase())
+}
+
+/// First names that are also everyday words, months or languages: they need a
+/// strong cue to count.
+const AMBIGUOUS: &[&str] = &[
+    "will",
+    "mark",
+    "may",
+    "june",
+    "april",
+    "august",
+    "grant",
+    "rose",
+    "lily",
+    "iris",
+    "ivy",
+    "hope",
+    "faith",
+    "joy",
+    "grace",
+    "dawn",
+    "summer",
+    "autumn",
+    "winter",
+    "chase",
+    "hunter",
+    "bill",
+    "pat",
+    "sue",
+    "art",
+    "rich",
+    "frank",
+    "earl",
+    "dean",
+    "guy",
+    "max",
+    "rock",
+    "page",
+    "lane",
+    "ray",
+    "drew",
+    "gene",
+    "don",
+    "jan",
+    "dot",
+    "eve",
+    "georgia",
+    "carolina",
+    "paris",
+    "austin",
+    "dallas",
+    "jordan",
+    "chelsea",
+    "sydney",
+    "victoria",
+    "florence",
+    "madison",
+    "brooklyn",
+    "phoenix",
+    "devon",
+    "lincoln",
+    "ruby",
+    "pearl",
+    "jade",
+    "amber",
+    "crystal",
+    "ginger",
+    "julia",
+    "ada",
+    "miles",
+    "mason",
+    "cooper",
+    "archer",
+    "carter",
+    "parker",
+    "tucker",
+    "taylor",
+    "sage",
+    "river",
+    "sky",
+    "skyler",
+    "penny",
+    "sandy",
+    "misty",
+    "candy",
+    "ebony",
+    "destiny",
+    "harmony",
+    "melody",
+    "serenity",
+    "legend",
+    "atlas",
+    "nova",
+    "luna",
+    "aurora",
+    "echo",
+    "king",
+    "kingston",
+    "major",
+    "prince",
+    "royal",
+    "justice",
+    "trinity",
+    "genesis",
+    "reagan",
+    "kennedy",
+    "lexus",
+    "mercedes",
+    "chevy",
+    "jaguar",
+    "camry",
+    "angel",
+    "an",
+    "in",
+    "so",
+    "min",
+    "long",
+    "sun",
+    "mon",
+    "sat",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "mar",
+    "feb",
+    "van",
+    "lee",
+    "kim",
+    "young",
+    "english",
+    "french",
+    "german",
+    "ali",
+    "can",
+    "hong",
+    "wei",
+    "bo",
+    "lu",
+    "li",
+    "yu",
+    "xu",
+    "jo",
+    "ji",
+    "hui",
+    "ping",
+    "ting",
+    "sung",
+    "hyun",
+    "tao",
+    "rin",
+    "mei",
+    "lan",
+    "fang",
+    "bin",
+    "hai",
+    "nam",
+    "ha",
+    "son",
+    "jin",
+    "eun",
+    "soo",
+    "hee",
+    "kai",
+    "rui",
+    "lin",
+    "tam",
+    "tien",
+    "vy",
+    "uma",
+    "ana",
+    "paz",
+    "luz",
+    "sol",
+    "mia",
+    "pia",
+    "eva",
+    "ava",
+    "ella",
+    "emma",
+    "nina",
+    "lena",
+    "ida",
+    "ivan",
+    "jack",
+    "bob",
+    "tom",
+    "tim",
+    "sam",
+    "dan",
+    "ben",
+    "ken",
+    "ron",
+    "roy",
+    "joe",
+    "ted",
+    "ed",
+    "al",
+    "bruce",
+    "sterling",
+    "crane",
+    "forest",
+    "forrest",
+    "glen",
+    "dale",
+    "rocky",
+    "cliff",
+    "brook",
+    "brooke",
+    "violet",
+    "daisy",
+    "holly",
+    "heather",
+    "hazel",
+    "olive",
+    "poppy",
+    "fern",
+    "flora",
+    "fauna",
+    "willow",
+    "aspen",
+    "juniper",
+    "laurel",
+    "cedar",
+    "ash",
+    "birch",
+    "clay",
+    "stone",
+    "flint",
+    "storm",
+    "rain",
+    "snow",
+    "star",
+    "sunny",
+    "cherry",
+    "apple",
+    "berry",
+    "honey",
+    "sugar",
+    "spring",
+    "fall",
+    "felix",
+    "hugo",
+    "oscar",
+    "otto",
+    "rex",
+    "victor",
+    "vincent",
+    "wallace",
+    "sherman",
+    "wilson",
+    "nelson",
+    "lewis",
+    "stanley",
+    "norman",
+    "marshall",
+    "warren",
+    "gordon",
+    "wayne",
+    "russell",
+    "kirk",
+    "seth",
+    "dominic",
+    "constance",
+    "prudence",
+    "patience",
+    "charity",
+    "mercy",
+    "verity",
+    "noble",
+    "golden",
+    "silver",
+    "ivory",
+    "onyx",
+    "jet",
+    "cole",
+    "coal",
+    "rusty",
+    "blue",
+    "red",
+    "gray",
+    "grey",
+    "green",
+    "brown",
+    "black",
+    "white",
+    "bishop",
+    "baker",
+    "cook",
+    "smith",
+    "miller",
+    "walker",
+    "hall",
+    "wade",
+    "beau",
+    "nico",
+    "enzo",
+    "chance",
+    "lucky",
+    "remi",
+    "sloane",
+    "quinn",
+    "reese",
+    "harper",
+    "avery",
+    "riley",
+    "london",
+    "india",
+    "asia",
+    "africa",
+    "china",
+    "israel",
+    "jersey",
+    "vienna",
+    "florida",
+    "virginia",
+    "carolina",
+    "dakota",
+    "montana",
+    "cairo",
+    "milan",
+    "adrian",
+    "sierra",
+    "tahoe",
+    "yosemite",
+    "ventura",
+    "catalina",
+    "olympia",
+    "santos",
+    "angelo",
+    "jesus",
+    "christian",
+    "islam",
+    "emanuel",
+    "trent",
+    "tyson",
+    "micah",
+    "jude",
+    "kit",
+    "nell",
+    "mac",
+    "lyra",
+    "orion",
+    "juno",
+    "cosmo",
+    "freya",
+    "lars",
+    "sven",
+    "odd",
+    "bo",
+    "per",
+    "tor",
+    "ole",
+    "finn",
+    "leif",
+    "kari",
+    "liv",
+    "ove",
+    "nils",
+    "ebbe",
+    "moa",
+    "signe",
+    "maja",
+    "saga",
+    "hedda",
+    "unni",
+    "britt",
+    "lone",
+    "helle",
+    "hanne",
+    "lise",
+    "mette",
+    "tone",
+    "trine",
+    "randi",
+];
+
+/// Capitalised words that are not surnames (a first name followed by one of
+/// these is not a full name: "Will Retry", "Mark Done").
+const NOT_SURNAME: &[&str] = &[
+    "access",
+    "error",
+    "warning",
+    "warn",
+    "info",
+    "debug",
+    "trace",
+    "fatal",
+    "failed",
+    "started",
+    "stopped",
+    "service",
+    "services",
+    "session",
+    "user",
+    "users",
+    "server",
+    "client",
+    "request",
+    "response",
+    "manager",
+    "daemon",
+    "network",
+    "device",
+    "system",
+    "kernel",
+    "process",
+    "thread",
+    "task",
+    "job",
+    "queue",
+    "worker",
+    "pool",
+    "cache",
+    "database",
+    "table",
+    "index",
+    "file",
+    "directory",
+    "disk",
+    "memory",
+    "time",
+    "date",
+    "day",
+    "week",
+    "month",
+    "year",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "update",
+    "upgrade",
+    "install",
+    "package",
+    "version",
+    "release",
+    "build",
+    "test",
+    "tests",
+    "exception",
+    "handler",
+    "controller",
+    "module",
+    "plugin",
+    "extension",
+    "factory",
+    "config",
+    "settings",
+    "center",
+    "centre",
+    "desk",
+    "support",
+    "team",
+    "group",
+    "department",
+    "office",
+    "inc",
+    "ltd",
+    "llc",
+    "gmbh",
+    "corp",
+    "company",
+    "street",
+    "road",
+    "avenue",
+    "lane",
+    "park",
+    "square",
+    "hall",
+    "house",
+    "building",
+    "city",
+    "county",
+    "state",
+    "university",
+    "college",
+    "school",
+    "bank",
+    "hospital",
+    "clinic",
+    "the",
+    "and",
+    "or",
+    "of",
+    "to",
+    "in",
+    "on",
+    "at",
+    "for",
+    "from",
+    "with",
+    "by",
+    "is",
+    "was",
+    "has",
+    "have",
+    "not",
+    "no",
+    "yes",
+    "ok",
+    "done",
+    "retry",
+    "retrying",
+    "again",
+    "later",
+    "now",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "here",
+    "there",
+    "this",
+    "that",
+    "these",
+    "those",
+    "all",
+    "any",
+    "some",
+    "none",
+    "new",
+    "old",
+    "first",
+    "last",
+    "next",
+    "previous",
+    "default",
+    "main",
+    "primary",
+    "secondary",
+    "master",
+    "slave",
+    "leader",
+    "follower",
+    "node",
+    "cluster",
+    "instance",
+    "container",
+    "pod",
+    "image",
+    "volume",
+    "host",
+    "hosts",
+    "port",
+    "address",
+    "account",
+    "accounts",
+    "admin",
+    "administrator",
+    "root",
+    "guest",
+    "owner",
+    "security",
+    "policy",
+    "rule",
+    "rules",
+    "role",
+    "roles",
+    "permission",
+    "permissions",
+    "status",
+    "state",
+    "mode",
+    "level",
+    "type",
+    "name",
+    "names",
+    "id",
+    "key",
+    "value",
+    "data",
+    "message",
+    "messages",
+    "mail",
+    "email",
+    "phone",
+    "number",
+    "code",
+    "page",
+    "pages",
+    "item",
+    "items",
+    "list",
+    "order",
+    "orders",
+    "payment",
+    "payments",
+    "invoice",
+    "customer",
+    "customers",
+    "product",
+    "products",
+    "report",
+    "reports",
+    "ticket",
+    "tickets",
+    "issue",
+    "issues",
+    "bug",
+    "feature",
+    "project",
+    "projects",
+    "branch",
+    "commit",
+    "merge",
+    "pull",
+    "push",
+    "deploy",
+    "deployment",
+    "pipeline",
+    "stage",
+    "step",
+    "agent",
+    "collector",
+    "monitor",
+    "monitoring",
+    "alert",
+    "alerts",
+    "event",
+    "events",
+    "log",
+    "logs",
+    "logger",
+    "output",
+    "input",
+    "read",
+    "write",
+    "open",
+    "close",
+    "closed",
+    "opened",
+    "created",
+    "deleted",
+    "updated",
+    "added",
+    "removed",
+    "changed",
+    "enabled",
+    "disabled",
+    "active",
+    "inactive",
+    "running",
+    "pending",
+    "complete",
+    "completed",
+    "success",
+    "successful",
+    "failure",
+    "timeout",
+    "unknown",
+    "null",
+    "true",
+    "false",
+    "java",
+    "python",
+    "linux",
+    "windows",
+    "ubuntu",
+    "debian",
+    "docker",
+    "kubernetes",
+    "apache",
+    "nginx",
+    "redis",
+    "postgres",
+    "mysql",
+    "oracle",
+    "microsoft",
+    "google",
+    "amazon",
+    "apple",
+    "cloud",
+    "web",
+    "api",
+    "app",
+    "application",
+    "street",
+    "st",
+    "north",
+    "south",
+    "east",
+    "west",
+    "river",
+    "lake",
+    "mount",
+    "hill",
+    "valley",
+    "beach",
+    "bay",
+    "island",
+    "airport",
+    "station",
+    "hotel",
+    "restaurant",
+    "cafe",
+    "shop",
+    "store",
+    "market",
+    "mall",
+    "plaza",
+    "tower",
+    "bridge",
+    "gate",
+    "way",
+    "drive",
+    "court",
+    "place",
+    "boulevard",
+    "blvd",
+    "rd",
+    "ave",
+    "dr",
+    "jr",
+    "sr",
+    "ii",
+    "iii",
+    "iv",
+    "phd",
+    "md",
+    "esq",
+    "thanks",
+    "thank",
+    "regards",
+    "cheers",
+    "best",
+    "hello",
+    "hi",
+    "dear",
+    "please",
+    "sorry",
+    "welcome",
+    "good",
+    "great",
+    "morning",
+    "afternoon",
+    "evening",
+    "night",
+    "everyone",
+    "team",
+    "folks",
+    "guys",
+    "there",
+    "mac",
+    "macbook",
+    "iphone",
+    "ipad",
+    "pro",
+    "air",
+    "mini",
+    "laptop",
+    "desktop",
+    "pc",
+    "phone",
+    "tablet",
+    "watch",
+    "tv",
+];
+
+/// Cues after which any capitalised word (1–3 words) is taken as a name.
+const PERSON_FIELDS: &[&str] = &[
+    "author",
+    "authored",
+    "reporter",
+    "assignee",
+    "reviewer",
+    "approver",
+    "requester",
+    "requestor",
+    "customer",
+    "employee",
+    "manager",
+    "supervisor",
+    "contact",
+    "contact person",
+    "contact_person",
+    "full name",
+    "full_name",
+    "fullname",
+    "display name",
+    "display_name",
+    "displayname",
+    "real name",
+    "real_name",
+    "realname",
+    "first name",
+    "first_name",
+    "firstname",
+    "last name",
+    "last_name",
+    "lastname",
+    "given name",
+    "given_name",
+    "givenname",
+    "surname",
+    "family name",
+    "family_name",
+    "familyname",
+    "signed-off-by",
+    "reviewed-by",
+    "acked-by",
+    "tested-by",
+    "reported-by",
+    "co-authored-by",
+    "suggested-by",
+    "helped-by",
+    "attn",
+    "attention",
+    "committer",
+    "maintainer",
+    "cn",
+    "gecos",
+    "patient",
+    "applicant",
+    "recipient",
+    "sender",
+    "sender name",
+    "sender_name",
+    "cardholder",
+    "card holder",
+    "cardholder_name",
+    "holder",
+    "account holder",
+    "account_holder",
+    "beneficiary",
+    "owner name",
+    "owner_name",
+    "user_full_name",
+    "contact_name",
+    "emergency contact",
+    "next of kin",
+    "spouse",
+];
+
+/// Cues after which a listed first name (any case) or a capitalised word is
+/// taken as a name.
+const STRONG: &[&str] = &[
+    "dear",
+    "hi",
+    "hello",
+    "hey",
+    "thanks",
+    "thank you",
+    "cheers",
+    "regards",
+    "greetings",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "welcome",
+    "sincerely",
+    "best",
+    "mr",
+    "mrs",
+    "ms",
+    "mx",
+    "miss",
+    "dr",
+    "prof",
+    "sir",
+    "madam",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "reply-to",
+    "owner",
+    "name",
+    "user",
+    "client",
+    "ping",
+    "spoke with",
+    "spoke to",
+    "talked to",
+    "talked with",
+    "met with",
+    "according to",
+    "on behalf of",
+    "courtesy of",
+    "thanks to",
+    "asked",
+    "told",
+    "contacted",
+    "called",
+    "emailed",
+    "paged",
+    "notified",
+    "mentioned",
+    "cc'd",
+    "ccd",
+    "introduced",
+    "interviewed",
+    "meeting with",
+    "call with",
+    "chat with",
+];
+
+/// Weak cues: only a capitalised listed, unambiguous first name counts.
+const WEAK: &[&str] = &[
+    "with", "by", "for", "to", "from", "and", "or", "at", "via", "per", "as",
+];
+
+const VERBS: &str = concat!(
+    "opened|closed|created|assigned|reassigned|reported|requested|approved|reviewed|submitted|",
+    "modified|updated|edited|changed|resolved|escalated|handled|owned|signed|written|authored|",
+    "raised|filed|triaged|acknowledged|acked|confirmed|verified|tested|merged|committed|",
+    "deployed|initiated|started|triggered|cancelled|canceled|rejected|deleted|removed|added|",
+    "invited|granted|revoked|locked|unlocked|disabled|enabled|sent|forwarded|delegated|",
+    "transferred|performed|executed|uploaded|downloaded|shared|booked|scheduled|onboarded|",
+    "offboarded|hired|prepared|drafted|authorized|authorised|signed off|completed|claimed|",
+    "picked up|taken|led|hosted|organized|organised|posted|published|answered|replied|",
+    "responded|escalated|handed over|handed off|routed|referred|logged|recorded|noted|",
+    "flagged|investigated|fixed|patched|inspected|audited|registered|booked"
+);
+
+pub(crate) struct Names {
+    cue: Regex,
+    pair: Regex,
+    host: Option<Hosts>,
+}
+
+struct Hosts {
+    re: Regex,
+    device_words: Vec<String>,
+}
+
+/// Parts of a host name that say "a person's device".
+const DEVICE_WORDS: &[&str] = &[
+    "laptop",
+    "pc",
+    "desktop",
+    "macbook",
+    "mbp",
+    "mba",
+    "imac",
+    "workstation",
+    "wks",
+    "ws",
+    "notebook",
+    "nb",
+    "thinkpad",
+    "xps",
+    "surface",
+    "iphone",
+    "ipad",
+    "phone",
+    "pixel",
+    "galaxy",
+    "tablet",
+    "mac",
+    "macmini",
+    "mini",
+    "air",
+    "pro",
+    "dell",
+    "lenovo",
+    "hp",
+    "vm",
+    "box",
+    "home",
+    "dev",
+    "pi",
+    "nas",
+    "win",
+    "win10",
+    "win11",
+    "ubuntu",
+    "fedora",
+    "arch",
+    "linux",
+    "personal",
+    "private",
+    "own",
+];
+
+/// Device words strong enough that any other alphabetic part of the host
+/// name is taken as its owner (`jsmith-pc`); with the others (`vm`, `box`)
+/// only a listed first name counts.
+const STRONG_DEVICE_WORDS: &[&str] = &[
+    "laptop",
+    "pc",
+    "desktop",
+    "macbook",
+    "mbp",
+    "mba",
+    "imac",
+    "workstation",
+    "wks",
+    "notebook",
+    "nb",
+    "thinkpad",
+    "xps",
+    "surface",
+    "iphone",
+    "ipad",
+    "phone",
+    "pixel",
+    "galaxy",
+    "tablet",
+    "personal",
+];
+
+/// Host-name parts that are roles, not people (`build-pc`, `dev-laptop-03`).
+const HOST_GENERIC: &[&str] = &[
+    "dev",
+    "prod",
+    "stage",
+    "staging",
+    "test",
+    "qa",
+    "uat",
+    "web",
+    "db",
+    "build",
+    "ci",
+    "cd",
+    "office",
+    "lab",
+    "kiosk",
+    "win",
+    "linux",
+    "ubuntu",
+    "debian",
+    "fedora",
+    "arch",
+    "centos",
+    "rhel",
+    "shared",
+    "admin",
+    "corp",
+    "it",
+    "hr",
+    "conf",
+    "meeting",
+    "room",
+    "reception",
+    "gpu",
+    "cpu",
+    "my",
+    "home",
+    "work",
+    "old",
+    "new",
+    "spare",
+    "loaner",
+    "desktop",
+    "laptop",
+    "pc",
+    "mac",
+    "macbook",
+    "pro",
+    "air",
+    "mini",
+    "vm",
+    "box",
+    "nas",
+    "pi",
+    "srv",
+    "server",
+    "node",
+    "host",
+    "client",
+    "station",
+    "workstation",
+    "ws",
+    "nb",
+    "notebook",
+    "thinkpad",
+    "dell",
+    "hp",
+    "lenovo",
+    "asus",
+    "acer",
+    "msi",
+    "surface",
+    "xps",
+    "imac",
+    "mbp",
+    "mba",
+    "iphone",
+    "ipad",
+    "phone",
+    "pixel",
+    "galaxy",
+    "tablet",
+    "android",
+    "ios",
+    "win10",
+    "win11",
+    "windows",
+    "personal",
+    "private",
+    "own",
+    "the",
+    "test",
+    "demo",
+    "temp",
+    "tmp",
+    "backup",
+    "media",
+    "game",
+    "gaming",
+    "studio",
+    "design",
+    "sales",
+    "support",
+    "finance",
+    "legal",
+    "marketing",
+    "eng",
+    "engineering",
+    "ops",
+    "devops",
+    "sre",
+    "infra",
+    "security",
+    "sec",
+    "guest",
+    "public",
+    "training",
+    "classroom",
+    "library",
+    "front",
+    "back",
+    "main",
+    "local",
+    "remote",
+    "virtual",
+    "cloud",
+    "edge",
+    "dock",
+    "docker",
+    "k8s",
+    "kube",
+    "jenkins",
+    "runner",
+    "agent",
+    "win7",
+    "xp",
+    "vista",
+    "retina",
+    "touch",
+    "book",
+    "x1",
+    "carbon",
+    "yoga",
+    "elite",
+    "latitude",
+    "precision",
+    "inspiron",
+    "optiplex",
+    "envy",
+    "pavilion",
+    "spectre",
+    "zenbook",
+    "vivobook",
+    "chromebook",
+    "desk",
+    "dsk",
+    "lt",
+    "wk",
+];
+
+impl Names {
+    pub(crate) fn new(hostname_names: bool, extra_device_words: &[String]) -> Self {
+        let person = alternation(PERSON_FIELDS);
+        let strong = alternation(STRONG);
+        let weak = alternation(WEAK);
+        let cue = format!(
+            concat!(
+                r"(?i)(?:(?-u:\b)(?P<field>{person})(?-u:\b)[\x22']?[ \t]*(?:[:=]|=>)[ \t]*[\x22'<(]?[ \t]*)",
+                r"|(?:(?-u:\b)(?P<verb>(?:{verbs})[ \t]+(?:to|by|for|with|from|on behalf of))(?-u:\b)[ \t:]*[\x22'@]?)",
+                r"|(?:(?-u:\b)(?P<strong>{strong})(?-u:\b)\.?[\x22']?[ \t]*[:=]?[ \t,]*[\x22'<@(]?)",
+                r"|(?:(?:(?-u:\b)(?P<weak>{weak})(?-u:\b)|(?P<punct>[,;&/(]))[ \t]*(?-i:\p{{Lu}}))"
+            ),
+            person = person,
+            verbs = VERBS,
+            strong = strong,
+            weak = weak,
+        );
+        let cue = Regex::new(&cue).unwrap_or_else(|e| builtin_bug(&e));
+        let pair = Regex::new(
+            r"(?-u:\b)\p{Lu}\p{Ll}{1,20}(?:[ \t]+\p{Lu}\.)?[ \t]+\p{Lu}[\p{Ll}'’\-]{1,30}|(?-u:\b)\p{Lu}\p{Ll}{1,20}(?:'|’)s(?-u:\b)",
+        )
+        .unwrap_or_else(|e| builtin_bug(&e));
+        let host = hostname_names.then(|| {
+            let mut device_words: Vec<String> =
+                DEVICE_WORDS.iter().map(|w| (*w).to_owned()).collect();
+            device_words.extend(extra_device_words.iter().map(|w| w.to_ascii_lowercase()));
+            let words = device_words
+                .iter()
+                .map(|w| regex::escape(w))
+                .collect::<Vec<_>>()
+                .join("|");
+            let re = Regex::new(&format!(
+                r"(?i-u)\b(?:[a-z0-9]+[\-_])+(?:{words})(?:[\-_][a-z0-9]+)*\b|\b(?:{words})[\-_](?:[a-z0-9]+[\-_]?)+\b"
+            ))
+            .unwrap_or_else(|e| builtin_bug(&e));
+            Hosts { re, device_words }
+        });
+        Names { cue, pair, host }
+    }
+
+    pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
+        self.cued(line, out);
+        if line.iter().any(u8::is_ascii_uppercase) || !line.is_ascii() {
+            self.pairs(line, out);
+        }
+        if let Some(host) = &self.host {
+            if memchr::memchr2(b'-', b'_', line).is_some() {
+                host.find(line, out);
+            }
+        }
+    }
+
+    fn cued(&self, line: &[u8], out: &mut Vec<Finding>) {
+        let mut locs = self.cue.capture_locations();
+        let mut at = 0;
+        while at < line.len() {
+            let Some(m) = self.cue.captures_read_at(&mut locs, line, at) else {
+                break;
+            };
+            at = m.end().max(m.start() + 1);
+            let (strength, name_at) = if locs.get(1).is_some() {
+                (Cue::Field, m.end())
+            } else if locs.get(2).is_some() {
+                (Cue::Verb, m.end())
+            } else if locs.get(3).is_some() {
+                let cue_text = locs.get(3).map(|(s, e)| &line[s..e]);
+                // "From"/"To"/"Name" as a header want the colon; prose "from" is weak.
+                let needs_colon = cue_text.is_some_and(|c| {
+                    let c = c.to_ascii_lowercase();
+                    matches!(
+                        c.as_slice(),
+                        b"from" | b"to" | b"owner" | b"name" | b"user" | b"client" | b"best"
+                    )
+                });
+                let colon = line[..m.end()].contains(&b':');
+                if needs_colon && !colon {
+                    (Cue::Weak, m.end())
+                } else {
+                    (Cue::Strong, m.end())
+                }
+            } else {
+                // The weak pattern consumed the first letter of the name.
+                (Cue::Weak, m.end() - utf8_char_len_before(line, m.end()))
+            };
+            if let Some(end) = name_extent(line, name_at, strength) {
+                out.push(Finding::new(name_at, end, Kind::Name));
+                at = at.max(end);
+            }
+        }
+    }
+
+    fn pairs(&self, line: &[u8], out: &mut Vec<Finding>) {
+        for m in self.pair.find_iter(line) {
+            let Some((first, _)) = word_at(line, m.start()) else {
+                continue;
+            };
+            let lower = first.to_lowercase();
+            if !first_names().contains(&lower) || AMBIGUOUS.contains(&lower.as_str()) {
+                continue;
+            }
+            if let Some(end) = name_extent(line, m.start(), Cue::Pair) {
+                out.push(Finding::new(m.start(), end, Kind::Name));
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Cue {
+    /// `Author:`, `full_name=`: any capitalised words.
+    Field,
+    /// `opened by`, `assigned to`: a listed name, a capitalised word or a login.
+    Verb,
+    /// `Dear`, `Hi`, `From:`: a listed name or a capitalised word.
+    Strong,
+    /// `with`, `and`, `,`: a capitalised, listed, unambiguous first name.
+    Weak,
+    /// No cue: a listed first name followed by a surname.
+    Pair,
+}
+
+fn alternation(words: &[&str]) -> String {
+    let mut sorted: Vec<&str> = words.to_vec();
+    sorted.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    sorted
+        .iter()
+        .map(|w| regex::escape(w).replace(' ', r"[ \t]+"))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+fn utf8_char_len_before(line: &[u8], end: usize) -> usize {
+    let mut n = 1;
+    while n < 4 && end >= n && (line[end - n] & 0xC0) == 0x80 {
+        n += 1;
+    }
+    n.min(end)
+}
+
+/// The word (letters, inner `'`/`’`/`-`) starting at `pos`, and its end.
+fn word_at(line: &[u8], pos: usize) -> Option<(String, usize)> {
+    let rest = line.get(pos..)?;
+    let window = &rest[..rest.len().min(96)];
+    let text = match std::str::from_utf8(window) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(&window[..e.valid_up_to()]).ok()?,
+    };
+    let mut end = 0;
+    let mut word = String::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c.is_alphabetic() {
+            word.push(c);
+            end = i + c.len_utf8();
+        } else if matches!(c, '\'' | '’' | '-')
+            && !word.is_empty()
+            && chars.peek().is_some_and(|(_, n)| n.is_alphabetic())
+        {
+            // "O'Brien", "Smith-Jones"; but not the possessive "'s".
+            let rest_after = &text[i + c.len_utf8()..];
+            if c != '-'
+                && rest_after.starts_with('s')
+                && !rest_after[1..].starts_with(char::is_alphabetic)
+            {
+                break;
+            }
+            word.push(c);
+            end = i + c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    (!word.is_empty()).then(|| (word, pos + end))
+}
+
+fn is_capitalized(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase) && chars.clone().any(char::is_lowercase)
+        || word.chars().count() == 1 && word.chars().all(char::is_uppercase)
+}
+
+const PARTICLES: &[&str] = &[
+    "van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "la", "le", "dos", "das",
+    "bin", "ibn", "al", "el", "ter", "ten", "st", "mac", "y",
+];
+
+/// Where the name that starts at `pos` ends, if it is one under `cue`.
+fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
+    let (first, mut end) = word_at(line, pos)?;
+    let lower = first.to_lowercase();
+    let listed = first_names().contains(&lower);
+    let cap = is_capitalized(&first);
+    let common = NOT_SURNAME.contains(&lower.as_str());
+    let ok = match cue {
+        Cue::Field => (cap && !common) || listed,
+        Cue::Verb | Cue::Strong => {
+            (listed && (cap || !AMBIGUOUS.contains(&lower.as_str())))
+                || (cap && !common && first.chars().count() > 1)
+        }
+        Cue::Weak => listed && cap && !AMBIGUOUS.contains(&lower.as_str()),
+        Cue::Pair => true,
+    };
+    if !ok {
+        // `opened by jsmith`: a login after a verb cue.
+        if cue == Cue::Verb {
+            return login_at(line, pos);
+        }
+        return None;
+    }
+    // Surnames: capitalised words, initials and particles that lead to one.
+    let mut parts = 0;
+    let mut cursor = end;
+    let mut need_surname = cue == Cue::Pair;
+    while parts < 3 {
+        let mut i = cursor;
+        while i < line.len() && line[i] == b' ' {
+            i += 1;
+        }
+        if i == cursor || i >= line.len() {
+            break;
+        }
+        let Some((w, wend)) = word_at(line, i) else {
+            break;
+        };
+        let wl = w.to_lowercase();
+        if w.chars().count() == 1
+            && w.chars().all(char::is_uppercase)
+            && line.get(wend) == Some(&b'.')
+        {
+            // Initial: "John Q. Public".
+            cursor = wend + 1;
+            continue;
+        }
+        if PARTICLES.contains(&wl.as_str()) && !is_capitalized(&w) {
+            // Only when a capitalised word follows.
+            let mut j = wend;
+            while j < line.len() && line[j] == b' ' {
+                j += 1;
+            }
+            match word_at(line, j) {
+                Some((next, nend))
+                    if is_capitalized(&next)
+                        && !NOT_SURNAME.contains(&next.to_lowercase().as_str()) =>
+                {
+                    end = nend;
+                    cursor = nend;
+                    parts += 1;
+                    need_surname = false;
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        if is_capitalized(&w) && !NOT_SURNAME.contains(&wl.as_str()) && w.chars().count() > 1 {
+            end = wend;
+            cursor = wend;
+            parts += 1;
+            need_surname = false;
+        } else {
+            break;
+        }
+    }
+    if need_surname {
+        // Possessive without cue: "Maria's laptop".
+        let rest = &line[end..];
+        if rest.starts_with(b"'s") || rest.starts_with("’s".as_bytes()) {
+            return Some(end);
+        }
+        return None;
+    }
+    Some(end)
+}
+
+/// A login name (`jsmith`, `a.keller`) at `pos`.
+fn login_at(line: &[u8], pos: usize) -> Option<usize> {
+    let mut e = pos;
+    while e < line.len()
+        && (line[e].is_ascii_alphanumeric() || matches!(line[e], b'.' | b'_' | b'-'))
+    {
+        e += 1;
+    }
+    while e > pos && matches!(line[e - 1], b'.' | b'-') {
+        e -= 1;
+    }
+    let v = line.get(pos..e)?;
+    if v.len() < 2 || !v[0].is_ascii_lowercase() || !v.iter().any(u8::is_ascii_lowercase) {
+        return None;
+    }
+    let lower = String::from_utf8_lossy(v);
+    const NOT_LOGIN: &[&str] = &[
+        "the",
+        "a",
+        "an",
+        "me",
+        "you",
+        "us",
+        "them",
+        "him",
+        "her",
+        "it",
+        "this",
+        "that",
+        "team",
+        "support",
+        "admin",
+        "system",
+        "root",
+        "default",
+        "automation",
+        "bot",
+        "ci",
+        "cron",
+        "jenkins",
+        "scheduler",
+        "policy",
+        "rule",
+        "user",
+        "users",
+        "someone",
+        "nobody",
+        "all",
+        "everyone",
+        "owner",
+        "operator",
+        "service",
+        "daemon",
+        "agent",
+        "script",
+        "api",
+        "server",
+        "client",
+        "host",
+        "node",
+        "cluster",
+        "on",
+        "in",
+        "at",
+        "for",
+        "from",
+        "with",
+        "to",
+        "of",
+        "and",
+        "or",
+        "via",
+        "pid",
+        "uid",
+        "process",
+        "request",
+        "job",
+        "task",
+        "queue",
+        "unknown",
+        "n/a",
+        "none",
+        "null",
+        "anonymous",
+        "guest",
+        "self",
+        "peer",
+        "remote",
+        "local",
+        "kernel",
+        "signal",
+        "timeout",
+        "default",
+        "config",
+        "manual",
+        "manually",
+        "hand",
+        "design",
+        "mistake",
+        "error",
+        "accident",
+        "exception",
+        "upstream",
+        "downstream",
+        "backend",
+        "frontend",
+        "proxy",
+        "load",
+        "health",
+        "monitor",
+        "watchdog",
+        "sigterm",
+        "sigkill",
+        "oom",
+        "oom-killer",
+        "systemd",
+        "init",
+        "sshd",
+        "sudo",
+        "su",
+    ];
+    if NOT_LOGIN.contains(&lower.as_ref()) {
+        return None;
+    }
+    Some(e)
+}
+
+impl Hosts {
+    fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
+        for m in self.re.find_iter(line) {
+            let host = &line[m.start()..m.end()];
+            let text = String::from_utf8_lossy(host).to_ascii_lowercase();
+            let parts: Vec<&str> = text.split(['-', '_']).filter(|p| !p.is_empty()).collect();
+            let strong = parts.iter().any(|p| STRONG_DEVICE_WORDS.contains(p));
+            let has_device = parts
+                .iter()
+                .any(|p| self.device_words.iter().any(|d| d == p));
+            if !has_device {
+                continue;
+            }
+            let personal = parts.iter().any(|p| {
+                let base = p.strip_suffix('s').filter(|b| b.len() >= 3).unwrap_or(p);
+                let all_alpha = p.bytes().all(|b| b.is_ascii_alphabetic());
+                if !all_alpha
+                    || HOST_GENERIC.contains(p)
+                    || self.device_words.iter().any(|d| d == p)
+                {
+                    return false;
+                }
+                let listed = (is_first_name(p) || is_first_name(base)) && !AMBIGUOUS.contains(p);
+                listed || (strong && p.len() >= 4 && p.len() <= 12)
+            });
+            if personal {
+                out.push(Finding::new(m.start(), m.end(), Kind::Hostname));
+            }
+        }
+    }
+}

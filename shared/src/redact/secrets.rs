@@ -1,0 +1,613 @@
+//! Secrets by context: values assigned to password/secret/token/key names in
+//! `key=value`, `key: value`, JSON, INI, YAML, .env and shell syntax, plus a
+//! few command-line and prose forms (`--password x`, `IDENTIFIED BY 'x'`,
+//! `password is x`).
+
+use regex::bytes::Regex;
+
+use super::checks;
+use super::detect::builtin_bug;
+use super::finding::Finding;
+use super::token::Kind;
+
+pub(crate) struct Secrets {
+    assign: Regex,
+    phrase: Regex,
+}
+
+/// Key words that name a secret on their own.
+const STRONG: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "pass",
+    "pw",
+    "passcode",
+    "secret",
+    "secrets",
+    "token",
+    "credential",
+    "credentials",
+    "creds",
+    "apikey",
+    "authorization",
+    "privatekey",
+    "secretkey",
+    "accesskey",
+    "apitoken",
+    "authtoken",
+    "cookie",
+    "sessionkey",
+    "pgpassword",
+    "mysqlpwd",
+    "dbpass",
+    "psk",
+    "wpapsk",
+];
+
+/// Words that make `key` a secret name (`api_key`, `SigningKey`).
+const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "access",
+    "secret",
+    "private",
+    "signing",
+    "encryption",
+    "master",
+    "license",
+    "client",
+    "app",
+    "auth",
+    "shared",
+    "hmac",
+    "session",
+    "ssh",
+    "gpg",
+    "crypt",
+    "enc",
+    "consumer",
+    "subscription",
+    "account",
+    "storage",
+    "service",
+    "webhook",
+    "jwt",
+    "aes",
+    "root",
+    "admin",
+    "x",
+    "wifi",
+    "wpa",
+];
+
+/// Words that make a secret-looking key describe something else
+/// (`token_ttl`, `password_min_length`, `key_file`).
+const NEGATIVE: &[&str] = &[
+    "file",
+    "files",
+    "path",
+    "dir",
+    "directory",
+    "name",
+    "type",
+    "size",
+    "len",
+    "length",
+    "ttl",
+    "timeout",
+    "expiry",
+    "expires",
+    "expiration",
+    "exp",
+    "age",
+    "count",
+    "max",
+    "min",
+    "limit",
+    "id",
+    "ids",
+    "alg",
+    "algorithm",
+    "format",
+    "url",
+    "uri",
+    "endpoint",
+    "enabled",
+    "enable",
+    "required",
+    "policy",
+    "rotation",
+    "version",
+    "interval",
+    "seconds",
+    "secs",
+    "ms",
+    "prefix",
+    "header",
+    "field",
+    "hint",
+    "location",
+    "mode",
+    "changed",
+    "last",
+    "updated",
+    "at",
+    "strength",
+    "complexity",
+    "chars",
+    "history",
+    "attempts",
+    "retries",
+    "tries",
+    "used",
+    "source",
+    "provider",
+    "method",
+    "lifetime",
+    "validity",
+    "duration",
+    "period",
+    "bits",
+    "usage",
+    "pattern",
+    "regex",
+    "rules",
+    "env",
+    "var",
+    "command",
+    "cmd",
+    "helper",
+    "store",
+    "manager",
+    "auth",
+    "authentication",
+    "required",
+    "reset",
+    "expired",
+    "valid",
+    "invalid",
+    "error",
+    "errors",
+    "failed",
+    "failures",
+    "status",
+    "label",
+    "description",
+    "desc",
+    "kind",
+    "class",
+];
+
+/// Values that are not secrets: empty placeholders, nulls, structure openers.
+const PLACEHOLDERS: &[&str] = &[
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "{",
+    "[",
+    "{}",
+    "[]",
+    "''",
+    "\"\"",
+    "|",
+    ">",
+    "|-",
+    ">-",
+    "undefined",
+    "redacted",
+    "<redacted>",
+    "***",
+    "****",
+    "********",
+    "xxx",
+    "changeme?",
+    "-",
+    "=",
+    "required",
+    "optional",
+    "set",
+    "unset",
+    "empty",
+    "hidden",
+    "masked",
+    "<hidden>",
+    "<masked>",
+    "(hidden)",
+    "(none)",
+];
+
+/// Words that follow `password is` in prose without being a password.
+const PROSE_STOP: &[&str] = &[
+    "reset",
+    "changed",
+    "updated",
+    "incorrect",
+    "invalid",
+    "wrong",
+    "expired",
+    "required",
+    "missing",
+    "empty",
+    "too",
+    "not",
+    "set",
+    "correct",
+    "accepted",
+    "rejected",
+    "ok",
+    "valid",
+    "strong",
+    "weak",
+    "short",
+    "long",
+    "the",
+    "a",
+    "an",
+    "being",
+    "been",
+    "for",
+    "from",
+    "used",
+    "given",
+    "provided",
+    "needed",
+    "stored",
+    "saved",
+    "sent",
+    "verified",
+    "authentication",
+    "auth",
+    "check",
+    "checks",
+    "failed",
+    "failure",
+    "mismatch",
+    "prompt",
+    "change",
+    "policy",
+    "will",
+    "must",
+    "should",
+    "has",
+    "have",
+    "had",
+    "was",
+    "is",
+    "are",
+    "and",
+    "or",
+    "to",
+    "of",
+    "in",
+    "on",
+    "for",
+    "with",
+    "via",
+    "by",
+    "file",
+    "manager",
+    "hash",
+    "field",
+    "length",
+    "refresh",
+    "request",
+    "requested",
+    "revoked",
+    "generated",
+    "created",
+    "rotated",
+    "renewed",
+    "still",
+    "now",
+    "already",
+    "unknown",
+    "unavailable",
+];
+
+impl Secrets {
+    pub(crate) fn new() -> Self {
+        let assign = Regex::new(concat!(
+            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|psk)[A-Za-z0-9_.\-]*)",
+            r"(?P<q>[\x22']?)[ \t]*(?P<sep>:=|=>|[:=])[ \t]*"
+        ))
+        .unwrap_or_else(|e| builtin_bug(&e));
+        let phrase = Regex::new(concat!(
+            r"(?-u)(?i)",
+            r"(?:(?:^|[ \t])--?(?:password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|access-token|client-secret|key-password|storepass|keypass|db-password)[ \t]+[\x22']?(?P<flag>[^\s\x22']+))",
+            r"|(?:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by[ \t]+(?:password[ \t]+)?'(?P<sql>[^']+)')",
+            r"|(?:\b(?:mysql|mysqldump|mysqladmin)\b[^\n]*?[ \t]-p(?P<mysql>[^\s\-][^\s]*))",
+            r"|(?:\bsshpass[ \t]+-p[ \t]*(?P<sshpass>\S+))",
+            r"|(?:(?:^|[ \t])(?:-u|--user)[ \t]+[\x22']?[^:\s\x22']+:(?P<curl>[^\s\x22']+))",
+            r"|(?:\b(?:password|passwd|passphrase|pwd|secret|token|api[ _\-]?key)[ \t]+(?:is|was|of|set[ \t]+to|changed[ \t]+to|reset[ \t]+to)[ \t]+[\x22'`]?(?P<prose>[^\s\x22'`,;]+))",
+            r"|(?:\b(?:api|access|auth|secret|session|refresh|bot|bearer|personal[ \t]+access)[ _\-]?(?:token|key)[ \t]+(?P<tok>[A-Za-z0-9._~+/\-]{16,}=*))",
+        ))
+        .unwrap_or_else(|e| builtin_bug(&e));
+        Secrets { assign, phrase }
+    }
+
+    pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
+        self.assignments(line, out);
+        self.phrases(line, out);
+    }
+
+    fn assignments(&self, line: &[u8], out: &mut Vec<Finding>) {
+        let mut locs = self.assign.capture_locations();
+        let mut at = 0;
+        while at < line.len() {
+            let Some(m) = self.assign.captures_read_at(&mut locs, line, at) else {
+                break;
+            };
+            at = m.end().max(m.start() + 1);
+            let (Some((ks, ke)), Some((ss, _))) = (locs.get(1), locs.get(3)) else {
+                continue;
+            };
+            // `==` and `=>` in code or prose are not assignments of secrets.
+            if line.get(m.end()) == Some(&b'=') {
+                continue;
+            }
+            // The key must start at a word boundary: `$PASS`, `"pass`, ` pass`.
+            let mut ks = ks;
+            if ks > 0 && checks::is_word(line[ks - 1]) {
+                continue;
+            }
+            while ks < ke && matches!(line[ks], b'-' | b'.') {
+                ks += 1;
+            }
+            if !secret_key(&line[ks..ke]) {
+                continue;
+            }
+            let sep_colon = line[ss] == b':' && line.get(ss + 1) != Some(&b'=');
+            // `https://` and `C:\` are not `key: value`.
+            if sep_colon && matches!(line.get(ss + 1), Some(b'/' | b'\\')) {
+                continue;
+            }
+            let at_line_start = line[..ks]
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'"' | b'\'' | b'#'))
+                || line[..ks].ends_with(b"export ")
+                || line[..ks].ends_with(b"set ");
+            if let Some((vs, ve)) = value_span(line, m.end(), at_line_start) {
+                let v = &line[vs..ve];
+                let lower = v.to_ascii_lowercase();
+                if PLACEHOLDERS
+                    .iter()
+                    .any(|p| p.as_bytes() == lower.as_slice())
+                {
+                    continue;
+                }
+                if is_reference(v) {
+                    continue;
+                }
+                out.push(Finding::new(vs, ve, Kind::Secret));
+                at = ve.max(at);
+            }
+        }
+    }
+
+    fn phrases(&self, line: &[u8], out: &mut Vec<Finding>) {
+        let mut locs = self.phrase.capture_locations();
+        let mut at = 0;
+        while at < line.len() {
+            let Some(m) = self.phrase.captures_read_at(&mut locs, line, at) else {
+                break;
+            };
+            at = m.end().max(m.start() + 1);
+            for i in 1..locs.len() {
+                let Some((s, e)) = locs.get(i) else { continue };
+                let mut e = e;
+                while e > s && matches!(line[e - 1], b'.' | b')' | b'>') {
+                    e -= 1;
+                }
+                let v = &line[s..e];
+                if v.is_empty() || is_reference(v) {
+                    continue;
+                }
+                let lower = v.to_ascii_lowercase();
+                if PROSE_STOP.iter().any(|w| w.as_bytes() == lower.as_slice())
+                    || PLACEHOLDERS
+                        .iter()
+                        .any(|w| w.as_bytes() == lower.as_slice())
+                {
+                    continue;
+                }
+                out.push(Finding::new(s, e, Kind::Secret));
+            }
+        }
+    }
+}
+
+/// Splits a key into lowercase words at `_ - .` and camelCase humps.
+fn key_words(key: &[u8]) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for &b in key {
+        if matches!(b, b'_' | b'-' | b'.' | b'$') {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if b.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = b.is_ascii_lowercase() || b.is_ascii_digit();
+        cur.push(char::from(b.to_ascii_lowercase()));
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+/// Whether `key` names a secret.
+pub(crate) fn secret_key(key: &[u8]) -> bool {
+    let words = key_words(key);
+    if words.is_empty() || words.len() > 8 {
+        return false;
+    }
+    let strong = words.iter().any(|w| STRONG.contains(&w.as_str()))
+        || words.iter().any(|w| {
+            // Compound words written without separators: `dbpassword`, `apitoken`.
+            w.len() > 4
+                && (w.ends_with("password")
+                    || w.ends_with("passwd")
+                    || w.ends_with("secret")
+                    || w.ends_with("token")
+                    || w.ends_with("apikey"))
+        });
+    let keyed = words.iter().enumerate().any(|(i, w)| {
+        (w == "key" || w == "keys")
+            && (words.len() == 1 || (i > 0 && KEY_QUALIFIERS.contains(&words[i - 1].as_str())))
+    });
+    if !(strong || keyed) {
+        return false;
+    }
+    !words
+        .iter()
+        .any(|w| NEGATIVE.contains(&w.as_str()) && w != "auth")
+}
+
+/// `${VAR}`, `$VAR`, `%(var)s`, `{{ var }}`, `<PASSWORD>`: references, not secrets.
+fn is_reference(v: &[u8]) -> bool {
+    v.starts_with(b"${")
+        || v.starts_with(b"{{")
+        || v.starts_with(b"%(")
+        || v.starts_with(b"$(")
+        || (v.len() > 1 && v[0] == b'$' && v[1..].iter().all(|b| checks::is_word(*b)))
+        || (v.len() > 2 && v[0] == b'<' && v[v.len() - 1] == b'>' && !v.contains(&b' '))
+}
+
+/// The value after a separator ending at `from`.
+fn value_span(line: &[u8], from: usize, whole_rest: bool) -> Option<(usize, usize)> {
+    let rest = line.get(from..)?;
+    let first = *rest.first()?;
+    if first == b'"' || first == b'\'' || first == b'`' {
+        let s = from + 1;
+        let mut i = s;
+        while i < line.len() {
+            if line[i] == b'\\' {
+                i += 2;
+                continue;
+            }
+            if line[i] == first {
+                break;
+            }
+            i += 1;
+        }
+        let e = i.min(line.len());
+        return (e > s).then_some((s, e));
+    }
+    // An escaped JSON string inside a string: `\"password\":\"x\"`.
+    if first == b'\\' && rest.get(1) == Some(&b'"') {
+        let s = from + 2;
+        let mut i = s;
+        while i < line.len() && !(line[i] == b'\\' && line.get(i + 1) == Some(&b'"')) {
+            i += 1;
+        }
+        return (i > s).then_some((s, i));
+    }
+    let mut e = from;
+    if whole_rest && !has_later_assignment(rest) {
+        e = line.len();
+        // Drop a trailing ` # comment` or ` ; comment`.
+        if let Some(p) = find_comment(rest) {
+            e = from + p;
+        }
+        while e > from && line[e - 1].is_ascii_whitespace() {
+            e -= 1;
+        }
+    } else {
+        while e < line.len()
+            && !matches!(
+                line[e],
+                b' ' | b'\t' | b',' | b';' | b'&' | b'"' | b'\'' | b')' | b'}' | b']' | b'>' | b'|'
+            )
+        {
+            e += 1;
+        }
+        while e > from && matches!(line[e - 1], b'.' | b':') {
+            e -= 1;
+        }
+    }
+    (e > from).then_some((from, e))
+}
+
+fn find_comment(rest: &[u8]) -> Option<usize> {
+    rest.windows(2)
+        .position(|w| (w[0] == b' ' || w[0] == b'\t') && (w[1] == b'#' || w[1] == b';'))
+}
+
+/// Whether the rest of a line holds another `key=value` (a log line, not an
+/// INI/YAML value that runs to the end of the line).
+fn has_later_assignment(rest: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(p) = rest[i..].iter().position(|b| *b == b' ' || *b == b'\t') {
+        let w = i + p + 1;
+        let mut j = w;
+        while j < rest.len() && (checks::is_word(rest[j]) || rest[j] == b'.' || rest[j] == b'-') {
+            j += 1;
+        }
+        if j > w && rest.get(j) == Some(&b'=') {
+            return true;
+        }
+        i = w;
+        if i >= rest.len() {
+            break;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_key_names() {
+        for k in [
+            "password",
+            "DB_PASSWORD",
+            "dbPassword",
+            "spring.datasource.password",
+            "api_key",
+            "apiKey",
+            "X-Api-Key",
+            "aws_secret_access_key",
+            "client_secret",
+            "GITHUB_TOKEN",
+            "auth_token",
+            "key",
+            "signing-key",
+            "pass",
+            "rootpassword",
+        ] {
+            assert!(secret_key(k.as_bytes()), "{k}");
+        }
+        for k in [
+            "token_ttl",
+            "password_min_length",
+            "key_file",
+            "max_tokens",
+            "tokens",
+            "passed",
+            "keyboard",
+            "monkey",
+            "primary_key_id",
+            "bypass",
+            "author",
+            "token_type",
+            "ssh_key_path",
+        ] {
+            assert!(!secret_key(k.as_bytes()), "{k}");
+        }
+    }
+}

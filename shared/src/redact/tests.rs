@@ -1,0 +1,496 @@
+//! Table-driven detector tests: each case is a line, the values that must
+//! disappear from it, and the values that must survive.
+
+use super::token::Kind;
+use super::*;
+
+fn redactor() -> Redactor {
+    Redactor::new(ScopeKey::from_bytes([7; 32]), &RedactConfig::default()).unwrap()
+}
+
+fn run(r: &Redactor, line: &str) -> (String, Report) {
+    let mut report = Report::default();
+    let out = r.redact_text(line, &mut report);
+    (out, report)
+}
+
+/// `(line, gone, kept)`: every `gone` value must be absent after redaction,
+/// every `kept` value present.
+fn check(cases: &[(&str, &[&str], &[&str])]) {
+    let r = redactor();
+    let mut failures = Vec::new();
+    for (line, gone, kept) in cases {
+        let (out, _) = run(&r, line);
+        for g in *gone {
+            if out.contains(g) {
+                failures.push(format!("not redacted {g:?}\n  in:  {line}\n  out: {out}"));
+            }
+        }
+        for k in *kept {
+            if !out.contains(k) {
+                failures.push(format!("destroyed {k:?}\n  in:  {line}\n  out: {out}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn token_format_and_scope() {
+    let k1 = ScopeKey::from_bytes([1; 32]);
+    let k2 = ScopeKey::from_bytes([2; 32]);
+    let t = token::token(Kind::Email, "Alice@Example.com", &k1);
+    assert!(
+        t.starts_with("[EMAIL:") && t.ends_with(']') && t.len() == "[EMAIL:]".len() + 8,
+        "{t}"
+    );
+    assert_eq!(t, token::token(Kind::Email, "alice@example.com", &k1));
+    assert_ne!(t, token::token(Kind::Email, "bob@example.com", &k1));
+    assert_ne!(t, token::token(Kind::Email, "alice@example.com", &k2));
+    for kind in Kind::ALL {
+        assert_eq!(kind.name().parse::<Kind>(), Ok(kind));
+    }
+}
+
+#[test]
+fn emails() {
+    check(&[
+        (
+            "contact alice.smith+tag@example.co.uk now",
+            &["alice.smith+tag@example.co.uk"],
+            &["contact", "now"],
+        ),
+        (
+            "to=<bob@mail.example.org>, relay=local",
+            &["bob@mail.example.org"],
+            &["relay=local"],
+        ),
+        (
+            r#"{"email":"Carol_99@Example.COM","id":7}"#,
+            &["Carol_99@Example.COM"],
+            &[r#""id":7"#],
+        ),
+        ("user@localhost logged in", &[], &["@localhost"]),
+    ]);
+}
+
+#[test]
+fn ip_addresses() {
+    check(&[
+        (
+            "Accepted from 192.168.1.20 port 22",
+            &["192.168.1.20"],
+            &["port 22"],
+        ),
+        (
+            "upstream 10.0.0.5:8080 took 12ms",
+            &["10.0.0.5"],
+            &[":8080", "12ms"],
+        ),
+        ("allow 172.16.0.0/12;", &["172.16.0.0"], &["/12;"]),
+        ("version 1.2.3.4 installed", &[], &["1.2.3.4"]),
+        ("ver=10.2.3.4", &[], &["10.2.3.4"]),
+        ("agent v1.2.3.4", &[], &["v1.2.3.4"]),
+        (
+            "Chrome/120.0.0.0 Safari/537.36",
+            &[],
+            &["120.0.0.0", "537.36"],
+        ),
+        ("oid 1.3.6.1.4.1.2021 ok", &[], &["1.3.6.1.4.1.2021"]),
+        ("value 300.1.2.3 bad", &[], &["300.1.2.3"]),
+        (
+            "client [2001:db8::ff00:42:8329]:443",
+            &["2001:db8::ff00:42:8329"],
+            &[":443"],
+        ),
+        ("link fe80::1%eth0 up", &["fe80::1"], &["up"]),
+        (
+            "full 2001:0db8:85a3:0000:0000:8a2e:0370:7334 x",
+            &["2001:0db8:85a3:0000:0000:8a2e:0370:7334"],
+            &[],
+        ),
+        ("at 12:30:45 daily", &[], &["12:30:45"]),
+        ("std::vector<int> and a::b", &[], &["std::vector", "a::b"]),
+    ]);
+}
+
+#[test]
+fn macs() {
+    check(&[
+        (
+            "eth0 ether 00:1a:2b:3c:4d:5e txqueuelen",
+            &["00:1a:2b:3c:4d:5e"],
+            &["txqueuelen"],
+        ),
+        ("dhcp from AA-BB-CC-DD-EE-FF", &["AA-BB-CC-DD-EE-FF"], &[]),
+        ("cisco 0011.2233.4455 port", &["0011.2233.4455"], &[]),
+    ]);
+}
+
+#[test]
+fn phones() {
+    check(&[
+        (
+            "call +1 (555) 123-4567 today",
+            &["(555) 123-4567"],
+            &["today"],
+        ),
+        ("tel: 555-867-5309", &["555-867-5309"], &[]),
+        ("mobile +44 20 7946 0958", &["20 7946 0958"], &[]),
+        ("Phone: 030 1234567", &["030 1234567"], &[]),
+        ("+49 170 1234567 reached", &["170 1234567"], &["reached"]),
+        (
+            "2024-01-15T10:30:45+01:00 ok",
+            &[],
+            &["2024-01-15T10:30:45+01:00"],
+        ),
+        (
+            "id 123e4567-e89b-12d3-a456-426614174000",
+            &[],
+            &["123e4567-e89b-12d3-a456-426614174000"],
+        ),
+        (
+            "epoch 1700000000 and 1700000000123",
+            &[],
+            &["1700000000", "1700000000123"],
+        ),
+        (
+            "took 1234 ms, 200 OK, 512 bytes",
+            &[],
+            &["1234 ms", "200 OK", "512 bytes"],
+        ),
+        ("date 2024-01-15 12:00:00", &[], &["2024-01-15 12:00:00"]),
+    ]);
+}
+
+#[test]
+fn cards_ibans_ssns() {
+    check(&[
+        (
+            "card 4111 1111 1111 1111 exp",
+            &["4111 1111 1111 1111"],
+            &["exp"],
+        ),
+        ("pan=4111-1111-1111-1111", &["4111-1111-1111-1111"], &[]),
+        ("cc 5500005555555559;", &["5500005555555559"], &[]),
+        ("amex 378282246310005", &["378282246310005"], &[]),
+        ("not a card 4111111111111112", &[], &["4111111111111112"]),
+        (
+            "IBAN DE89 3704 0044 0532 0130 00 EUR",
+            &["DE89 3704 0044 0532 0130 00"],
+            &["EUR"],
+        ),
+        (
+            "iban=GB82WEST12345698765432",
+            &["GB82WEST12345698765432"],
+            &[],
+        ),
+        (
+            "bad DE89370400440532013001",
+            &[],
+            &["DE89370400440532013001"],
+        ),
+        ("ssn 123-45-6789 on file", &["123-45-6789"], &["on file"]),
+        ("SSN: 123456789", &["123456789"], &[]),
+        ("part 666-12-3456", &[], &["666-12-3456"]),
+    ]);
+}
+
+#[test]
+fn cloud_keys_and_tokens() {
+    check(&[
+        ("AWS_ACCESS_KEY_ID AKIAIOSFODNN7EXAMPLE", &["AKIAIOSFODNN7EXAMPLE"], &[]),
+        ("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end", &["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"], &["end"]),
+        ("commit da39a3ee5e6b4b0d3255bfef95601890afd80709", &[], &["da39a3ee5e6b4b0d3255bfef95601890afd80709"]),
+        ("sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", &[], &["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"]),
+        (
+            "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            &["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"],
+            &["Authorization"],
+        ),
+        ("header Authorization: Bearer abc123DEF456ghi789", &["abc123DEF456ghi789"], &[]),
+        ("Bearer authentication failed", &[], &["authentication failed"]),
+        ("GITHUB ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", &["ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"], &[]),
+        ("slack xoxb-123456789012-abcdefghijkl", &["xoxb-123456789012-abcdefghijkl"], &[]),
+    ]);
+}
+
+#[test]
+fn urls_and_assignments() {
+    check(&[
+        (
+            "postgres://app:s3cr3t@db.internal:5432/app",
+            &["s3cr3t"],
+            &["db.internal:5432/app"],
+        ),
+        ("redis://:hunter2@cache:6379", &["hunter2"], &["cache:6379"]),
+        ("password=hunter2 user=bob", &["hunter2"], &[]),
+        ("DB_PASSWORD=\"p@ss word\"", &["p@ss word"], &[]),
+        (
+            r#"{"password": "Tr0ub4dor&3", "level": "info"}"#,
+            &["Tr0ub4dor&3"],
+            &["info"],
+        ),
+        ("  client_secret: abc def ghi", &["abc def ghi"], &[]),
+        (
+            "api_key = 12345abcde ; comment",
+            &["12345abcde"],
+            &["; comment"],
+        ),
+        ("export GITHUB_TOKEN=gho_xyz", &["gho_xyz"], &[]),
+        (
+            "token_ttl=3600 max_tokens=512 password_min_length=12",
+            &[],
+            &["3600", "512", "=12"],
+        ),
+        (
+            "tests passed=5 keyboard=us",
+            &[],
+            &["passed=5", "keyboard=us"],
+        ),
+        ("password: ${DB_PASS}", &[], &["${DB_PASS}"]),
+        ("mysql -u root -pS3cretPw db", &["S3cretPw"], &[]),
+        ("curl -u admin:letmein https://x", &["letmein"], &[]),
+        ("CREATE USER 'x'@'%' IDENTIFIED BY 'pa55'", &["pa55"], &[]),
+        (
+            "run --password hunter22 --verbose",
+            &["hunter22"],
+            &["--verbose"],
+        ),
+        ("the password is Winter2024!", &["Winter2024!"], &[]),
+        ("password was reset", &[], &["reset"]),
+    ]);
+}
+
+#[test]
+fn usernames() {
+    check(&[
+        (
+            "sshd[1]: Accepted publickey for alice from 10.0.0.1 port 22 ssh2",
+            &["alice"],
+            &["sshd[1]", "port 22"],
+        ),
+        (
+            "sshd[1]: Failed password for invalid user oracle from 10.0.0.1",
+            &["oracle"],
+            &[],
+        ),
+        (
+            "sshd[2]: Invalid user deploy_bot from 1.2.3.4 port 5",
+            &["deploy_bot"],
+            &[],
+        ),
+        (
+            "sudo:   jdoe : TTY=pts/0 ; PWD=/home/jdoe ; USER=root ; COMMAND=/bin/ls",
+            &["jdoe"],
+            &["USER=root", "COMMAND=/bin/ls"],
+        ),
+        (
+            "pam_unix(sshd:session): session opened for user mkeller(uid=1000) by (uid=0)",
+            &["mkeller"],
+            &["(uid=0)"],
+        ),
+        ("logind: New session 4 of user bwayne.", &["bwayne"], &[]),
+        (
+            "audit: user=cfox uid=1001 res=success",
+            &["cfox"],
+            &["uid=1001", "res=success"],
+        ),
+        (
+            "open /home/dprince/.bashrc failed",
+            &["dprince"],
+            &[".bashrc"],
+        ),
+        (r"C:\Users\EStark\AppData\Local", &["EStark"], &["AppData"]),
+        (
+            "ruser= rhost=1.2.3.4 user=root",
+            &[],
+            &["rhost=", "user=root"],
+        ),
+        (
+            "CRON[99]: (tstark) CMD (/usr/bin/backup)",
+            &["tstark"],
+            &["/usr/bin/backup"],
+        ),
+        (
+            "path /var/log/nginx/access.log",
+            &[],
+            &["/var/log/nginx/access.log"],
+        ),
+    ]);
+}
+
+#[test]
+fn person_names() {
+    check(&[
+        (
+            "Ticket opened by Maria Keller yesterday",
+            &["Maria Keller"],
+            &["yesterday"],
+        ),
+        (
+            "assigned to Oluwaseun Adeyemi",
+            &["Oluwaseun", "Adeyemi"],
+            &[],
+        ),
+        ("Dear Zbigniew,", &["Zbigniew"], &[]),
+        ("Hi Priya, the job failed", &["Priya"], &["the job failed"]),
+        (
+            "From: \"Jean-Luc Picard\" <jl@example.com>",
+            &["Jean-Luc", "Picard"],
+            &[],
+        ),
+        ("Author: Linus Torvalds <x@y.org>", &["Linus Torvalds"], &[]),
+        (
+            "reported by johann.schmidt via portal",
+            &["johann.schmidt"],
+            &["portal"],
+        ),
+        ("Will retry in 5s", &[], &["Will retry"]),
+        ("Started Session 3 of User", &[], &["Started Session"]),
+        (
+            "Caused by: java.lang.NullPointerException",
+            &[],
+            &["java.lang.NullPointerException"],
+        ),
+    ]);
+}
+
+#[test]
+fn hostnames() {
+    check(&[
+        (
+            "Jan 10 12:00:01 alice-laptop sshd[9]: x",
+            &["alice-laptop"],
+            &["sshd[9]"],
+        ),
+        (
+            "host jsmith-pc.corp.example joined",
+            &["jsmith-pc"],
+            &[".corp.example"],
+        ),
+        ("synced from bobs-macbook-pro", &["bobs-macbook-pro"], &[]),
+        (
+            "build-pc web-01 DESKTOP-7QK2ABC redis-vm",
+            &[],
+            &["build-pc", "web-01", "DESKTOP-7QK2ABC", "redis-vm"],
+        ),
+    ]);
+}
+
+#[test]
+fn pem_blocks() {
+    let r = redactor();
+    let text = "cfg:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nabcdEFGH+/==\n-----END RSA PRIVATE KEY-----\nafter 10.0.0.1";
+    let (out, report) = run(&r, text);
+    assert_eq!(out.lines().count(), text.lines().count());
+    assert!(
+        !out.contains("MIIEow") && !out.contains("abcdEFGH") && !out.contains("BEGIN RSA"),
+        "{out}"
+    );
+    assert!(out.starts_with("cfg:\n"));
+    assert_eq!(report.counts.get("private_key"), Some(&4));
+    assert_eq!(report.counts.get("ipv4"), Some(&1));
+}
+
+#[test]
+fn must_survive() {
+    check(&[
+        (
+            "2024-01-15T10:30:45.123Z INFO api request done status=200 duration=12.5ms",
+            &[],
+            &["2024-01-15T10:30:45.123Z", "status=200", "duration=12.5ms"],
+        ),
+        (
+            "Jan 15 10:30:45 web01 nginx[1234]: worker process 5678 exited",
+            &[],
+            &["Jan 15 10:30:45", "nginx[1234]", "5678"],
+        ),
+        (
+            "openssl 3.0.2 libc 2.35 kernel 6.5.0-21-generic",
+            &[],
+            &["3.0.2", "2.35", "6.5.0-21-generic"],
+        ),
+        (
+            "uuid=550e8400-e29b-41d4-a716-446655440000",
+            &[],
+            &["550e8400-e29b-41d4-a716-446655440000"],
+        ),
+        (
+            "cpu=12.5 mem=1048576 load=0.75 1.02 0.98",
+            &[],
+            &["12.5", "1048576", "0.75 1.02 0.98"],
+        ),
+        (
+            "error E1234 code=0x80070005 errno=13",
+            &[],
+            &["E1234", "0x80070005", "errno=13"],
+        ),
+        (
+            "GET /api/v1/items?page=2 HTTP/1.1 404 153",
+            &[],
+            &["/api/v1/items?page=2", "404 153"],
+        ),
+    ]);
+}
+
+#[test]
+fn config_allowlist_custom_disabled() {
+    let config: RedactConfig = serde_json::from_str(
+        r#"{"allowlist":["support@example.com"],
+            "custom_patterns":[{"name":"ticket","regex":"TICKET-[0-9]{6}"},
+                               {"name":"hint","regex":"hint=(\\S+)"}],
+            "disabled_kinds":["mac"]}"#,
+    )
+    .unwrap();
+    let r = Redactor::new(ScopeKey::from_bytes([3; 32]), &config).unwrap();
+    let (out, report) = run(
+        &r,
+        "mail support@example.com and bob@example.com TICKET-123456 hint=blue 00:1a:2b:3c:4d:5e",
+    );
+    assert!(
+        out.contains("support@example.com") && !out.contains("bob@"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[TICKET:")
+            && out.contains("hint=[HINT:")
+            && out.contains("00:1a:2b:3c:4d:5e"),
+        "{out}"
+    );
+    assert_eq!(report.counts.get("ticket"), Some(&1));
+    assert_eq!(report.counts.get("email"), Some(&1));
+
+    let bad = |json: &str| {
+        let c: RedactConfig = serde_json::from_str(json).unwrap();
+        Redactor::new(ScopeKey::from_bytes([0; 32]), &c).is_err()
+    };
+    assert!(bad(
+        r#"{"custom_patterns":[{"name":"Bad Name","regex":"x"}]}"#
+    ));
+    assert!(bad(r#"{"custom_patterns":[{"name":"email","regex":"x"}]}"#));
+    assert!(bad(r#"{"custom_patterns":[{"name":"x","regex":"("}]}"#));
+    assert!(serde_json::from_str::<RedactConfig>(r#"{"nope":1}"#).is_err());
+}
+
+#[test]
+fn idempotent_and_line_preserving() {
+    let r = redactor();
+    let text = "a alice@example.com b\r\npassword=x1 for bob from 10.1.2.3\n\nDear Maria Keller,\n";
+    let (once, _) = run(&r, text);
+    let (twice, report) = run(&r, &once);
+    assert_eq!(once, twice);
+    assert_eq!(report.total(), 0);
+    assert_eq!(once.split('\n').count(), text.split('\n').count());
+    assert!(once.contains("\r\n"));
+}
+
+#[test]
+fn invalid_utf8_passes_through() {
+    let r = redactor();
+    let input = b"\xff\xfe bob@example.com \xc3\n\xe2\x82";
+    let mut report = Report::default();
+    let out = r.redact_bytes(input, &mut report);
+    assert!(out.starts_with(b"\xff\xfe ") && out.ends_with(b" \xc3\n\xe2\x82"));
+    assert_eq!(report.counts.get("email"), Some(&1));
+}

@@ -1,0 +1,378 @@
+//! User names where standard logs put them: sshd (`for USER from`,
+//! `invalid user USER`), sudo (`USER : TTY=`), su, cron, PAM, systemd-logind,
+//! `user=`/`uid=`-style fields, home directories (`/home/USER/`,
+//! `C:\Users\USER\`), shell prompts (`USER@host:~$`).
+
+use regex::bytes::Regex;
+
+use super::checks;
+use super::detect::builtin_bug;
+use super::finding::Finding;
+use super::token::Kind;
+
+pub(crate) struct Users {
+    re: Regex,
+}
+
+/// System and service accounts: not personal data, kept for support.
+const SYSTEM_ACCOUNTS: &[&str] = &[
+    "root",
+    "daemon",
+    "bin",
+    "sys",
+    "sync",
+    "nobody",
+    "nogroup",
+    "www-data",
+    "www",
+    "nginx",
+    "apache",
+    "httpd",
+    "postfix",
+    "sshd",
+    "mysql",
+    "postgres",
+    "redis",
+    "syslog",
+    "messagebus",
+    "_apt",
+    "systemd-network",
+    "systemd-resolve",
+    "systemd-timesync",
+    "systemd-journal",
+    "systemd-coredump",
+    "polkitd",
+    "avahi",
+    "colord",
+    "gdm",
+    "lightdm",
+    "dnsmasq",
+    "ntp",
+    "chrony",
+    "uuidd",
+    "tss",
+    "landscape",
+    "pollinate",
+    "lxd",
+    "snapd",
+    "tcpdump",
+    "mail",
+    "news",
+    "uucp",
+    "proxy",
+    "backup",
+    "list",
+    "irc",
+    "gnats",
+    "man",
+    "lp",
+    "games",
+    "ftp",
+    "dovecot",
+    "dovenull",
+    "opendkim",
+    "clamav",
+    "amavis",
+    "docker",
+    "containerd",
+    "jenkins",
+    "gitlab-runner",
+    "prometheus",
+    "node_exporter",
+    "grafana",
+    "elasticsearch",
+    "kibana",
+    "vigil",
+    "system",
+    "local",
+    "localhost",
+    "administrator",
+    "guest",
+    "defaultaccount",
+    "public",
+    "shared",
+    "default",
+    "all",
+    "any",
+    "everyone",
+    "anonymous",
+    "unknown",
+];
+
+/// Words that follow a user cue without being a user name.
+const STOP: &[&str] = &[
+    "from",
+    "to",
+    "for",
+    "is",
+    "was",
+    "not",
+    "no",
+    "none",
+    "null",
+    "nil",
+    "name",
+    "names",
+    "id",
+    "ids",
+    "session",
+    "sessions",
+    "with",
+    "and",
+    "or",
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "by",
+    "of",
+    "has",
+    "had",
+    "have",
+    "logged",
+    "login",
+    "logout",
+    "account",
+    "accounts",
+    "authentication",
+    "authenticated",
+    "password",
+    "passwords",
+    "data",
+    "agent",
+    "info",
+    "list",
+    "input",
+    "request",
+    "requests",
+    "error",
+    "invalid",
+    "that",
+    "this",
+    "which",
+    "who",
+    "does",
+    "did",
+    "can",
+    "cannot",
+    "must",
+    "should",
+    "will",
+    "may",
+    "exists",
+    "found",
+    "table",
+    "group",
+    "groups",
+    "mode",
+    "space",
+    "interface",
+    "namespace",
+    "service",
+    "services",
+    "level",
+    "limit",
+    "limits",
+    "profile",
+    "home",
+    "process",
+    "processes",
+    "units",
+    "unit",
+    "manager",
+    "slice",
+    "instance",
+    "context",
+    "tty",
+    "pts",
+    "ssh",
+    "sshd",
+    "port",
+    "unknown",
+    "changed",
+    "created",
+    "deleted",
+    "removed",
+    "added",
+    "updated",
+    "database",
+    "db",
+    "directory",
+    "dir",
+    "config",
+    "configuration",
+    "settings",
+    "permissions",
+    "role",
+    "roles",
+    "attribute",
+    "record",
+    "object",
+    "entry",
+    "lookup",
+    "query",
+    "mapping",
+    "map",
+    "filter",
+    "count",
+    "quota",
+    "details",
+    "credentials",
+    "token",
+    "tokens",
+    "key",
+    "keys",
+    "type",
+    "via",
+    "as",
+    "if",
+    "when",
+    "then",
+    "are",
+    "be",
+    "been",
+    "being",
+    "it",
+    "its",
+    "their",
+    "his",
+    "her",
+    "new",
+    "old",
+    "current",
+    "existing",
+    "specified",
+    "given",
+    "provided",
+    "requested",
+    "authenticating",
+    "illegal",
+    "disconnected",
+    "closed",
+    "opened",
+    "accepted",
+    "failed",
+    "denied",
+    "allowed",
+    "without",
+    "true",
+    "false",
+    "yes",
+    "undefined",
+    "n/a",
+    "na",
+    "self",
+    "me",
+    "you",
+    "user",
+    "users",
+    "username",
+    "uid",
+    "gid",
+    "bad",
+    "more",
+    "other",
+    "others",
+    "s",
+    "t",
+    "d",
+    "e",
+    "mgmt",
+    "admin@",
+    "nobody",
+    "timed",
+    "sign",
+];
+
+const NAME: &str = r"[A-Za-z_][A-Za-z0-9._\-]*\$?";
+
+impl Users {
+    pub(crate) fn new() -> Self {
+        let alts = [
+            format!(
+                r"(?i:\b(?:invalid|illegal|authenticating|for|of|by|from|to|as|unknown|disallowed|locked|new)[ \t]+user[ \t:]+)['\x22]?(?P<a>{NAME})"
+            ),
+            format!(r"\bfor[ \t]+(?P<b>{NAME})[ \t]+from\b"),
+            format!(
+                concat!(
+                    r"(?i:(?:\b|_)(?:user|username|user_name|user-name|userid|login|logname|loginname|login_name|",
+                    r"uid|ruser|euser|suser|account|acct|account[ \t]name|user[ \t]name|owner|auth_user|remote_user|",
+                    r"sasl_username|db_user|dbuser|os_user|osuser|user_login|login_user|logon[ \t]account)\b)",
+                    r"(?:=['\x22]?|:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22|[ \t]+['\x22]?)(?P<c>{NAME})"
+                ),
+                NAME = NAME
+            ),
+            format!(r"\bsudo(?:\[[0-9]+\])?:[ \t]+(?P<d>{NAME})[ \t]+:[ \t]"),
+            format!(r"(?:^|[ \t])(?P<k>{NAME})[ \t]+:[ \t]+(?:TTY|PWD|USER|COMMAND)="),
+            format!(r"\bby[ \t]+(?P<e>{NAME})\(uid="),
+            format!(
+                r"(?i:/home/|/Users/|/var/mail/|/var/spool/mail/|/var/spool/cron/crontabs/|[A-Za-z]:\\Users\\|[A-Za-z]:\\\\Users\\\\|\\\\Users\\\\|\\Users\\)(?P<f>{NAME})"
+            ),
+            format!(r"(?:^|[ \t\x22\[])(?P<g>{NAME})@[A-Za-z0-9.\-]+:[~/]"),
+            format!(r"\bsu(?:\[[0-9]+\])?:[ \t]+\(to[ \t]+[^)]*\)[ \t]+(?P<h>{NAME})[ \t]+on\b"),
+            format!(r"\b(?:uid|gid|euid|egid)=[0-9]+\((?P<i>{NAME})\)"),
+            format!(
+                r"(?i:cron)[^:]*:[ \t]+\((?P<j>{NAME})\)[ \t]+(?:CMD|LIST|REPLACE|BEGIN|END|RELOAD|DELETE)"
+            ),
+            format!(r"(?:^|[ \t])~(?P<l>[a-z_][a-z0-9._\-]*)/"),
+        ];
+        let re =
+            Regex::new(&format!("(?-u){}", alts.join("|"))).unwrap_or_else(|e| builtin_bug(&e));
+        Users { re }
+    }
+
+    pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
+        let mut locs = self.re.capture_locations();
+        let mut at = 0;
+        while at < line.len() {
+            let Some(m) = self.re.captures_read_at(&mut locs, line, at) else {
+                break;
+            };
+            at = m.end().max(m.start() + 1);
+            let Some((s, e)) = (1..locs.len()).find_map(|i| locs.get(i)) else {
+                continue;
+            };
+            let mut e = e;
+            while e > s && matches!(line[e - 1], b'.' | b'-') {
+                e -= 1;
+            }
+            if plausible_user(line, s, e) {
+                out.push(Finding::new(s, e, Kind::Username));
+                // Resume right after the name: `for alice from` may hold more.
+                at = at.min(e.max(m.start() + 1));
+            }
+        }
+    }
+}
+
+fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
+    let v = &line[s..e];
+    if v.is_empty() || v.len() > 64 {
+        return false;
+    }
+    // The next key of a `k=v` list, not a value: `ruser= rhost=...`.
+    if line.get(e) == Some(&b'=') {
+        return false;
+    }
+    if v.iter().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    // Already a token (`[USERNAME:...]` starts with '[' so cannot match), or a
+    // number with a unit.
+    if v[0].is_ascii_digit() {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    let lower_str = String::from_utf8_lossy(&lower);
+    if SYSTEM_ACCOUNTS.contains(&lower_str.as_ref()) || STOP.contains(&lower_str.as_ref()) {
+        return false;
+    }
+    if lower_str.starts_with("systemd-")
+        || lower_str.starts_with('_') && lower.len() > 1 && !checks::is_word(lower[1])
+    {
+        return false;
+    }
+    true
+}
