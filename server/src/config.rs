@@ -47,6 +47,10 @@ pub struct AuthConfig {
     pub lockout: Duration,
     /// Argon2id cost for new password hashes.
     pub argon2: Argon2Cost,
+    /// Two-person rule: once two or more admins exist, granting the admin
+    /// or privacy_officer role creates a request another admin must
+    /// approve. Default `true`.
+    pub two_person_rule: bool,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +75,7 @@ impl Default for AuthConfig {
             max_failed_logins: 5,
             lockout: Duration::from_secs(15 * 60),
             argon2: Argon2Cost::default(),
+            two_person_rule: true,
         }
     }
 }

@@ -66,14 +66,35 @@ impl FromStr for Role {
 pub enum Permission {
     /// No authentication (login, health).
     Public,
-    /// Any signed-in user (logout, who am I).
+    /// Any signed-in user (logout, who am I, one's own API tokens).
     SignedIn,
+    /// Hosts and their metrics (host-group scope applies).
     HostsRead,
+    /// Configuration changes (host-group scope applies).
     ChangesRead,
     AgentsManage,
     UsersRead,
     UsersManage,
+    /// Host groups: create, delete, membership of hosts and users.
+    HostGroupsManage,
+    /// Every user's API tokens, not only one's own.
+    ApiTokensAll,
     AuditRead,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 10] = [
+        Permission::Public,
+        Permission::SignedIn,
+        Permission::HostsRead,
+        Permission::ChangesRead,
+        Permission::AgentsManage,
+        Permission::UsersRead,
+        Permission::UsersManage,
+        Permission::HostGroupsManage,
+        Permission::ApiTokensAll,
+        Permission::AuditRead,
+    ];
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,13 +110,44 @@ pub fn decide(role: Role, permission: Permission) -> Decision {
     let allowed = match permission {
         Public | SignedIn => true,
         HostsRead | ChangesRead => matches!(role, Admin | Operator),
-        AgentsManage | UsersRead | UsersManage => role == Admin,
+        AgentsManage | UsersRead | UsersManage | HostGroupsManage | ApiTokensAll => role == Admin,
         AuditRead => matches!(role, Admin | Auditor),
     };
     if allowed {
         Decision::Allow
     } else {
         Decision::Deny
+    }
+}
+
+/// Roles whose grant needs a second admin's approval (two-person rule).
+pub fn grant_needs_approval(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::PrivacyOfficer)
+}
+
+/// Which hosts a caller may see. A user in no host group sees all hosts;
+/// a user in one or more groups sees only the hosts of those groups, and
+/// any other host does not exist for them (404, not 403).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostScope {
+    All,
+    Only(std::collections::BTreeSet<String>),
+}
+
+impl HostScope {
+    pub fn allows(&self, host: &str) -> bool {
+        match self {
+            HostScope::All => true,
+            HostScope::Only(hosts) => hosts.contains(host),
+        }
+    }
+
+    /// The host ids to filter a list by; `None` means no filter.
+    pub fn filter(&self) -> Option<Vec<String>> {
+        match self {
+            HostScope::All => None,
+            HostScope::Only(hosts) => Some(hosts.iter().cloned().collect()),
+        }
     }
 }
 
@@ -131,5 +183,14 @@ mod tests {
             decide(Role::Admin, Permission::UsersManage),
             Decision::Allow
         );
+    }
+
+    #[test]
+    fn scope_filters() {
+        let only = HostScope::Only(["a".to_owned()].into());
+        assert!(only.allows("a") && !only.allows("b"));
+        assert!(HostScope::All.allows("b"));
+        assert_eq!(HostScope::All.filter(), None);
+        assert_eq!(only.filter(), Some(vec!["a".to_owned()]));
     }
 }

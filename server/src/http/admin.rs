@@ -9,15 +9,19 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, MethodRouter};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use vigil_shared::wire::AgentId;
 
+mod groups;
+mod tokens;
+mod users;
+
 use super::error::ApiError;
 use super::serve::Peer;
 use crate::audit::{AuditEntry, Outcome};
-use crate::auth::{decide, password, token, Decision, Permission, Role};
+use crate::auth::{decide, password, token, Decision, HostScope, Permission, Role};
 use crate::state::AppState;
 use crate::store::{self, now_ms, users::TokenKind};
 
@@ -27,7 +31,18 @@ pub struct RouteSpec {
     pub path: &'static str,
     pub permission: Permission,
     pub action: &'static str,
+    /// The path parameter that names a host, for routes under a host: the
+    /// caller's host-group scope is applied to it before the handler runs
+    /// (out of scope is 404, as if the host did not exist).
+    pub host_param: Option<&'static str>,
     handler: MethodRouter<AppState>,
+}
+
+impl RouteSpec {
+    fn host_scoped(mut self, param: &'static str) -> Self {
+        self.host_param = Some(param);
+        self
+    }
 }
 
 fn spec(
@@ -42,6 +57,7 @@ fn spec(
         path,
         permission,
         action,
+        host_param: None,
         handler,
     }
 }
@@ -80,28 +96,32 @@ pub fn routes() -> Vec<RouteSpec> {
             HostsRead,
             "hosts.get",
             get(host),
-        ),
+        )
+        .host_scoped("id"),
         spec(
             Method::GET,
             "/v1/hosts/{id}/series",
             HostsRead,
             "hosts.series",
             get(series),
-        ),
+        )
+        .host_scoped("id"),
         spec(
             Method::GET,
             "/v1/hosts/{id}/metrics",
             HostsRead,
             "hosts.metrics",
             get(host_metrics),
-        ),
+        )
+        .host_scoped("id"),
         spec(
             Method::GET,
             "/v1/hosts/{id}/changes",
             ChangesRead,
             "changes.list",
             get(host_changes),
-        ),
+        )
+        .host_scoped("id"),
         spec(
             Method::GET,
             "/v1/changes",
@@ -135,14 +155,126 @@ pub fn routes() -> Vec<RouteSpec> {
             "/v1/users",
             UsersRead,
             "users.list",
-            get(users),
+            get(users::list),
         ),
         spec(
             Method::POST,
             "/v1/users",
             UsersManage,
             "users.create",
-            post(create_user),
+            post(users::create),
+        ),
+        spec(
+            Method::GET,
+            "/v1/users/{id}",
+            UsersRead,
+            "users.get",
+            get(users::get_one),
+        ),
+        spec(
+            Method::PATCH,
+            "/v1/users/{id}",
+            UsersManage,
+            "users.update",
+            patch(users::update),
+        ),
+        spec(
+            Method::DELETE,
+            "/v1/users/{id}",
+            UsersManage,
+            "users.delete",
+            delete(users::remove),
+        ),
+        spec(
+            Method::GET,
+            "/v1/role-requests",
+            UsersRead,
+            "role_requests.list",
+            get(users::role_requests),
+        ),
+        spec(
+            Method::POST,
+            "/v1/role-requests/{id}/approve",
+            UsersManage,
+            "role_requests.approve",
+            post(users::approve),
+        ),
+        spec(
+            Method::POST,
+            "/v1/role-requests/{id}/reject",
+            UsersManage,
+            "role_requests.reject",
+            post(users::reject),
+        ),
+        spec(
+            Method::POST,
+            "/v1/api-tokens",
+            SignedIn,
+            "api_tokens.create",
+            post(tokens::create),
+        ),
+        spec(
+            Method::GET,
+            "/v1/api-tokens",
+            SignedIn,
+            "api_tokens.list",
+            get(tokens::list),
+        ),
+        spec(
+            Method::DELETE,
+            "/v1/api-tokens/{id}",
+            SignedIn,
+            "api_tokens.revoke",
+            delete(tokens::revoke),
+        ),
+        spec(
+            Method::POST,
+            "/v1/host-groups",
+            HostGroupsManage,
+            "host_groups.create",
+            post(groups::create),
+        ),
+        spec(
+            Method::GET,
+            "/v1/host-groups",
+            HostGroupsManage,
+            "host_groups.list",
+            get(groups::list),
+        ),
+        spec(
+            Method::DELETE,
+            "/v1/host-groups/{id}",
+            HostGroupsManage,
+            "host_groups.delete",
+            delete(groups::remove),
+        ),
+        spec(
+            Method::PUT,
+            "/v1/host-groups/{id}/hosts/{host}",
+            HostGroupsManage,
+            "host_groups.add_host",
+            put(groups::add_host),
+        ),
+        spec(
+            Method::DELETE,
+            "/v1/host-groups/{id}/hosts/{host}",
+            HostGroupsManage,
+            "host_groups.remove_host",
+            delete(groups::remove_host),
+        ),
+        spec(
+            Method::PUT,
+            "/v1/host-groups/{id}/users/{user}",
+            HostGroupsManage,
+            "host_groups.add_user",
+            put(groups::add_user),
+        ),
+        spec(
+            Method::DELETE,
+            "/v1/host-groups/{id}/users/{user}",
+            HostGroupsManage,
+            "host_groups.remove_user",
+            delete(groups::remove_user),
         ),
         spec(
             Method::GET,
@@ -165,13 +297,42 @@ pub fn routes() -> Vec<RouteSpec> {
 pub fn app(state: AppState) -> Router {
     let mut router: Router<AppState> = Router::new();
     for r in routes() {
-        let layer =
-            middleware::from_fn_with_state((state.clone(), r.permission, r.action), authorize);
+        let guard = Guard {
+            permission: r.permission,
+            action: r.action,
+            host_param: r.host_param,
+        };
+        let layer = middleware::from_fn_with_state((state.clone(), guard), authorize);
         router = router.route(r.path, r.handler.route_layer(layer));
     }
-    router
-        .fallback(|| async { ApiError::not_found() })
-        .with_state(state)
+    router.fallback(unknown_route).with_state(state)
+}
+
+/// What [`authorize`] enforces for one route.
+#[derive(Clone, Copy)]
+struct Guard {
+    permission: Permission,
+    action: &'static str,
+    host_param: Option<&'static str>,
+}
+
+/// A request for no route is still an admin API request: audited, 404.
+async fn unknown_route(State(state): State<AppState>, peer: Option<Extension<Peer>>) -> Response {
+    let caller = Caller {
+        user_id: None,
+        role: None,
+        token_hash: None,
+        scope: HostScope::Only(Default::default()),
+        request_id: new_request_id(),
+        source: peer
+            .map(|Extension(p)| p.addr.ip().to_string())
+            .unwrap_or_default(),
+        action: "unknown_route",
+    };
+    match state.audit.append(caller.entry("", Outcome::Error)).await {
+        Ok(()) => ApiError::not_found().into_response(),
+        Err(error) => ApiError::internal(error).into_response(),
+    }
 }
 
 /// The authenticated caller and this request's audit context.
@@ -180,6 +341,9 @@ pub struct Caller {
     pub user_id: Option<i64>,
     pub role: Option<Role>,
     pub token_hash: Option<Vec<u8>>,
+    /// The hosts this caller may see (resolved once, here, for every
+    /// host-scoped route and list).
+    pub scope: HostScope,
     pub request_id: String,
     pub source: String,
     pub action: &'static str,
@@ -232,18 +396,30 @@ fn bearer(req: &Request) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Resolves a bearer token to (user id, role), honouring expiry, idle
-/// timeout, revocation and disabled users.
-async fn authenticate(
-    state: &AppState,
-    token_hash: Vec<u8>,
-) -> Result<Option<(i64, Role)>, ApiError> {
+/// A signed-in user, as the bearer token names them.
+struct Authed {
+    user_id: i64,
+    role: Role,
+    scope: HostScope,
+}
+
+/// Resolves a bearer token to the user, role and host scope, honouring
+/// expiry, idle timeout, revocation and disabled users.
+async fn authenticate(state: &AppState, token_hash: Vec<u8>) -> Result<Option<Authed>, ApiError> {
     let th = token_hash.clone();
-    let row = state
+    let found = state
         .store
-        .read(move |c| store::users::token(c, &th))
+        .read(move |c| {
+            let Some(row) = store::users::token(c, &th)? else {
+                return Ok(None);
+            };
+            let scope = store::groups::user_scope(c, row.user_id)?;
+            Ok(Some((row, scope)))
+        })
         .await?;
-    let Some(row) = row else { return Ok(None) };
+    let Some((row, scope)) = found else {
+        return Ok(None);
+    };
     let now = now_ms();
     let idle = state.config.auth.session_idle_timeout.as_millis() as i64;
     if row.revoked
@@ -262,11 +438,32 @@ async fn authenticate(
             .write(move |tx, _| store::users::touch_token(tx, &token_hash))
             .await?;
     }
-    Ok(Some((row.user_id, role)))
+    Ok(Some(Authed {
+        user_id: row.user_id,
+        role,
+        scope: scope.map_or(HostScope::All, HostScope::Only),
+    }))
 }
 
+/// The value of path parameter `name`, if the matched route has one.
+async fn path_param(req: Request, name: &str) -> (Request, Option<String>) {
+    use axum::extract::{FromRequestParts, RawPathParams};
+    let (mut parts, body) = req.into_parts();
+    let value = RawPathParams::from_request_parts(&mut parts, &())
+        .await
+        .ok()
+        .and_then(|p| {
+            p.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_owned())
+        });
+    (Request::from_parts(parts, body), value)
+}
+
+/// The one place every admin request passes: authenticate, decide, apply
+/// the host scope, and audit (fail closed: no audit record, no answer).
 async fn authorize(
-    State((state, permission, action)): State<(AppState, Permission, &'static str)>,
+    State((state, guard)): State<(AppState, Guard)>,
     Extension(peer): Extension<Peer>,
     mut req: Request,
     next: Next,
@@ -275,12 +472,14 @@ async fn authorize(
         user_id: None,
         role: None,
         token_hash: None,
+        scope: HostScope::Only(Default::default()),
         request_id: new_request_id(),
         source: peer.addr.ip().to_string(),
-        action,
+        action: guard.action,
     };
-    let unaudited = matches!(action, "health" | "metrics");
-    if permission != Permission::Public {
+    let unaudited = matches!(guard.action, "health" | "metrics");
+    let target = req.uri().path().to_owned();
+    if guard.permission != Permission::Public {
         let token_hash = bearer(&req).map(token::hash);
         let who = match token_hash.clone() {
             Some(h) => authenticate(&state, h).await,
@@ -291,25 +490,37 @@ async fn authorize(
             Ok(None) => Err(ApiError::unauthorized(
                 "a valid bearer token is required (POST /v1/auth/login)",
             )),
-            Ok(Some((user_id, role))) => {
-                caller.user_id = Some(user_id);
-                caller.role = Some(role);
+            Ok(Some(a)) => {
+                caller.user_id = Some(a.user_id);
+                caller.role = Some(a.role);
+                caller.scope = a.scope;
                 caller.token_hash = token_hash;
-                match decide(role, permission) {
+                match decide(a.role, guard.permission) {
                     Decision::Allow => Ok(()),
                     Decision::Deny => Err(ApiError::forbidden()),
                 }
             }
         };
+        let decision = match (decision, guard.host_param) {
+            (Ok(()), Some(name)) => {
+                let (r, host) = path_param(req, name).await;
+                req = r;
+                match host {
+                    Some(h) if caller.scope.allows(&h) => Ok(()),
+                    // Out of scope looks exactly like a host that does not exist.
+                    _ => Err(ApiError::not_found()),
+                }
+            }
+            (d, _) => d,
+        };
         if let Err(refusal) = decision {
-            let e = caller.entry(req.uri().path(), Outcome::Denied);
+            let e = caller.entry(target, Outcome::Denied);
             if let Err(error) = state.audit.append(e).await {
                 return ApiError::internal(error).into_response();
             }
             return refusal.into_response();
         }
     }
-    let target = req.uri().path().to_owned();
     req.extensions_mut().insert(caller.clone());
     let mut resp = next.run(req).await;
     if !unaudited && resp.extensions().get::<AuditedInHandler>().is_none() {
@@ -323,6 +534,34 @@ async fn authorize(
         resp.headers_mut().insert("x-request-id", v);
     }
     resp
+}
+
+/// Runs a change and its audit record (target from `f`, outcome ok) in
+/// one transaction: if the record cannot be written, the change is rolled
+/// back and the caller gets an error (fail closed). An `Err` from `f` rolls
+/// back too; the layer then records the failure.
+async fn audited_write<T, F>(state: &AppState, caller: &Caller, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&rusqlite::Connection) -> Result<(T, String), store::StoreError> + Send + 'static,
+{
+    let keys = state.audit_keys.clone();
+    let c = caller.clone();
+    Ok(state
+        .store
+        .write(move |tx, cache| {
+            let (value, target) = f(tx)?;
+            let e = c.entry(target, Outcome::Ok);
+            cache.audit_head = Some(store::audit::append(tx, &keys, &e)?);
+            Ok(value)
+        })
+        .await?)
+}
+
+/// Parses a numeric id from a path; anything else is a resource that does
+/// not exist.
+fn parse_id(s: &str) -> Result<i64, ApiError> {
+    s.parse().map_err(|_| ApiError::not_found())
 }
 
 fn new_request_id() -> String {
@@ -502,6 +741,7 @@ async fn me(Extension(caller): Extension<Caller>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "user_id": caller.user_id,
         "role": caller.role,
+        "host_scope": caller.scope.filter(),
     }))
 }
 
@@ -523,10 +763,16 @@ fn host_view(state: &AppState, row: store::metrics::HostRow) -> HostView {
     HostView { row, status }
 }
 
-async fn hosts(State(state): State<AppState>) -> Result<Json<Vec<HostView>>, ApiError> {
+async fn hosts(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Vec<HostView>>, ApiError> {
     let rows = state.store.read(store::metrics::hosts).await?;
     Ok(Json(
-        rows.into_iter().map(|r| host_view(&state, r)).collect(),
+        rows.into_iter()
+            .filter(|r| caller.scope.allows(&r.id))
+            .map(|r| host_view(&state, r))
+            .collect(),
     ))
 }
 
@@ -642,7 +888,14 @@ struct ChangesPage {
     next_after: Option<i64>,
 }
 
-async fn list_changes(state: &AppState, q: ChangesQuery) -> Result<ChangesPage, ApiError> {
+async fn list_changes(
+    state: &AppState,
+    scope: &HostScope,
+    q: ChangesQuery,
+) -> Result<ChangesPage, ApiError> {
+    if q.host.as_deref().is_some_and(|h| !scope.allows(h)) {
+        return Err(ApiError::not_found());
+    }
     let limit = q.limit.unwrap_or(500).clamp(1, 5000);
     let filter = store::changes::ChangeFilter {
         host: q.host,
@@ -651,6 +904,7 @@ async fn list_changes(state: &AppState, q: ChangesQuery) -> Result<ChangesPage, 
         to_ms: q.to,
         after_id: q.after.unwrap_or(0),
         limit,
+        scope: scope.filter(),
     };
     let changes = state
         .store
@@ -667,21 +921,23 @@ async fn list_changes(state: &AppState, q: ChangesQuery) -> Result<ChangesPage, 
 
 async fn changes(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ChangesPage>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
-    Ok(Json(list_changes(&state, q).await?))
+    Ok(Json(list_changes(&state, &caller.scope, q).await?))
 }
 
 async fn host_changes(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ChangesPage>, ApiError> {
     let Query(mut q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
     existing_host(&state, &id).await?;
     q.host = Some(id);
-    Ok(Json(list_changes(&state, q).await?))
+    Ok(Json(list_changes(&state, &caller.scope, q).await?))
 }
 
 async fn agents(
@@ -777,67 +1033,6 @@ async fn create_enrollment_token(
             token: tok,
             expires_ms,
         }),
-    )))
-}
-
-async fn users(
-    State(state): State<AppState>,
-) -> Result<Json<Vec<store::users::UserSummary>>, ApiError> {
-    Ok(Json(state.store.read(store::users::list_users).await?))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateUser {
-    username: String,
-    password: String,
-    role: String,
-}
-
-fn valid_username(u: &str) -> bool {
-    (1..=64).contains(&u.len())
-        && u.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'@'))
-}
-
-async fn create_user(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    req: Request,
-) -> Result<Response, ApiError> {
-    let body: CreateUser = json_body(&body_bytes(req).await?)?;
-    let role: Role = body
-        .role
-        .parse()
-        .map_err(|e: crate::auth::UnknownRole| ApiError::bad_request("bad_role", e.to_string()))?;
-    if !valid_username(&body.username) {
-        return Err(ApiError::bad_request(
-            "bad_username",
-            "username: 1-64 characters of letters, digits, _ - . @",
-        ));
-    }
-    password::check_policy(&body.password)
-        .map_err(|e| ApiError::bad_request("weak_password", e.to_string()))?;
-    let cost = state.config.auth.argon2;
-    let pw = body.password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw, cost))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    let keys = state.audit_keys.clone();
-    let username = body.username.clone();
-    let id = state
-        .store
-        .write(move |tx, cache| {
-            let id = store::users::insert_user(tx, &username, &hash, role.as_str())?;
-            let e = caller.entry(format!("user:{id}"), Outcome::Ok);
-            cache.audit_head = Some(store::audit::append(tx, &keys, &e)?);
-            Ok(id)
-        })
-        .await?;
-    Ok(audited((
-        StatusCode::CREATED,
-        Json(serde_json::json!({"id": id, "username": body.username, "role": role})),
     )))
 }
 

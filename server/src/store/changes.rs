@@ -30,6 +30,8 @@ pub struct ChangeFilter {
     /// Pagination cursor: only ids greater than this.
     pub after_id: i64,
     pub limit: u32,
+    /// Host-group scope: only these hosts (`None`: every host).
+    pub scope: Option<Vec<String>>,
 }
 
 pub fn list(conn: &Connection, f: &ChangeFilter) -> Result<Vec<ChangeRow>, StoreError> {
@@ -41,11 +43,16 @@ pub fn list(conn: &Connection, f: &ChangeFilter) -> Result<Vec<ChangeRow>, Store
            AND (?3 IS NULL OR path = ?3 OR path LIKE ?3 || '/%')
            AND (?4 IS NULL OR ts_ms >= ?4)
            AND (?5 IS NULL OR ts_ms <= ?5)
+           AND (?7 IS NULL OR agent_id IN (SELECT value FROM json_each(?7)))
          ORDER BY id LIMIT ?6",
     )?;
     let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    let scope = f
+        .scope
+        .as_ref()
+        .map(|hosts| serde_json::Value::from(hosts.clone()).to_string());
     let rows = stmt.query_map(
-        params![f.after_id, f.host, f.path, f.from_ms, f.to_ms, f.limit],
+        params![f.after_id, f.host, f.path, f.from_ms, f.to_ms, f.limit, scope],
         |r| {
             Ok(ChangeRow {
                 id: r.get(0)?,

@@ -11,6 +11,7 @@
 pub mod agents;
 pub mod audit;
 pub mod changes;
+pub mod groups;
 pub mod ingest;
 pub mod metrics;
 mod schema;

@@ -126,6 +126,36 @@ const MIGRATIONS: &[&str] = &[
          BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
          BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;",
+    // 2: host groups, user scope, two-person rule, soft-deleted users.
+    "CREATE TABLE host_groups (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         name TEXT NOT NULL UNIQUE,
+         created_ms INTEGER NOT NULL
+     );
+     CREATE TABLE host_group_members (
+         group_id INTEGER NOT NULL REFERENCES host_groups(id) ON DELETE CASCADE,
+         agent_id TEXT NOT NULL,
+         PRIMARY KEY (group_id, agent_id)
+     ) WITHOUT ROWID;
+     CREATE INDEX host_group_members_by_agent ON host_group_members (agent_id);
+     CREATE TABLE user_groups (
+         user_id INTEGER NOT NULL REFERENCES users(id),
+         group_id INTEGER NOT NULL REFERENCES host_groups(id) ON DELETE CASCADE,
+         PRIMARY KEY (user_id, group_id)
+     ) WITHOUT ROWID;
+     CREATE TABLE role_requests (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         user_id INTEGER NOT NULL REFERENCES users(id),
+         role TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         requested_by INTEGER NOT NULL,
+         created_ms INTEGER NOT NULL,
+         status TEXT NOT NULL DEFAULT 'pending',
+         decided_by INTEGER,
+         decided_ms INTEGER
+     );
+     CREATE INDEX tokens_by_user ON tokens (user_id);
+     ALTER TABLE users ADD COLUMN deleted_ms INTEGER;",
 ];
 
 /// Brings the database up to the newest schema.
