@@ -110,12 +110,11 @@ impl Proc {
     /// SIGTERM, then wait for a clean exit (panics if it does not come).
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let _ = nix::sys::signal::kill(self.pid(), nix::sys::signal::Signal::SIGTERM);
-        let status = wait_for(
+        wait_for(
             "process to exit after SIGTERM",
             Duration::from_secs(20),
             || self.child.try_wait().ok().flatten(),
-        );
-        status
+        )
     }
 
     pub fn is_running(&mut self) -> bool {

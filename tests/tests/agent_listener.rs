@@ -1,6 +1,8 @@
 //! The agent listener from outside, over real mTLS: enrollment, ingest,
 //! deduplication, and every refusal the pipeline promises.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 

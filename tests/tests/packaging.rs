@@ -1,6 +1,8 @@
 //! The shipped systemd units are valid (checked by systemd itself) and
 //! their hardening holds (systemd's own exposure score).
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 use std::path::Path;
 use std::process::Command;
 
@@ -21,7 +23,7 @@ fn units() -> Vec<std::path::PathBuf> {
 /// binary (systemd-analyze checks that the executable exists).
 fn localized(unit: &Path, tmp: &Path) -> std::path::PathBuf {
     let text = std::fs::read_to_string(unit).expect("unit");
-    let mut out = text.clone();
+    let mut out = text;
     for name in ["vigil-server", "vigil-agent"] {
         out = out.replace(
             &format!("/usr/bin/{name}"),
