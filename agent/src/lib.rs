@@ -3,3 +3,4 @@
 #![forbid(unsafe_code)]
 
 pub mod collect;
+pub mod redact_cmd;

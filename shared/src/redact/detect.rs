@@ -56,7 +56,7 @@ const OCTET: &str = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
 
 fn at_pattern() -> String {
     [
-        r"(?P<url>[A-Za-z][A-Za-z0-9+.\-]{1,15}://(?P<url_user>[^\s:/?#@\[\]'\x22<>]*):(?P<url_pass>[^\s/?#@'\x22<>]+)@)",
+        r"(?P<url>[A-Za-z][A-Za-z0-9+.\-]{1,15}://(?P<url_user>[^\s:/?#@\[\]'\x22<>]*):(?P<url_pass>[^\s/@'\x22<>]+)@)",
         r"(?P<email>[A-Za-z0-9][A-Za-z0-9._%+\-]*@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,24}\b)",
     ]
     .join("|")
@@ -88,12 +88,12 @@ fn num_pattern() -> String {
         r"(?P<ssncue>\b(?i:ssn|social security(?: number| no\.?)?)[^0-9A-Za-z\n]{0,5})(?P<ssncue_v>[0-9]{3}[ \-]?[0-9]{2}[ \-]?[0-9]{4})\b".to_owned(),
         r"(?P<ssn>\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b)".to_owned(),
         r"(?P<card>\b[0-9](?:[ \-]?[0-9]){12,18}\b)".to_owned(),
-        r"(?P<phonecue>\b(?i:phone|tel|telephone|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|contact)[a-z._]*[ \t]*(?i:no\.?|number|nr\.?|#)?[ \t]*[:=#]?[ \t]*)(?P<phonecue_v>\+?\(?[0-9][0-9 .\-()/]{5,20}[0-9])".to_owned(),
+        r"(?P<phonecue>\b(?i:phone|tel|telephone|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|contact)[a-z._]*[\x22']?[ \t]*(?i:no\.?|number|nr\.?|#)?[ \t]*[:=#]?[ \t]*[\x22']?[ \t]*)(?P<phonecue_v>\+?\(?[0-9][0-9 .\-()/]{5,20}[0-9])".to_owned(),
         concat!(
             r"(?P<phone>\+[0-9]{1,3}(?:[ .\-]?\(?[0-9]{1,5}\)?){1,6}",
             r"|\([0-9]{2,5}\)[ ]?[0-9]{2,4}[ .\-]?[0-9]{3,4}\b",
             r"|\b[0-9]{3}[.\-][0-9]{3}[.\-][0-9]{4}\b",
-            r"|\b0[0-9]{1,4}[ \-/][0-9]{2,4}(?:[ \-][0-9]{2,4}){1,3}\b)"
+            r"|\b0[0-9]{1,4}[ \-/][0-9]{2,8}(?:[ \-][0-9]{2,4}){0,3}\b)"
         )
         .to_owned(),
     ]
@@ -543,6 +543,11 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
     let v = &line[s..e];
     let n = checks::digit_count(v);
     if !(7..=15).contains(&n) {
+        return false;
+    }
+    // A bare national number (`030 1234567`) needs enough digits to not be
+    // two counters side by side.
+    if v[0] == b'0' && n < 9 {
         return false;
     }
     let prev = before(line, s);

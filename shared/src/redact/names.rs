@@ -177,7 +177,6 @@ const AMBIGUOUS: &[&str] = &[
     "can",
     "hong",
     "wei",
-    "bo",
     "lu",
     "li",
     "yu",
@@ -386,35 +385,14 @@ const AMBIGUOUS: &[&str] = &[
     "juno",
     "cosmo",
     "freya",
-    "lars",
-    "sven",
     "odd",
-    "bo",
     "per",
     "tor",
     "ole",
-    "finn",
-    "leif",
-    "kari",
     "liv",
-    "ove",
-    "nils",
-    "ebbe",
-    "moa",
-    "signe",
-    "maja",
     "saga",
-    "hedda",
-    "unni",
-    "britt",
     "lone",
-    "helle",
-    "hanne",
-    "lise",
-    "mette",
     "tone",
-    "trine",
-    "randi",
 ];
 
 /// Capitalised words that are not surnames (a first name followed by one of
@@ -949,6 +927,28 @@ const STRONG: &[&str] = &[
     "meeting with",
     "call with",
     "chat with",
+    "contact",
+    "customer",
+    "employee",
+    "colleague",
+    "coworker",
+    "co-worker",
+    "manager",
+    "engineer",
+    "technician",
+    "agent",
+    "caller",
+    "patient",
+    "applicant",
+    "candidate",
+    "tenant",
+    "member",
+    "driver",
+    "student",
+    "teacher",
+    "doctor",
+    "nurse",
+    "consultant",
 ];
 
 /// Weak cues: only a capitalised listed, unambiguous first name counts.
@@ -1309,16 +1309,24 @@ impl Names {
     }
 
     fn pairs(&self, line: &[u8], out: &mut Vec<Finding>) {
-        for m in self.pair.find_iter(line) {
-            let Some((first, _)) = word_at(line, m.start()) else {
+        let mut at = 0;
+        while at < line.len() {
+            let Some(m) = self.pair.find_at(line, at) else {
+                break;
+            };
+            let Some((first, first_end)) = word_at(line, m.start()) else {
+                at = m.start() + 1;
                 continue;
             };
+            // On a miss, retry from the second word ("Customer Olga Mensah").
+            at = first_end.max(m.start() + 1);
             let lower = first.to_lowercase();
             if !first_names().contains(&lower) || AMBIGUOUS.contains(&lower.as_str()) {
                 continue;
             }
             if let Some(end) = name_extent(line, m.start(), Cue::Pair) {
                 out.push(Finding::new(m.start(), end, Kind::Name));
+                at = end;
             }
         }
     }
@@ -1640,7 +1648,7 @@ impl Hosts {
                     return false;
                 }
                 let listed = (is_first_name(p) || is_first_name(base)) && !AMBIGUOUS.contains(p);
-                listed || (strong && p.len() >= 4 && p.len() <= 12)
+                listed || (strong && p.len() >= 2 && p.len() <= 12)
             });
             if personal {
                 out.push(Finding::new(m.start(), m.end(), Kind::Hostname));

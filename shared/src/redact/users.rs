@@ -317,6 +317,19 @@ impl Users {
                 r"(?i:cron)[^:]*:[ \t]+\((?P<j>{NAME})\)[ \t]+(?:CMD|LIST|REPLACE|BEGIN|END|RELOAD|DELETE)"
             ),
             format!(r"(?:^|[ \t])~(?P<l>[a-z_][a-z0-9._\-]*)/"),
+            format!(r"(?:^|[\s'\x22=(])(?P<m>{NAME})@(?:[0-9]{{1,3}}\.){{3}}[0-9]{{1,3}}\b"),
+            format!(r"(?:^|[\s'\x22=(])(?P<n>{NAME})@[A-Za-z0-9\-]+(?:[:\s'\x22]|$)"),
+            format!(
+                r"^\S+[ \t]+-[ \t]+(?P<o>{NAME})[ \t]+\[[0-9]{{2}}/[A-Z][a-z]{{2}}/[0-9]{{4}}:"
+            ),
+            format!(
+                concat!(
+                    r"\b(?:mysql|mysqldump|mysqladmin|mongo|mongosh|psql|pg_dump|curl|wget|docker|podman|sudo|su|crontab|ssh|scp|sftp|ftp|lftp|",
+                    r"smbclient|rsync|pkexec|runuser|usermod|passwd|chage|gpasswd|htpasswd|redis-cli|git|helm|kubectl|az|gcloud|aws|ldapsearch|net)\b",
+                    r"[^\n|;&]*?[ \t](?:-u|--user|--username|-l|--login|-U|-D)[ \t=]+['\x22]?(?P<p>{NAME})"
+                ),
+                NAME = NAME
+            ),
         ];
         let re =
             Regex::new(&format!("(?-u){}", alts.join("|"))).unwrap_or_else(|e| builtin_bug(&e));
@@ -357,6 +370,20 @@ fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     if v.iter().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    // systemd units (`journalctl -u nginx.service`) are not users.
+    const UNIT_SUFFIXES: &[&[u8]] = &[
+        b".service",
+        b".socket",
+        b".timer",
+        b".target",
+        b".mount",
+        b".slice",
+        b".scope",
+        b".path",
+    ];
+    if UNIT_SUFFIXES.iter().any(|s| v.ends_with(s)) {
         return false;
     }
     // Already a token (`[USERNAME:...]` starts with '[' so cannot match), or a

@@ -1,0 +1,185 @@
+//! Scores the engine on the labeled corpus in `tests/corpus/` (markup in
+//! `tests/corpus/README.md`): per-kind recall (a labeled value is no longer
+//! on its line) and keep-rate (a must-survive value still is). Prints a
+//! table and asserts floors.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey};
+
+struct Marked {
+    raw: String,
+    labels: Vec<(String, String)>,
+    keeps: Vec<String>,
+}
+
+/// Strips `«kind:value»` and `‹value›` from a line.
+fn parse_line(line: &str) -> Marked {
+    let mut raw = String::with_capacity(line.len());
+    let mut labels = Vec::new();
+    let mut keeps = Vec::new();
+    let mut rest = line;
+    loop {
+        let next_label = rest.find('«');
+        let next_keep = rest.find('‹');
+        let (at, is_label) = match (next_label, next_keep) {
+            (None, None) => break,
+            (Some(a), None) => (a, true),
+            (None, Some(b)) => (b, false),
+            (Some(a), Some(b)) => (a.min(b), a < b),
+        };
+        raw.push_str(&rest[..at]);
+        let open = if is_label { '«' } else { '‹' };
+        let close = if is_label { '»' } else { '›' };
+        let after = &rest[at + open.len_utf8()..];
+        let end = after.find(close).expect("unclosed markup");
+        let inner = &after[..end];
+        if is_label {
+            let (kind, value) = inner.split_once(':').expect("label is kind:value");
+            labels.push((kind.to_owned(), value.to_owned()));
+            raw.push_str(value);
+        } else {
+            keeps.push(inner.to_owned());
+            raw.push_str(inner);
+        }
+        rest = &after[end + close.len_utf8()..];
+    }
+    raw.push_str(rest);
+    Marked { raw, labels, keeps }
+}
+
+/// Whether `value` is on `line` as a whole token (not inside a longer
+/// word: a redacted user `pi` is not "still there" in `api-prod-3`).
+fn contains_word(line: &str, value: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    line.match_indices(value).any(|(i, _)| {
+        let before = line[..i].chars().next_back();
+        let after = line[i + value.len()..].chars().next();
+        let edge_ok = |c: Option<char>, inner: Option<char>| match (c, inner) {
+            (Some(c), Some(v)) => !(word(c) && word(v)),
+            _ => true,
+        };
+        edge_ok(before, value.chars().next()) && edge_ok(after, value.chars().next_back())
+    })
+}
+
+#[derive(Default)]
+struct Score {
+    found: u64,
+    total: u64,
+}
+
+impl Score {
+    fn rate(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.found as f64 / self.total as f64
+        }
+    }
+}
+
+#[test]
+fn corpus_recall_and_keep_rate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let redactor = Redactor::new(ScopeKey::from_bytes([42; 32]), &RedactConfig::default()).unwrap();
+    let mut recall: BTreeMap<String, Score> = BTreeMap::new();
+    let mut keep = Score::default();
+    let mut misses = Vec::new();
+    let mut report = Report::default();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "marked"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 10,
+        "corpus files missing in {}",
+        dir.display()
+    );
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let marked: Vec<Marked> = text.lines().map(parse_line).collect();
+        let raw: Vec<&str> = marked.iter().map(|m| m.raw.as_str()).collect();
+        let out = redactor.redact_text(&raw.join("\n"), &mut report);
+        let out_lines: Vec<&str> = out.split('\n').collect();
+        assert_eq!(
+            out_lines.len(),
+            raw.len(),
+            "line count changed in {}",
+            path.display()
+        );
+        let name = path.file_name().unwrap().to_string_lossy();
+        for (i, (m, o)) in marked.iter().zip(&out_lines).enumerate() {
+            for (kind, value) in &m.labels {
+                let s = recall.entry(kind.clone()).or_default();
+                s.total += 1;
+                if contains_word(o, value) {
+                    misses.push(format!("MISS {name}:{} {kind} {value:?}\n    {o}", i + 1));
+                } else {
+                    s.found += 1;
+                }
+            }
+            for value in &m.keeps {
+                keep.total += 1;
+                if o.contains(value.as_str()) {
+                    keep.found += 1;
+                } else {
+                    misses.push(format!("LOST {name}:{} {value:?}\n    {o}", i + 1));
+                }
+            }
+        }
+    }
+    for m in &misses {
+        println!("{m}");
+    }
+    println!(
+        "{:<14} {:>7} {:>7} {:>8}",
+        "kind", "found", "total", "recall"
+    );
+    let mut all = Score::default();
+    for (kind, s) in &recall {
+        println!("{kind:<14} {:>7} {:>7} {:>8.4}", s.found, s.total, s.rate());
+        all.found += s.found;
+        all.total += s.total;
+    }
+    println!(
+        "{:<14} {:>7} {:>7} {:>8.4}",
+        "ALL",
+        all.found,
+        all.total,
+        all.rate()
+    );
+    println!(
+        "{:<14} {:>7} {:>7} {:>8.4}",
+        "keep-rate",
+        keep.found,
+        keep.total,
+        keep.rate()
+    );
+    println!("report: {:?}", report.counts);
+
+    assert!(all.total >= 500, "corpus too small: {} labels", all.total);
+    for (kind, s) in &recall {
+        let floor = match kind.as_str() {
+            "username" | "name" | "hostname" => 0.95,
+            _ => 0.99,
+        };
+        assert!(
+            s.rate() >= floor,
+            "recall for {kind} is {:.4} < {floor}",
+            s.rate()
+        );
+    }
+    assert!(keep.rate() >= 0.99, "keep-rate {:.4} < 0.99", keep.rate());
+}
+
+#[test]
+fn markup_parser() {
+    let m = parse_line("a «email:x@y.com» b ‹v1.2› c");
+    assert_eq!(m.raw, "a x@y.com b v1.2 c");
+    assert_eq!(m.labels, vec![("email".to_owned(), "x@y.com".to_owned())]);
+    assert_eq!(m.keeps, vec!["v1.2".to_owned()]);
+}
