@@ -11,9 +11,9 @@
 pub mod collect;
 pub mod config;
 pub mod enroll;
+pub mod redact_cmd;
 pub mod renew;
 pub mod run;
-pub mod redact_cmd;
 pub mod ship;
 pub mod spool;
 pub mod state;

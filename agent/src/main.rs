@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use vigil_agent::config::AgentConfig;
 use vigil_agent::enroll::{enroll, EnrollOptions};
+use vigil_agent::redact_cmd::{redact, RedactOptions};
 use vigil_agent::run::{run, RunOptions};
 
 /// Exit code for a bad config file or option (sysexits EX_CONFIG).
@@ -21,24 +22,6 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Redact a file or stdin (one output line per input line).
-    Redact {
-        /// Input file, `-` for stdin.
-        #[arg(long = "in", value_name = "FILE")]
-        input: Option<PathBuf>,
-        /// Output file, `-` for stdout.
-        #[arg(long = "out", value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Write findings per kind (JSON, never values) here.
-        #[arg(long, value_name = "FILE")]
-        report: Option<PathBuf>,
-        /// Redaction config (TOML, top level or a [redact] table).
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Token key (32 raw bytes or 64 hex digits); random per run without it.
-        #[arg(long, value_name = "FILE")]
-        key_file: Option<PathBuf>,
-    },
     /// Enroll this host with a collector (once).
     Enroll {
         /// Collector agent listener, e.g. https://collector:8444.
@@ -70,6 +53,24 @@ enum Command {
         #[arg(long = "watch", value_name = "PATH")]
         watch: Vec<PathBuf>,
     },
+    /// Redact a file or stdin, keeping line structure.
+    Redact {
+        /// Input file (default: stdin; `-` also means stdin).
+        #[arg(long = "in", value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Output file (default: stdout).
+        #[arg(long = "out", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write a JSON report of findings per kind (never values) here.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Redaction settings (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Token key (32 raw bytes or 64 hex digits), to correlate across runs.
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -91,14 +92,14 @@ fn main() -> ExitCode {
             config,
             key_file,
         } => {
-            let opts = vigil_agent::redact_cmd::RedactOptions {
+            let opts = RedactOptions {
                 input,
                 output,
                 report,
                 config,
                 key_file,
             };
-            return match vigil_agent::redact_cmd::redact(&opts) {
+            return match redact(&opts) {
                 Ok(_) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("vigil-agent: {e:#}");
