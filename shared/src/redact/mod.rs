@@ -321,6 +321,14 @@ impl Redactor {
         };
         for _ in 1..MAX_PASSES {
             let mut again = Vec::new();
+            if memchr::memmem::find(&out, b"-----BEGIN ").is_some() {
+                // Inline markers left over after an overlap; the line state
+                // was already updated by the first pass.
+                let mut scratch = PemState::Outside;
+                for (s, e) in self.pem.step(&mut scratch, &out) {
+                    again.push(Finding::new(s, e, Kind::PrivateKey));
+                }
+            }
             self.detect(&out, &mut again);
             if again.is_empty() {
                 break;
@@ -395,12 +403,22 @@ impl Redactor {
         if findings.is_empty() {
             return None;
         }
+        // Highest priority first (then longest, then leftmost); a finding that
+        // overlaps one already taken is dropped (its rest is re-scanned).
         findings.sort_by(|a, b| {
-            a.start
-                .cmp(&b.start)
-                .then(b.priority().cmp(&a.priority()))
+            b.priority()
+                .cmp(&a.priority())
                 .then((b.end - b.start).cmp(&(a.end - a.start)))
+                .then(a.start.cmp(&b.start))
         });
+        let mut taken: Vec<Finding> = Vec::with_capacity(findings.len());
+        for f in findings {
+            if !taken.iter().any(|t| f.start < t.end && t.start < f.end) {
+                taken.push(f);
+            }
+        }
+        taken.sort_by_key(|f| f.start);
+        let findings = taken;
         let mut out = Vec::with_capacity(line.len() + 16 * findings.len());
         let mut pos = 0;
         for f in &findings {

@@ -1301,7 +1301,11 @@ impl Names {
                 // The weak pattern consumed the first letter of the name.
                 (Cue::Weak, m.end() - utf8_char_len_before(line, m.end()))
             };
-            if let Some(end) = name_extent(line, name_at, strength) {
+            // `cc @mbrown`, `thanks @a.keller`: a handle after a cue.
+            let handle = name_at > 0 && line[name_at - 1] == b'@' && strength != Cue::Weak;
+            let extent = name_extent(line, name_at, strength)
+                .or_else(|| handle.then(|| login_at(line, name_at)).flatten());
+            if let Some(end) = extent {
                 out.push(Finding::new(name_at, end, Kind::Name));
                 at = at.max(end);
             }

@@ -311,7 +311,8 @@ impl Users {
                 r"(?i:/home/|/Users/|/var/mail/|/var/spool/mail/|/var/spool/cron/crontabs/|[A-Za-z]:\\Users\\|[A-Za-z]:\\\\Users\\\\|\\\\Users\\\\|\\Users\\)(?P<f>{NAME})"
             ),
             format!(r"(?:^|[ \t\x22\[])(?P<g>{NAME})@[A-Za-z0-9.\-]+:[~/]"),
-            format!(r"\bsu(?:\[[0-9]+\])?:[ \t]+\(to[ \t]+[^)]*\)[ \t]+(?P<h>{NAME})[ \t]+on\b"),
+            format!(r"\(to[ \t]+[^)]*\)[ \t]+(?P<h>{NAME})[ \t]+on\b"),
+            format!(r"(?i:\b(?:password|passwd|login|logon|authentication|auth|session|access|lockout|account)[ \t]+(?:changed|updated|reset|expired|failed|failure|succeeded|successful|denied|granted|locked|attempt|attempts|opened|closed|started|ended|ok)[ \t]+(?:for|of|by)[ \t]+(?:user[ \t]+)?)['\x22]?(?P<q>{NAME})"),
             format!(r"\b(?:uid|gid|euid|egid)=[0-9]+\((?P<i>{NAME})\)"),
             format!(
                 r"(?i:cron)[^:]*:[ \t]+\((?P<j>{NAME})\)[ \t]+(?:CMD|LIST|REPLACE|BEGIN|END|RELOAD|DELETE)"
