@@ -28,6 +28,17 @@ pub struct ServerConfig {
     /// Ingest requests in flight before the collector answers 503 with
     /// Retry-After. Default 256.
     pub max_ingest_in_flight: usize,
+    /// Support bundles are deleted this long after upload. Default 259200
+    /// (3 days).
+    pub support_retention_seconds: u64,
+    /// Largest support-bundle upload (compressed). Default 64 MiB.
+    pub max_support_bundle_bytes: usize,
+    /// Largest support bundle once decompressed (zip-bomb guard). Default
+    /// 256 MiB.
+    pub max_support_bundle_decoded_bytes: usize,
+    /// The collector's own redaction settings for re-scanning support
+    /// bundles (e.g. `allowlist`). Default: the engine's defaults.
+    pub support_redact: vigil_shared::redact::RedactConfig,
     pub auth: AuthConfig,
 }
 
@@ -62,6 +73,10 @@ impl Default for ServerConfig {
             host_stale_after: Duration::from_secs(60),
             max_batch_bytes: vigil_shared::wire::MAX_BATCH_COMPRESSED_BYTES,
             max_ingest_in_flight: 256,
+            support_retention_seconds: 3 * 24 * 3600,
+            max_support_bundle_bytes: vigil_shared::wire::MAX_SUPPORT_BUNDLE_COMPRESSED_BYTES,
+            max_support_bundle_decoded_bytes: vigil_shared::wire::MAX_SUPPORT_BUNDLE_DECODED_BYTES,
+            support_redact: vigil_shared::redact::RedactConfig::default(),
             auth: AuthConfig::default(),
         }
     }

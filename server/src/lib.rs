@@ -14,6 +14,7 @@ pub mod pki;
 pub mod seal;
 pub mod state;
 pub mod store;
+pub mod support;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -30,6 +31,8 @@ use crate::store::Store;
 
 /// Loads everything `serve` needs from an initialized data directory.
 pub fn build_state(data_dir: &Path, config: ServerConfig) -> anyhow::Result<AppState> {
+    support::screening_redactor(&config.support_redact)
+        .map_err(|e| anyhow::anyhow!("config key support_redact: {e}"))?;
     let dir = DataDir::new(data_dir);
     let sealer = dir.sealer()?;
     let pki = pki::Pki::load(&dir.pki(), &sealer).context("loading the collector PKI")?;
@@ -121,13 +124,15 @@ pub async fn serve(
         agent,
         agent_tls,
         http::agent::app(state.clone()),
-        wait(stop_rx),
+        wait(stop_rx.clone()),
     ));
+    let retention_task = tokio::spawn(support::retention::run(state.clone(), wait(stop_rx)));
     shutdown.await;
     tracing::info!("shutting down: draining connections");
     let _ = stop_tx.send(true);
     let _ = admin_task.await;
     let _ = agent_task.await;
+    let _ = retention_task.await;
     Ok(())
 }
 

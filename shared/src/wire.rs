@@ -381,6 +381,102 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// Content type of a support-bundle upload: a tar archive, zstd-compressed.
+pub const SUPPORT_BUNDLE_CONTENT_TYPE: &str = "application/vnd.vigil.support-bundle+tar+zstd";
+/// The manifest entry of a support bundle (JSON [`SupportManifest`]).
+pub const SUPPORT_MANIFEST_ENTRY: &str = "manifest.json";
+/// Largest compressed support bundle the collector accepts by default.
+pub const MAX_SUPPORT_BUNDLE_COMPRESSED_BYTES: usize = 64 * 1024 * 1024;
+/// Largest decoded support bundle (tar stream) by default: zip-bomb guard.
+pub const MAX_SUPPORT_BUNDLE_DECODED_BYTES: usize = 256 * 1024 * 1024;
+/// Most files one support bundle may carry.
+pub const MAX_SUPPORT_BUNDLE_FILES: usize = 1000;
+/// Longest consent text, in bytes.
+pub const MAX_SUPPORT_CONSENT_BYTES: usize = 4096;
+
+/// Which form of a file a bundle entry holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportVariant {
+    /// Passed through the redaction engine (always present).
+    Redacted,
+    /// The file as it was on disk (only with explicit consent).
+    Raw,
+}
+
+impl SupportVariant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupportVariant::Redacted => "redacted",
+            SupportVariant::Raw => "raw",
+        }
+    }
+
+    /// The tar entry name of file `index` in this form (`redacted/0`).
+    /// Entries are named by index only: original paths are personal data
+    /// and travel inside the manifest.
+    pub fn entry_name(self, index: u32) -> String {
+        format!("{}/{index}", self.as_str())
+    }
+}
+
+/// `manifest.json` of a support bundle (`POST /v1/agent/support-bundles`,
+/// body zstd(tar(manifest.json, redacted/N, raw/N))).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportManifest {
+    pub version: u16,
+    pub consent: SupportConsent,
+    /// One entry per file, `index` 0, 1, 2, ... in order.
+    pub files: Vec<SupportFile>,
+}
+
+/// Who agreed to what, recorded with the bundle (sealed at the collector).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportConsent {
+    /// The local OS user who ran the command (personal data).
+    pub os_user: String,
+    /// When consent was given, ms since the epoch.
+    pub at_ms: i64,
+    /// The consent statement as given (`--consent`).
+    pub text: String,
+    /// Support ticket reference (`--ticket`).
+    #[serde(default)]
+    pub ticket: Option<String>,
+    /// The operator also agreed to send files unredacted.
+    pub include_unredacted: bool,
+}
+
+/// One collected file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportFile {
+    pub index: u32,
+    /// The original path (personal data: `/home/alice/...`).
+    pub path: String,
+    /// The path after redaction, for display.
+    pub display_path: String,
+    /// Size of the original file, bytes.
+    pub size: u64,
+    /// Findings per kind replaced by the agent (counts, never values).
+    #[serde(default)]
+    pub findings: BTreeMap<String, u64>,
+    /// A `raw/N` entry exists (only with `include_unredacted`).
+    pub has_raw: bool,
+}
+
+/// The collector's answer to a support-bundle upload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportUploadAck {
+    /// The bundle id (32 lowercase hex digits).
+    pub id: String,
+    /// The collector's own re-scan found something the agent missed: the
+    /// bundle waits for an admin's review before support sees it.
+    pub quarantined: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,10 +80,18 @@ pub enum Permission {
     /// Every user's API tokens, not only one's own.
     ApiTokensAll,
     AuditRead,
+    /// Support bundles: list, details, redacted files (quarantined ones:
+    /// admins only, decided in the handler).
+    SupportRead,
+    /// Unredacted support files; the handler also requires an admin's
+    /// time-limited grant for the bundle.
+    SupportRawRead,
+    /// Release quarantined bundles, grant raw access.
+    SupportManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 13] = [
         Permission::Public,
         Permission::SignedIn,
         Permission::HostsRead,
@@ -94,6 +102,9 @@ impl Permission {
         Permission::HostGroupsManage,
         Permission::ApiTokensAll,
         Permission::AuditRead,
+        Permission::SupportRead,
+        Permission::SupportRawRead,
+        Permission::SupportManage,
     ];
 }
 
@@ -112,6 +123,8 @@ pub fn decide(role: Role, permission: Permission) -> Decision {
         HostsRead | ChangesRead => matches!(role, Admin | Operator),
         AgentsManage | UsersRead | UsersManage | HostGroupsManage | ApiTokensAll => role == Admin,
         AuditRead => matches!(role, Admin | Auditor),
+        SupportRead | SupportRawRead => matches!(role, Admin | Support),
+        SupportManage => role == Admin,
     };
     if allowed {
         Decision::Allow

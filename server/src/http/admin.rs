@@ -290,6 +290,48 @@ pub fn routes() -> Vec<RouteSpec> {
             "audit.verify",
             get(audit_verify),
         ),
+        spec(
+            Method::GET,
+            "/v1/support/uploads",
+            SupportRead,
+            "support.list",
+            get(super::support::list),
+        ),
+        spec(
+            Method::GET,
+            "/v1/support/uploads/{id}",
+            SupportRead,
+            "support.get",
+            get(super::support::get_one),
+        ),
+        spec(
+            Method::GET,
+            "/v1/support/uploads/{id}/files/{n}",
+            SupportRead,
+            "support.file",
+            get(super::support::file),
+        ),
+        spec(
+            Method::GET,
+            "/v1/support/uploads/{id}/files/{n}/raw",
+            SupportRawRead,
+            "support.raw_file",
+            get(super::support::raw_file),
+        ),
+        spec(
+            Method::POST,
+            "/v1/support/uploads/{id}/release",
+            SupportManage,
+            "support.release",
+            post(super::support::release),
+        ),
+        spec(
+            Method::POST,
+            "/v1/support/uploads/{id}/grants",
+            SupportManage,
+            "support.grant",
+            post(super::support::grant),
+        ),
     ]
 }
 
@@ -373,7 +415,7 @@ impl Caller {
 #[derive(Clone, Copy)]
 struct AuditedInHandler;
 
-fn audited(resp: impl IntoResponse) -> Response {
+pub(super) fn audited(resp: impl IntoResponse) -> Response {
     let mut r = resp.into_response();
     r.extensions_mut().insert(AuditedInHandler);
     r
@@ -572,14 +614,14 @@ fn new_request_id() -> String {
 }
 
 /// Parses a JSON body with a clear 400 (axum's default rejection is text).
-fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub(super) fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request("malformed", format!("invalid request body: {e}")))
 }
 
 const MAX_ADMIN_BODY: usize = 64 * 1024;
 
-async fn body_bytes(req: Request) -> Result<axum::body::Bytes, ApiError> {
+pub(super) async fn body_bytes(req: Request) -> Result<axum::body::Bytes, ApiError> {
     axum::body::to_bytes(req.into_body(), MAX_ADMIN_BODY)
         .await
         .map_err(|_| {

@@ -30,6 +30,7 @@ pub fn app(state: AppState) -> Router {
     let authenticated = Router::new()
         .route(wire::PATH_INGEST, post(ingest))
         .route(wire::PATH_RENEW, post(renew))
+        .route(wire::PATH_SUPPORT_BUNDLE, post(super::support::upload))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_agent));
     Router::new()
         .route(wire::PATH_ENROLL, post(enroll))
@@ -60,10 +61,10 @@ async fn require_agent(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let action = if req.uri().path() == wire::PATH_RENEW {
-        "agent.renew"
-    } else {
-        "agent.ingest"
+    let action = match req.uri().path() {
+        wire::PATH_RENEW => "agent.renew",
+        wire::PATH_SUPPORT_BUNDLE => "agent.support_bundle",
+        _ => "agent.ingest",
     };
     let refusal = match &peer.agent {
         None => Some((

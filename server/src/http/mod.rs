@@ -5,3 +5,4 @@ pub mod agent;
 pub mod error;
 pub mod metrics;
 pub mod serve;
+pub mod support;

@@ -15,6 +15,7 @@ pub mod groups;
 pub mod ingest;
 pub mod metrics;
 mod schema;
+pub mod support;
 pub mod users;
 
 use std::collections::HashMap;

@@ -156,6 +156,38 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX tokens_by_user ON tokens (user_id);
      ALTER TABLE users ADD COLUMN deleted_ms INTEGER;",
+    // 3: support bundles (sealed files, quarantine, time-limited raw grants).
+    "CREATE TABLE support_bundles (
+         id TEXT PRIMARY KEY,
+         agent_id TEXT NOT NULL,
+         received_ms INTEGER NOT NULL,
+         status TEXT NOT NULL,
+         findings TEXT NOT NULL,
+         file_count INTEGER NOT NULL,
+         has_raw INTEGER NOT NULL,
+         manifest BLOB NOT NULL,
+         released_by INTEGER,
+         released_ms INTEGER
+     );
+     CREATE INDEX support_bundles_by_received ON support_bundles (received_ms);
+     CREATE TABLE support_files (
+         id INTEGER PRIMARY KEY,
+         bundle_id TEXT NOT NULL REFERENCES support_bundles(id) ON DELETE CASCADE,
+         idx INTEGER NOT NULL,
+         variant TEXT NOT NULL,
+         size INTEGER NOT NULL,
+         sealed BLOB NOT NULL,
+         UNIQUE (bundle_id, idx, variant)
+     );
+     CREATE TABLE support_grants (
+         id INTEGER PRIMARY KEY,
+         bundle_id TEXT NOT NULL REFERENCES support_bundles(id) ON DELETE CASCADE,
+         user_id INTEGER NOT NULL REFERENCES users(id),
+         granted_by INTEGER NOT NULL,
+         created_ms INTEGER NOT NULL,
+         expires_ms INTEGER NOT NULL
+     );
+     CREATE INDEX support_grants_by_bundle ON support_grants (bundle_id, user_id);",
 ];
 
 /// Brings the database up to the newest schema.
