@@ -17,4 +17,5 @@ pub mod run;
 pub mod ship;
 pub mod spool;
 pub mod state;
+pub mod support_bundle;
 pub mod tls;

@@ -9,6 +9,7 @@ use vigil_agent::config::AgentConfig;
 use vigil_agent::enroll::{enroll, EnrollOptions};
 use vigil_agent::redact_cmd::{redact, RedactOptions};
 use vigil_agent::run::{run, RunOptions};
+use vigil_agent::support_bundle::{support_bundle, SupportBundleOptions};
 
 /// Exit code for a bad config file or option (sysexits EX_CONFIG).
 const EXIT_CONFIG: u8 = 78;
@@ -71,6 +72,71 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         key_file: Option<PathBuf>,
     },
+    /// Collect chosen log files, redact them and upload them for support,
+    /// with your recorded consent.
+    SupportBundle(SupportBundleArgs),
+}
+
+/// `support-bundle` arguments (see `docs/support-bundles.md`).
+#[derive(clap::Args)]
+struct SupportBundleArgs {
+    #[arg(long, default_value = "/var/lib/vigil-agent")]
+    state_dir: PathBuf,
+    /// A log file or glob to include (repeatable), e.g. '/var/log/app/*.log'.
+    #[arg(long = "include", value_name = "GLOB")]
+    include: Vec<String>,
+    /// Your consent statement, recorded with the bundle (required).
+    #[arg(long, value_name = "TEXT")]
+    consent: Option<String>,
+    /// Support ticket reference, recorded with the bundle.
+    #[arg(long, value_name = "ID")]
+    ticket: Option<String>,
+    /// Also send the files unredacted; support can read them only with an
+    /// admin's time-limited grant.
+    #[arg(long)]
+    include_unredacted: bool,
+}
+
+/// Builds, redacts and uploads a support bundle; prints what was sent.
+fn support_bundle_main(args: SupportBundleArgs) -> ExitCode {
+    let opts = SupportBundleOptions {
+        state_dir: args.state_dir,
+        include: args.include,
+        consent: args.consent,
+        ticket: args.ticket,
+        include_unredacted: args.include_unredacted,
+        redact: vigil_shared::redact::RedactConfig::default(),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vigil-agent: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(support_bundle(&opts)) {
+        Ok((ack, manifest)) => {
+            for f in &manifest.files {
+                println!("  [{}] {} ({} bytes)", f.index, f.display_path, f.size);
+            }
+            if ack.quarantined {
+                println!(
+                    "support bundle {} uploaded; the collector quarantined it for an admin's review",
+                    ack.id
+                );
+            } else {
+                println!("support bundle {} uploaded", ack.id);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vigil-agent: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -85,6 +151,7 @@ fn main() -> ExitCode {
 
     // Config first: a bad file stops us before anything else happens.
     let work = match cli.command {
+        Command::SupportBundle(args) => return support_bundle_main(args),
         Command::Redact {
             input,
             output,
