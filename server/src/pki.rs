@@ -209,7 +209,11 @@ impl Pki {
         params.subject_alt_names = parse_sans(&[agent.to_string()]);
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.not_before = time::OffsetDateTime::now_utc() - Duration::from_secs(300);
+        // Backdated for clock skew, but never by more than a tenth of the
+        // validity: agents renew two thirds into the window, which must lie
+        // in the future for short-lived certificates too.
+        let backdate = Duration::from_secs(300).min(validity / 10);
+        params.not_before = time::OffsetDateTime::now_utc() - backdate;
         params.not_after = now_plus(validity);
         params.serial_number = Some(random_serial());
         params.use_authority_key_identifier_extension = true;

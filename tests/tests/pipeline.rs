@@ -240,3 +240,45 @@ fn agent_restart_keeps_its_spool() {
     dedup.dedup();
     assert_eq!(dedup.len(), ts.len(), "a snapshot was stored twice");
 }
+
+#[test]
+fn agent_renews_its_certificate_before_expiry() {
+    let mut c = Collector::init_with_config("agent_cert_validity = \"6s\"");
+    c.start();
+    let mut agent = Agent::enroll(&c, c.tmp.path());
+    let enrolled_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    agent.start(&[]);
+    let token = c.admin_token();
+    let renewals = || {
+        let text = c
+            .client()
+            .get(format!("{}/metrics", c.admin_url()))
+            .send()
+            .ok()?
+            .text()
+            .ok()?;
+        text.lines()
+            .find(|l| l.starts_with("vigil_agent_renewals_total "))?
+            .split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+    };
+    wait_for("two renewals", Duration::from_secs(30), || {
+        (renewals()? >= 2).then_some(())
+    });
+    // Well past the first certificate's expiry, the agent still ships.
+    wait_for(
+        "samples after the first certificate expired",
+        Duration::from_secs(30),
+        || (*cpu_timestamps(&c).last()? > enrolled_at + 9_000).then_some(()),
+    );
+    let (_, audit) = c.get(&token, "/v1/audit?action=agent.renew");
+    assert!(audit["records"].as_array().unwrap().len() >= 2, "{audit}");
+    // Renewal is not a loop: a few renewals, not one per second.
+    assert!(renewals().unwrap() < 8, "renewing too often");
+    assert_eq!(agent.proc_mut().terminate().code(), Some(0));
+}
