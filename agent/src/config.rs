@@ -122,7 +122,7 @@ pub struct ShipConfig {
     pub request_timeout_seconds: u64,
     /// First retry delay after a failure. Default 1.
     pub backoff_initial_seconds: u64,
-    /// Longest retry delay (also caps a collector's Retry-After). Default 300.
+    /// Longest retry delay (also caps a collector's Retry-After). Default 60.
     pub backoff_max_seconds: u64,
     /// On shutdown, how long an in-flight request may take to finish before
     /// it is abandoned (its batch stays spooled). Default 5.
@@ -137,7 +137,7 @@ impl Default for ShipConfig {
             flush_interval_seconds: 5,
             request_timeout_seconds: 30,
             backoff_initial_seconds: 1,
-            backoff_max_seconds: 300,
+            backoff_max_seconds: 60,
             shutdown_grace_seconds: 5,
         }
     }
