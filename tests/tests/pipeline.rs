@@ -105,6 +105,36 @@ fn metrics_reach_the_admin_api() {
     let (status, _) = c.get(&token, "/v1/hosts/0123456789abcdef0123456789abcdef/series");
     assert_eq!(status, 404);
     assert_eq!(agent.proc_mut().terminate().code(), Some(0));
+    c.proc_mut().terminate();
+
+    // No secret in clear in any file either process wrote (data dir, agent
+    // state, both logs): not the admin password, not the session token, and
+    // the agent's private key nowhere but its own key file.
+    let key_pem = std::fs::read_to_string(agent.state.join("agent.key")).unwrap();
+    let key_line = key_pem
+        .lines()
+        .find(|l| !l.starts_with("-----"))
+        .unwrap()
+        .to_owned();
+    let checks: [(&str, &str); 3] = [
+        (vigil_tests::ADMIN_PASSWORD, "pw"),
+        (&token, ""),
+        (&key_line, "agent.key"),
+    ];
+    for path in vigil_tests::files_under(c.tmp.path()) {
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        for (secret, allowed_in) in checks {
+            if !allowed_in.is_empty() && name == allowed_in {
+                continue;
+            }
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "a secret is in clear in {}",
+                path.display()
+            );
+        }
+    }
 }
 
 #[test]
