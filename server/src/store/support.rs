@@ -150,7 +150,9 @@ pub fn list(conn: &Connection) -> Result<Vec<BundleRow>, StoreError> {
 
 pub fn get(conn: &Connection, id: &str) -> Result<Option<BundleRow>, StoreError> {
     let found = conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM support_bundles WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM support_bundles WHERE id = ?1"
+        ))?
         .query_row([id], row)
         .optional()?;
     found.map(finish).transpose()

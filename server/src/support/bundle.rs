@@ -79,7 +79,9 @@ impl<R: Read> Read for Limited<'_, R> {
                 }
             };
         }
-        let max = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let max = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..max])?;
         self.remaining -= n as u64;
         Ok(n)
@@ -225,8 +227,13 @@ fn parse_manifest(bytes: &[u8], limits: &Limits) -> Result<SupportManifest, Bund
     if c.os_user.trim().is_empty() {
         return Err(BundleError::NoConsent("the consenting user is not named"));
     }
-    if c.ticket.as_ref().is_some_and(|t| t.len() > MAX_TICKET_BYTES) {
-        return Err(malformed(format!("ticket exceeds {MAX_TICKET_BYTES} bytes")));
+    if c.ticket
+        .as_ref()
+        .is_some_and(|t| t.len() > MAX_TICKET_BYTES)
+    {
+        return Err(malformed(format!(
+            "ticket exceeds {MAX_TICKET_BYTES} bytes"
+        )));
     }
     if m.files.is_empty() {
         return Err(malformed("the bundle holds no files"));
@@ -481,7 +488,10 @@ mod tests {
         // The collector's allowlist applies.
         let allowing = redactor(&["support@vendor.example"]);
         assert_eq!(
-            screen(&allowing, &bundle_with(b"write to support@vendor.example\n")),
+            screen(
+                &allowing,
+                &bundle_with(b"write to support@vendor.example\n")
+            ),
             Screening::Clean
         );
         // Display paths and consent text are what support sees too.

@@ -77,10 +77,7 @@ pub fn prepare(
             index: i,
             variant: SupportVariant::Redacted,
             size: f.redacted.len() as u64,
-            sealed: sealer.seal(
-                &file_context(&id, i, SupportVariant::Redacted),
-                &f.redacted,
-            )?,
+            sealed: sealer.seal(&file_context(&id, i, SupportVariant::Redacted), &f.redacted)?,
         });
         if let Some(raw) = f.raw {
             has_raw = true;

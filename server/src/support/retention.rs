@@ -78,7 +78,8 @@ pub async fn purge_once(state: &AppState) -> Result<PurgeCounts, StoreError> {
     if counts.bundles > 0 {
         // Old page images may still sit in the WAL: copy back and truncate.
         let path = state.store.path().to_owned();
-        let done = tokio::task::spawn_blocking(move || store::support::checkpoint_truncate(&path)).await;
+        let done =
+            tokio::task::spawn_blocking(move || store::support::checkpoint_truncate(&path)).await;
         match done {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::warn!(%error, "WAL checkpoint after purge failed"),
