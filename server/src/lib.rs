@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod bench_audit;
 pub mod cli;
 pub mod config;
 pub mod datadir;

@@ -81,6 +81,9 @@ enum Command {
 enum BenchCommand {
     /// Ingest throughput and ack latency over real mTLS, against raw SQLite.
     Ingest(vigil_server::bench::IngestArgs),
+    /// Admin API requests/s with the real audit sink vs. a no-op sink, and
+    /// audit verify speed.
+    Audit(vigil_server::bench_audit::AuditArgs),
 }
 
 #[derive(Subcommand)]
@@ -247,6 +250,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: BenchCommand::Ingest(args),
         } => {
             runtime()?.block_on(vigil_server::bench::ingest(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command: BenchCommand::Audit(args),
+        } => {
+            runtime()?.block_on(vigil_server::bench_audit::run(args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::User {

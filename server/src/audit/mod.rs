@@ -78,27 +78,45 @@ fn put(mac: &mut Hmac<Sha256>, field: &[u8]) {
     mac.update(field);
 }
 
+/// The chain MAC with its key already absorbed: cloning it per record
+/// saves re-deriving the HMAC key pads (verify walks millions of records).
+#[derive(Clone)]
+pub struct Linker(Hmac<Sha256>);
+
+impl Linker {
+    pub fn new(key: &ChainKey) -> Self {
+        Linker(
+            <Hmac<Sha256> as Mac>::new_from_slice(&key.0)
+                .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length")),
+        )
+    }
+
+    /// The hash that links `r` (all fields but its own hash) to `prev`.
+    pub fn link(&self, prev: &[u8], r: &StoredRecord) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        put(&mut mac, prev);
+        mac.update(&r.seq.to_be_bytes());
+        mac.update(&r.time_ms.to_be_bytes());
+        put(&mut mac, r.actor.as_bytes());
+        put(&mut mac, r.role.as_bytes());
+        match &r.source {
+            Some(s) => {
+                mac.update(&[1]);
+                put(&mut mac, s);
+            }
+            None => mac.update(&[0]),
+        }
+        put(&mut mac, r.action.as_bytes());
+        put(&mut mac, r.target.as_bytes());
+        put(&mut mac, r.outcome.as_bytes());
+        put(&mut mac, r.request_id.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+}
+
 /// The hash that links `record` (all fields but its own hash) to `prev`.
 pub fn link(key: &ChainKey, prev: &[u8], r: &StoredRecord) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.0)
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    put(&mut mac, prev);
-    mac.update(&r.seq.to_be_bytes());
-    mac.update(&r.time_ms.to_be_bytes());
-    put(&mut mac, r.actor.as_bytes());
-    put(&mut mac, r.role.as_bytes());
-    match &r.source {
-        Some(s) => {
-            mac.update(&[1]);
-            put(&mut mac, s);
-        }
-        None => mac.update(&[0]),
-    }
-    put(&mut mac, r.action.as_bytes());
-    put(&mut mac, r.target.as_bytes());
-    put(&mut mac, r.outcome.as_bytes());
-    put(&mut mac, r.request_id.as_bytes());
-    mac.finalize().into_bytes().into()
+    Linker::new(key).link(prev, r)
 }
 
 /// The result of checking a chain.
@@ -118,8 +136,8 @@ pub enum Verdict {
 
 /// Checks records fed in ascending `seq` order. Pure and incremental, so a
 /// million records stream through without being held in memory.
-pub struct Verifier<'k> {
-    key: &'k ChainKey,
+pub struct Verifier {
+    linker: Linker,
     prev: [u8; 32],
     next_seq: i64,
     records: u64,
@@ -127,18 +145,18 @@ pub struct Verifier<'k> {
     broken: Option<(i64, String)>,
 }
 
-impl<'k> Verifier<'k> {
+impl Verifier {
     /// Starts at the genesis, or at an anchor (the last hash and sequence
     /// that retention removed).
     /// `checkpoint` is the head recorded outside the database, if any.
     pub fn new(
-        key: &'k ChainKey,
+        key: &ChainKey,
         anchor: Option<(i64, [u8; 32])>,
         checkpoint: Option<checkpoint::Head>,
     ) -> Self {
         let (seq, prev) = anchor.unwrap_or((0, GENESIS));
         Verifier {
-            key,
+            linker: Linker::new(key),
             prev,
             next_seq: seq + 1,
             records: 0,
@@ -159,7 +177,7 @@ impl<'k> Verifier<'k> {
             ));
             return false;
         }
-        let expected = link(self.key, &self.prev, r);
+        let expected = self.linker.link(&self.prev, r);
         if r.hash.as_slice() != expected.as_slice() {
             self.broken = Some((r.seq, "record does not match its hash".into()));
             return false;

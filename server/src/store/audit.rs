@@ -23,11 +23,8 @@ fn source_context(seq: i64) -> Vec<u8> {
 /// change rolls back with it (fail closed).
 pub fn append(conn: &Connection, keys: &AuditKeys, e: &AuditEntry) -> Result<Head, StoreError> {
     let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (prev_seq, prev_hash) = match last {
         Some((s, h)) => (s, h),

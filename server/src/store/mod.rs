@@ -146,12 +146,21 @@ impl Store {
             });
             (ok, completion)
         });
-        let jobs = self.jobs.clone();
-        // The channel is bounded: a full queue blocks, so send off the runtime.
-        tokio::task::spawn_blocking(move || jobs.send(job))
-            .await
-            .map_err(|_| StoreError::WriterGone)?
-            .map_err(|_| StoreError::WriterGone)?;
+        // The channel is bounded: try without blocking first; only a full
+        // queue waits, and then off the runtime.
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+                return Err(StoreError::WriterGone)
+            }
+            Err(std::sync::mpsc::TrySendError::Full(job)) => {
+                let jobs = self.jobs.clone();
+                tokio::task::spawn_blocking(move || jobs.send(job))
+                    .await
+                    .map_err(|_| StoreError::WriterGone)?
+                    .map_err(|_| StoreError::WriterGone)?;
+            }
+        }
         done_rx.await.map_err(|_| StoreError::WriterGone)?
     }
 
@@ -190,10 +199,10 @@ fn run_in_savepoint<T, F>(
 where
     F: FnOnce(&Transaction<'_>, &mut WriterCache) -> Result<T, StoreError>,
 {
-    tx.execute_batch("SAVEPOINT job")?;
+    tx.prepare_cached("SAVEPOINT job")?.execute([])?;
     match f(tx, cache) {
         Ok(v) => {
-            tx.execute_batch("RELEASE job")?;
+            tx.prepare_cached("RELEASE job")?.execute([])?;
             Ok(v)
         }
         Err(e) => {
