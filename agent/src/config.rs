@@ -35,6 +35,10 @@ pub struct AgentConfig {
     pub privacy: PrivacyConfig,
     pub inventory: InventoryConfig,
     pub ship: ShipConfig,
+    /// Configuration-file change monitoring (`[files]`).
+    pub files: crate::collect::files::FilesConfig,
+    /// Redaction settings: custom patterns and an allowlist (`[redact]`).
+    pub redact: vigil_shared::redact::RedactConfig,
 }
 
 impl Default for AgentConfig {
@@ -48,6 +52,8 @@ impl Default for AgentConfig {
             privacy: PrivacyConfig::default(),
             inventory: InventoryConfig::default(),
             ship: ShipConfig::default(),
+            files: Default::default(),
+            redact: Default::default(),
         }
     }
 }
@@ -275,6 +281,14 @@ impl AgentConfig {
             0,
             600,
         )?;
+        self.files
+            .validate()
+            .map_err(|e| ("files", e.to_string()))?;
+        vigil_shared::redact::Redactor::new(
+            vigil_shared::redact::ScopeKey::from_bytes([0; 32]),
+            &self.redact,
+        )
+        .map_err(|e| ("redact", e.to_string()))?;
         Ok(())
     }
 }

@@ -207,12 +207,12 @@ fn main() -> ExitCode {
                 eprintln!("vigil-agent: --interval-seconds must be at least 1");
                 return ExitCode::from(EXIT_CONFIG);
             }
-            Work::Run(RunOptions {
+            Work::Run(Box::new(RunOptions {
                 state_dir,
                 config,
                 interval_seconds,
                 watch,
-            })
+            }))
         }
     };
 
@@ -232,7 +232,7 @@ fn main() -> ExitCode {
             Work::Enroll(opts) => enroll(&opts).await.map(|id| {
                 println!("{id}");
             }),
-            Work::Run(opts) => run(opts, shutdown_signal()).await,
+            Work::Run(opts) => run(*opts, shutdown_signal()).await,
         }
     });
     match result {
@@ -246,7 +246,7 @@ fn main() -> ExitCode {
 
 enum Work {
     Enroll(EnrollOptions),
-    Run(RunOptions),
+    Run(Box<RunOptions>),
 }
 
 /// Resolves on SIGTERM or Ctrl-C (SIGINT).

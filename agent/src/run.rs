@@ -14,16 +14,17 @@
 //! batches stay in the spool and go out again, with the same id, next run.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio::sync::watch;
-use vigil_shared::redact::{RedactConfig, Redactor, ScopeKey};
+use vigil_shared::redact::{Redactor, ScopeKey};
 use vigil_shared::wire::Record;
 
+use crate::collect::files::FilesConfig;
 use crate::collect::inventory::{InventoryCollector, Privacy};
 use crate::collect::metrics::MetricsCollector;
 use crate::config::AgentConfig;
@@ -70,6 +71,9 @@ pub async fn run(
     if let Some(i) = opts.interval_seconds {
         cfg.interval_seconds = i;
     }
+    if !opts.watch.is_empty() {
+        cfg.files.paths = opts.watch.clone();
+    }
     cfg.validate()
         .map_err(|(key, msg)| anyhow::anyhow!("option `{key}` {msg}"))?;
 
@@ -94,7 +98,7 @@ pub async fn run(
             .context("while loading the redaction key")??
     };
     let redactor = Arc::new(
-        Redactor::new(ScopeKey::from_bytes(redact_key), &RedactConfig::default())
+        Redactor::new(ScopeKey::from_bytes(redact_key), &cfg.redact)
             .context("while setting up redaction")?,
     );
 
@@ -123,9 +127,6 @@ pub async fn run(
         interval_seconds = cfg.interval_seconds,
         "agent running"
     );
-    if !opts.watch.is_empty() {
-        tracing::warn!("--watch given, but config-change monitoring is not part of this build yet");
-    }
 
     let interval = Duration::from_secs(cfg.interval_seconds);
     let timeout = Duration::from_secs(cfg.collector_timeout_seconds);
@@ -159,6 +160,13 @@ pub async fn run(
             stop.wait()
         ),
         renew_loop(renewer, clients_tx, interval, stop.wait()),
+        files_loop(
+            cfg.files.clone(),
+            &opts.state_dir,
+            Arc::clone(&redactor),
+            spool.clone(),
+            stop.wait()
+        ),
     );
 
     drop(spool);
@@ -168,6 +176,30 @@ pub async fn run(
         .context("while closing the spool")?;
     tracing::info!("agent stopped");
     Ok(())
+}
+
+/// The config-change watch: its own thread emits records straight into
+/// the spool. A failure stops the watch, never the agent.
+async fn files_loop(
+    cfg: FilesConfig,
+    state_dir: &Path,
+    redactor: Arc<Redactor>,
+    spool: SpoolHandle,
+    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+) {
+    if !cfg.enabled {
+        shutdown.await;
+        return;
+    }
+    let emit = move |record: Record| {
+        if let Err(e) = spool.push_blocking(record) {
+            tracing::error!(error = %e, "cannot spool a config change");
+        }
+    };
+    if let Err(error) = crate::collect::files::watch(cfg, state_dir, redactor, emit, shutdown).await
+    {
+        tracing::error!(error = %format!("{error:#}"), "config-change monitoring stopped");
+    }
 }
 
 async fn push(spool: &SpoolHandle, record: Record, what: &str) {
