@@ -204,7 +204,9 @@ pub struct HostInfo {
 /// batch, so the size spread between variants costs nothing worth a Box.)
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+// Externally tagged (`{"metrics": {...}}`): serde decodes it without
+// buffering each record first, which an internal tag would need.
+#[serde(rename_all = "snake_case")]
 pub enum Record {
     Metrics(MetricsSnapshot),
     Inventory(Inventory),
@@ -533,8 +535,12 @@ mod tests {
 
     #[test]
     fn agent_id_is_validated() {
-        assert!("0123456789abcdef0123456789abcdef".parse::<AgentId>().is_ok());
+        assert!("0123456789abcdef0123456789abcdef"
+            .parse::<AgentId>()
+            .is_ok());
         assert!("../etc".parse::<AgentId>().is_err());
-        assert!("0123456789ABCDEF0123456789ABCDEF".parse::<AgentId>().is_err());
+        assert!("0123456789ABCDEF0123456789ABCDEF"
+            .parse::<AgentId>()
+            .is_err());
     }
 }

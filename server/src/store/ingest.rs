@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use vigil_shared::wire::{AckStatus, AgentId, Batch, Record};
 
-use super::{now_ms, StoreError, WriterCache};
+use super::{now_ms, Labels, StoreError, WriterCache};
 use crate::seal::Sealer;
 
 /// What one ingest stored, for the collector's own counters.
@@ -73,9 +73,7 @@ pub fn apply(
                     if !s.value.is_finite() {
                         continue;
                     }
-                    let labels = serde_json::to_string(&s.labels)
-                        .map_err(|e| StoreError::Conflict(e.to_string()))?;
-                    let id = series_id(conn, cache, agent, &s.name, labels)?;
+                    let id = series_id(conn, cache, agent, &s.name, &s.labels)?;
                     out.samples += insert_sample.execute(params![id, m.ts_ms, s.value])? as u64;
                 }
             }
@@ -145,24 +143,36 @@ fn series_id(
     cache: &mut WriterCache,
     agent: &AgentId,
     name: &str,
-    labels: String,
+    labels: &Labels,
 ) -> Result<i64, StoreError> {
-    let key = (agent.as_str().to_owned(), name.to_owned(), labels);
-    if let Some(id) = cache.series.get(&key) {
+    let cached = cache
+        .series
+        .get(agent.as_str())
+        .and_then(|names| names.get(name))
+        .and_then(|list| list.iter().find(|(l, _)| l == labels));
+    if let Some((_, id)) = cached {
         return Ok(*id);
     }
+    let labels_json =
+        serde_json::to_string(labels).map_err(|e| StoreError::Conflict(e.to_string()))?;
     let existing: Option<i64> = conn
         .prepare_cached("SELECT id FROM series WHERE agent_id = ?1 AND name = ?2 AND labels = ?3")?
-        .query_row(params![key.0, key.1, key.2], |r| r.get(0))
+        .query_row(params![agent.as_str(), name, labels_json], |r| r.get(0))
         .optional()?;
     let id = match existing {
         Some(id) => id,
         None => {
             conn.prepare_cached("INSERT INTO series (agent_id, name, labels) VALUES (?1, ?2, ?3)")?
-                .execute(params![key.0, key.1, key.2])?;
+                .execute(params![agent.as_str(), name, labels_json])?;
             conn.last_insert_rowid()
         }
     };
-    cache.series.insert(key, id);
+    cache
+        .series
+        .entry(agent.as_str().to_owned())
+        .or_default()
+        .entry(name.to_owned())
+        .or_default()
+        .push((labels.clone(), id));
     Ok(id)
 }

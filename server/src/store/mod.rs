@@ -18,7 +18,7 @@ mod schema;
 pub mod support;
 pub mod users;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -50,11 +50,15 @@ pub enum StoreError {
 /// a commit fails, so it never outlives a rollback.
 #[derive(Default)]
 pub struct WriterCache {
-    /// (agent, name, canonical labels) → series id.
-    pub series: HashMap<(String, String, String), i64>,
+    /// agent → name → [(labels, series id)]: looked up by borrowed keys, so
+    /// the per-sample hot path allocates nothing.
+    pub series: HashMap<String, HashMap<String, Vec<(Labels, i64)>>>,
     /// The audit head written by this transaction, for the checkpoint.
     pub audit_head: Option<crate::audit::checkpoint::Head>,
 }
+
+/// A series' labels, as on the wire.
+pub type Labels = BTreeMap<String, String>;
 
 type Completion = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 type Job = Box<dyn FnOnce(&Transaction<'_>, &mut WriterCache) -> (bool, Completion) + Send>;
