@@ -73,6 +73,39 @@ pub struct StoredRecord {
     pub hash: Vec<u8>,
 }
 
+/// A record's fields borrowed from wherever they are (a database row while
+/// verifying, so a million records need no allocation each).
+#[derive(Clone, Copy, Debug)]
+pub struct RecordRef<'a> {
+    pub seq: i64,
+    pub time_ms: i64,
+    pub actor: &'a [u8],
+    pub role: &'a [u8],
+    pub source: Option<&'a [u8]>,
+    pub action: &'a [u8],
+    pub target: &'a [u8],
+    pub outcome: &'a [u8],
+    pub request_id: &'a [u8],
+    pub hash: &'a [u8],
+}
+
+impl StoredRecord {
+    pub fn as_ref(&self) -> RecordRef<'_> {
+        RecordRef {
+            seq: self.seq,
+            time_ms: self.time_ms,
+            actor: self.actor.as_bytes(),
+            role: self.role.as_bytes(),
+            source: self.source.as_deref(),
+            action: self.action.as_bytes(),
+            target: self.target.as_bytes(),
+            outcome: self.outcome.as_bytes(),
+            request_id: self.request_id.as_bytes(),
+            hash: &self.hash,
+        }
+    }
+}
+
 fn put(mac: &mut Hmac<Sha256>, field: &[u8]) {
     mac.update(&(field.len() as u64).to_be_bytes());
     mac.update(field);
@@ -93,23 +126,27 @@ impl Linker {
 
     /// The hash that links `r` (all fields but its own hash) to `prev`.
     pub fn link(&self, prev: &[u8], r: &StoredRecord) -> [u8; 32] {
+        self.link_ref(prev, &r.as_ref())
+    }
+
+    pub fn link_ref(&self, prev: &[u8], r: &RecordRef<'_>) -> [u8; 32] {
         let mut mac = self.0.clone();
         put(&mut mac, prev);
         mac.update(&r.seq.to_be_bytes());
         mac.update(&r.time_ms.to_be_bytes());
-        put(&mut mac, r.actor.as_bytes());
-        put(&mut mac, r.role.as_bytes());
-        match &r.source {
+        put(&mut mac, r.actor);
+        put(&mut mac, r.role);
+        match r.source {
             Some(s) => {
                 mac.update(&[1]);
                 put(&mut mac, s);
             }
             None => mac.update(&[0]),
         }
-        put(&mut mac, r.action.as_bytes());
-        put(&mut mac, r.target.as_bytes());
-        put(&mut mac, r.outcome.as_bytes());
-        put(&mut mac, r.request_id.as_bytes());
+        put(&mut mac, r.action);
+        put(&mut mac, r.target);
+        put(&mut mac, r.outcome);
+        put(&mut mac, r.request_id);
         mac.finalize().into_bytes().into()
     }
 }
@@ -167,6 +204,11 @@ impl Verifier {
 
     /// Feeds the next record; returns false once the chain is broken.
     pub fn feed(&mut self, r: &StoredRecord) -> bool {
+        self.feed_ref(&r.as_ref())
+    }
+
+    /// [`Verifier::feed`] over borrowed fields.
+    pub fn feed_ref(&mut self, r: &RecordRef<'_>) -> bool {
         if self.broken.is_some() {
             return false;
         }
@@ -177,8 +219,8 @@ impl Verifier {
             ));
             return false;
         }
-        let expected = self.linker.link(&self.prev, r);
-        if r.hash.as_slice() != expected.as_slice() {
+        let expected = self.linker.link_ref(&self.prev, r);
+        if r.hash != expected.as_slice() {
             self.broken = Some((r.seq, "record does not match its hash".into()));
             return false;
         }
@@ -192,6 +234,13 @@ impl Verifier {
         self.next_seq += 1;
         self.records += 1;
         true
+    }
+
+    /// Records that the record with sequence `seq` cannot be read as one.
+    pub fn mark_broken(&mut self, seq: i64, reason: &str) {
+        if self.broken.is_none() {
+            self.broken = Some((self.next_seq.min(seq), reason.to_owned()));
+        }
     }
 
     /// Ends the walk, checking the head against the checkpoint, if any.

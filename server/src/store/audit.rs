@@ -1,5 +1,6 @@
 //! Audit records: append inside the caller's transaction, list, verify.
 
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -117,7 +118,48 @@ pub fn verify(
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
-        if !v.feed(&row_to_record(row)?) {
+        // Each column must have the type it was written with; anything else
+        // is tampering, reported at this record.
+        let text = |i: usize| -> rusqlite::Result<Option<&[u8]>> {
+            Ok(match row.get_ref(i)? {
+                ValueRef::Text(t) => Some(t),
+                _ => None,
+            })
+        };
+        let blob = |i: usize| -> rusqlite::Result<Option<&[u8]>> {
+            Ok(match row.get_ref(i)? {
+                ValueRef::Blob(b) => Some(b),
+                _ => None,
+            })
+        };
+        let seq: i64 = row.get(0)?;
+        let source = match row.get_ref(4)? {
+            ValueRef::Null => Some(None),
+            ValueRef::Blob(b) => Some(Some(b)),
+            _ => None,
+        };
+        let fields = (|| {
+            Some(audit::RecordRef {
+                seq,
+                time_ms: match row.get_ref(1).ok()? {
+                    ValueRef::Integer(t) => t,
+                    _ => return None,
+                },
+                actor: text(2).ok()??,
+                role: text(3).ok()??,
+                source: source?,
+                action: text(5).ok()??,
+                target: text(6).ok()??,
+                outcome: text(7).ok()??,
+                request_id: text(8).ok()??,
+                hash: blob(9).ok()??,
+            })
+        })();
+        let Some(r) = fields else {
+            v.mark_broken(seq, "a field has the wrong type");
+            break;
+        };
+        if !v.feed_ref(&r) {
             break;
         }
     }
