@@ -231,6 +231,8 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
+        let jobs = pending.len();
         let mut completions = Vec::with_capacity(pending.len());
         let commit = (|| -> Result<(), StoreError> {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -241,6 +243,7 @@ fn writer_loop(
             tx.commit()?;
             Ok(())
         })();
+        tracing::trace!(jobs, micros = started.elapsed().as_micros() as u64, "group commit");
         match &commit {
             Ok(()) => {
                 if let Some(head) = cache.audit_head.take() {
