@@ -243,7 +243,11 @@ fn writer_loop(
             tx.commit()?;
             Ok(())
         })();
-        tracing::trace!(jobs, micros = started.elapsed().as_micros() as u64, "group commit");
+        tracing::trace!(
+            jobs,
+            micros = started.elapsed().as_micros() as u64,
+            "group commit"
+        );
         match &commit {
             Ok(()) => {
                 if let Some(head) = cache.audit_head.take() {
