@@ -21,7 +21,7 @@ pub(crate) fn luhn_ok(digits: &[u8]) -> bool {
         double = !double;
         count += 1;
     }
-    count > 0 && sum % 10 == 0
+    count > 0 && sum.is_multiple_of(10)
 }
 
 /// Whether a digit string (separators removed) looks like a payment card:

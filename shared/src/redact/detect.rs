@@ -8,7 +8,7 @@
 //! regex hit is a candidate; the checks in [`super::checks`] decide.
 
 use aho_corasick::AhoCorasick;
-use regex::bytes::{CaptureLocations, Regex};
+use regex::bytes::Regex;
 
 use super::checks;
 use super::finding::Finding;
@@ -22,34 +22,9 @@ pub(crate) struct Structured {
     tok_prefix: AhoCorasick,
 }
 
-/// One alternation regex and the capture index of each named alternative.
+/// One alternation regex.
 struct Group {
     re: Regex,
-    slots: Vec<(usize, Alt)>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Alt {
-    Url,
-    UrlUser,
-    UrlPass,
-    Email,
-    Jwt,
-    AwsKeyId,
-    Vendor,
-    Bearer,
-    BearerValue,
-    Mac,
-    Ipv6,
-    Ipv4,
-    Iban,
-    SsnCue,
-    SsnCueValue,
-    Ssn,
-    Card,
-    PhoneCue,
-    PhoneCueValue,
-    Phone,
 }
 
 const OCTET: &str = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
@@ -82,7 +57,11 @@ fn tok_pattern() -> String {
 fn num_pattern() -> String {
     [
         r"(?P<mac>\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b|\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\b|\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b)".to_owned(),
-        r"(?P<ipv6>(?:[0-9A-Fa-f]{1,4})?(?::[0-9A-Fa-f]{0,4}){2,7}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?:%[A-Za-z0-9_.]+)?)".to_owned(),
+        concat!(
+            r"(?P<ipv6>(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}",
+            r"|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)",
+            r"(?::?[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?:%[A-Za-z0-9_.]+)?)"
+        ).to_owned(),
         format!(r"(?P<ipv4>\b{OCTET}(?:\.{OCTET}){{3}}\b)"),
         r"(?P<iban>\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)".to_owned(),
         r"(?P<ssncue>\b(?i:ssn|social security(?: number| no\.?)?)[^0-9A-Za-z\n]{0,5})(?P<ssncue_v>[0-9]{3}[ \-]?[0-9]{2}[ \-]?[0-9]{4})\b".to_owned(),
@@ -100,17 +79,35 @@ fn num_pattern() -> String {
     .join("|")
 }
 
-fn compile(pattern: &str, names: &[(&str, Alt)]) -> Group {
-    let re = Regex::new(&format!("(?-u){pattern}")).unwrap_or_else(|e| builtin_bug(&e));
-    let slots = names
-        .iter()
-        .filter_map(|(name, alt)| {
-            re.capture_names()
-                .position(|n| n == Some(name))
-                .map(|i| (i, *alt))
-        })
-        .collect();
-    Group { re, slots }
+fn compile(pattern: &str) -> Group {
+    // Group names document the alternatives; the engine needs no captures.
+    let plain = pattern.replace("(?P<", "(?:<");
+    let plain = strip_group_names(&plain);
+    let re = big_regex(&format!("(?-u){plain}")).unwrap_or_else(|e| builtin_bug(&e));
+    Group { re }
+}
+
+/// Turns `(?:<name>` (from `(?P<name>`) into `(?:`.
+fn strip_group_names(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut rest = p;
+    while let Some(i) = rest.find("(?:<") {
+        out.push_str(&rest[..i + 3]);
+        let after = &rest[i + 4..];
+        rest = after.find('>').map_or(after, |j| &after[j + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Builds a built-in regex with a lazy-DFA cache large enough that the
+/// alternations never thrash it (a thrashing DFA falls back to slow
+/// engines).
+pub(crate) fn big_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .size_limit(64 << 20)
+        .dfa_size_limit(64 << 20)
+        .build()
 }
 
 #[cold]
@@ -120,41 +117,9 @@ pub(crate) fn builtin_bug(e: &dyn std::fmt::Display) -> ! {
 
 impl Structured {
     pub(crate) fn new() -> Self {
-        let at_group = compile(
-            &at_pattern(),
-            &[
-                ("url", Alt::Url),
-                ("url_user", Alt::UrlUser),
-                ("url_pass", Alt::UrlPass),
-                ("email", Alt::Email),
-            ],
-        );
-        let tok_group = compile(
-            &tok_pattern(),
-            &[
-                ("jwt", Alt::Jwt),
-                ("akid", Alt::AwsKeyId),
-                ("vendor", Alt::Vendor),
-                ("bearer", Alt::Bearer),
-                ("bearer_v", Alt::BearerValue),
-            ],
-        );
-        let num_group = compile(
-            &num_pattern(),
-            &[
-                ("mac", Alt::Mac),
-                ("ipv6", Alt::Ipv6),
-                ("ipv4", Alt::Ipv4),
-                ("iban", Alt::Iban),
-                ("ssncue", Alt::SsnCue),
-                ("ssncue_v", Alt::SsnCueValue),
-                ("ssn", Alt::Ssn),
-                ("card", Alt::Card),
-                ("phonecue", Alt::PhoneCue),
-                ("phonecue_v", Alt::PhoneCueValue),
-                ("phone", Alt::Phone),
-            ],
-        );
+        let at_group = compile(&at_pattern());
+        let tok_group = compile(&tok_pattern());
+        let num_group = compile(&num_pattern());
         let prefixes = [
             "eyJ",
             "AKIA",
@@ -220,167 +185,181 @@ impl Structured {
     }
 }
 
-type Handler = fn(&[u8], &CaptureLocations, &[(usize, Alt)], &mut Vec<Finding>) -> bool;
+type Handler = fn(&[u8], usize, usize, &mut Vec<Finding>) -> bool;
 
-/// Runs `group` over `line`, handing each hit to `handle`.
+/// Runs `group` over `line`, handing each hit's span to `handle`. Only the
+/// DFA runs (no capture groups): handlers tell the alternatives apart by
+/// the shape of the span, which is much cheaper than capture extraction.
 fn scan(group: &Group, line: &[u8], out: &mut Vec<Finding>, handle: Handler) {
-    let mut locs = group.re.capture_locations();
     let mut at = 0;
     while at <= line.len() {
-        let Some(m) = group.re.captures_read_at(&mut locs, line, at) else {
+        let Some(m) = group.re.find_at(line, at) else {
             break;
         };
-        handle(line, &locs, &group.slots, out);
-        at = if m.end() > m.start() {
+        // A rejected candidate may hide a real one that starts inside it
+        // (`…abc+1 (555) 123-4567`): retry one byte on.
+        let found = handle(line, m.start(), m.end(), out);
+        at = if found && m.end() > m.start() {
             m.end()
         } else {
-            m.end() + 1
+            m.start() + 1
         };
     }
-}
-
-fn span(locs: &CaptureLocations, slots: &[(usize, Alt)], alt: Alt) -> Option<(usize, usize)> {
-    slots
-        .iter()
-        .find(|(_, a)| *a == alt)
-        .and_then(|(i, _)| locs.get(*i))
-}
-
-/// The alternative that matched (the first participating one in `order`).
-fn which(
-    locs: &CaptureLocations,
-    slots: &[(usize, Alt)],
-    order: &[Alt],
-) -> Option<(Alt, usize, usize)> {
-    order
-        .iter()
-        .find_map(|alt| span(locs, slots, *alt).map(|(s, e)| (*alt, s, e)))
 }
 
 fn before(line: &[u8], i: usize) -> Option<u8> {
     i.checked_sub(1).and_then(|j| line.get(j).copied())
 }
 
-fn handle_at(
-    line: &[u8],
-    locs: &CaptureLocations,
-    slots: &[(usize, Alt)],
-    out: &mut Vec<Finding>,
-) -> bool {
-    if span(locs, slots, Alt::Url).is_some() {
-        if let Some((s, e)) = span(locs, slots, Alt::UrlUser) {
-            if e > s {
-                out.push(Finding::new(s, e, Kind::Username));
+fn handle_at(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
+    let m = &line[s..e];
+    if let Some(p) = memchr::memmem::find(m, b"://") {
+        // scheme://user:pass@ — the span ends with '@'.
+        let us = s + p + 3;
+        let ue = e.saturating_sub(1);
+        if let Some(colon) = line[us..ue].iter().position(|b| *b == b':') {
+            if colon > 0 {
+                out.push(Finding::new(us, us + colon, Kind::Username));
             }
-        }
-        if let Some((s, e)) = span(locs, slots, Alt::UrlPass) {
-            out.push(Finding::new(s, e, Kind::UrlPassword));
-        }
-        return true;
-    }
-    if let Some((mut s, e)) = span(locs, slots, Alt::Email) {
-        while s < e && line[s] == b'.' {
-            s += 1;
-        }
-        if line[s..e].contains(&b'@') {
-            out.push(Finding::new(s, e, Kind::Email));
+            if us + colon + 1 < ue {
+                out.push(Finding::new(us + colon + 1, ue, Kind::UrlPassword));
+            }
             return true;
         }
+        return false;
+    }
+    let mut s = s;
+    while s < e && line[s] == b'.' {
+        s += 1;
+    }
+    if line[s..e].contains(&b'@') {
+        out.push(Finding::new(s, e, Kind::Email));
+        return true;
     }
     false
 }
 
-fn handle_tok(
-    line: &[u8],
-    locs: &CaptureLocations,
-    slots: &[(usize, Alt)],
-    out: &mut Vec<Finding>,
-) -> bool {
-    let Some((alt, s, e)) = which(
-        locs,
-        slots,
-        &[Alt::Jwt, Alt::AwsKeyId, Alt::Vendor, Alt::BearerValue],
-    ) else {
-        return false;
-    };
+const AWS_PREFIXES: &[&[u8]] = &[
+    b"AKIA", b"ASIA", b"ABIA", b"ACCA", b"AGPA", b"AIDA", b"AIPA", b"ANPA", b"ANVA", b"AROA",
+    b"APKA", b"ASCA",
+];
+
+fn handle_tok(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
+    let m = &line[s..e];
     let b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/');
-    match alt {
-        Alt::Jwt if !before(line, s).is_some_and(b64) => {
-            out.push(Finding::new(s, e, Kind::Jwt));
-            true
+    if m.starts_with(b"eyJ") && m.contains(&b'.') {
+        if before(line, s).is_some_and(b64) {
+            return false;
         }
-        Alt::AwsKeyId => {
-            out.push(Finding::new(s, e, Kind::AwsKeyId));
-            true
-        }
-        Alt::Vendor => {
-            out.push(Finding::new(s, e, Kind::Token));
-            true
-        }
-        Alt::BearerValue if checks::credential_shape_ok(&line[s..e]) => {
-            out.push(Finding::new(s, e, Kind::Token));
-            true
-        }
-        _ => false,
+        out.push(Finding::new(s, e, Kind::Jwt));
+        return true;
     }
+    if m.len() == 20 && AWS_PREFIXES.iter().any(|p| m.starts_with(p)) {
+        out.push(Finding::new(s, e, Kind::AwsKeyId));
+        return true;
+    }
+    let lower_head: Vec<u8> = m.iter().take(8).map(u8::to_ascii_lowercase).collect();
+    let keyword = [&b"bearer"[..], b"basic", b"token", b"apikey", b"api-key"]
+        .iter()
+        .find(|k| {
+            lower_head.starts_with(k) && m.get(k.len()).is_some_and(|b| *b == b' ' || *b == b'\t')
+        })
+        .map(|k| k.len());
+    if let Some(k) = keyword {
+        let mut vs = s + k;
+        while vs < e && matches!(line[vs], b' ' | b'\t') {
+            vs += 1;
+        }
+        if checks::credential_shape_ok(&line[vs..e]) {
+            out.push(Finding::new(vs, e, Kind::Token));
+            return true;
+        }
+        return false;
+    }
+    out.push(Finding::new(s, e, Kind::Token));
+    true
 }
 
-fn handle_num(
-    line: &[u8],
-    locs: &CaptureLocations,
-    slots: &[(usize, Alt)],
-    out: &mut Vec<Finding>,
-) -> bool {
-    let order = [
-        Alt::Mac,
-        Alt::Ipv6,
-        Alt::Ipv4,
-        Alt::Iban,
-        Alt::SsnCueValue,
-        Alt::Ssn,
-        Alt::Card,
-        Alt::PhoneCueValue,
-        Alt::Phone,
-    ];
-    let Some((alt, s, e)) = which(locs, slots, &order) else {
-        return false;
-    };
+fn is_hex_pair_groups(m: &[u8], sep: u8, groups: usize, width: usize) -> bool {
+    let parts: Vec<&[u8]> = m.split(|b| *b == sep).collect();
+    parts.len() == groups
+        && parts
+            .iter()
+            .all(|p| p.len() == width && p.iter().all(u8::is_ascii_hexdigit))
+}
+
+fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     let v = &line[s..e];
     let next = line.get(e).copied();
     let prev = before(line, s);
-    let finding = match alt {
-        Alt::Mac => {
-            // Part of a longer colon/dash run (an IPv6 address, a hash): not a MAC.
-            let longer = matches!(next, Some(b':' | b'-'))
-                && line.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
-                || matches!(prev, Some(b':' | b'-' | b'.'));
-            (!longer).then_some(Kind::Mac)
-        }
-        Alt::Ipv6 => return ipv6(line, s, e, out),
-        Alt::Ipv4 => ipv4_ok(line, s, e).then_some(Kind::Ipv4),
-        Alt::Iban => return iban(line, s, e, out),
-        Alt::SsnCueValue => checks::ssn_ok(&digits(v)).then_some(Kind::Ssn),
-        Alt::Ssn => {
-            let glued = matches!(prev, Some(b'-' | b'.' | b'/' | b':'))
-                || matches!(next, Some(b'-' | b'/' | b':'))
-                || next == Some(b'.') && line.get(e + 1).is_some_and(u8::is_ascii_digit);
-            (!glued && checks::ssn_ok(&digits(v))).then_some(Kind::Ssn)
-        }
-        Alt::Card => return card(line, s, e, out),
-        Alt::PhoneCueValue => {
-            let n = checks::digit_count(v);
-            ((7..=15).contains(&n)).then_some(Kind::Phone)
-        }
-        Alt::Phone => phone_ok(line, s, e).then_some(Kind::Phone),
-        _ => None,
+    let push = |out: &mut Vec<Finding>, s: usize, e: usize, kind: Kind| {
+        out.push(Finding::new(s, e, kind));
+        true
     };
-    match finding {
-        Some(kind) => {
-            out.push(Finding::new(s, e, kind));
-            true
-        }
-        None => false,
+    // MAC: aa:bb:cc:dd:ee:ff, AA-BB-..., aabb.ccdd.eeff.
+    if is_hex_pair_groups(v, b':', 6, 2)
+        || is_hex_pair_groups(v, b'-', 6, 2)
+        || is_hex_pair_groups(v, b'.', 3, 4)
+    {
+        let longer = matches!(next, Some(b':' | b'-'))
+            && line.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
+            || matches!(prev, Some(b':' | b'-' | b'.'));
+        return !longer && push(out, s, e, Kind::Mac);
     }
+    // IPv6 candidates: hex, colons, an embedded IPv4, a zone.
+    if v.contains(&b':')
+        && v.iter()
+            .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'))
+        || v.contains(&b'%') && v.contains(&b':')
+    {
+        return ipv6(line, s, e, out);
+    }
+    if v.len() >= 4
+        && v[..2].iter().all(u8::is_ascii_uppercase)
+        && v[2..4].iter().all(u8::is_ascii_digit)
+    {
+        return iban(line, s, e, out);
+    }
+    if v[0].is_ascii_alphabetic() {
+        // A cue word, then the value (`SSN: 123-45-6789`, `tel: +1 555 ...`).
+        let Some(vs) = v
+            .iter()
+            .position(|b| b.is_ascii_digit() || matches!(b, b'+' | b'('))
+            .map(|p| s + p)
+        else {
+            return false;
+        };
+        let value = &line[vs..e];
+        if matches!(v[0], b's' | b'S')
+            && v.len() > 3
+            && (v[..3].eq_ignore_ascii_case(b"ssn")
+                || v[..6.min(v.len())].eq_ignore_ascii_case(b"social"))
+        {
+            return checks::ssn_ok(&digits(value)) && push(out, vs, e, Kind::Ssn);
+        }
+        let n = checks::digit_count(value);
+        return (7..=15).contains(&n) && push(out, vs, e, Kind::Phone);
+    }
+    let dots = v.iter().filter(|b| **b == b'.').count();
+    if dots == 3 && v.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+        return ipv4_ok(line, s, e) && push(out, s, e, Kind::Ipv4);
+    }
+    if v.len() == 11 && v[3] == b'-' && v[6] == b'-' && checks::digit_count(v) == 9 {
+        let glued = matches!(prev, Some(b'-' | b'.' | b'/' | b':'))
+            || matches!(next, Some(b'-' | b'/' | b':'))
+            || next == Some(b'.') && line.get(e + 1).is_some_and(u8::is_ascii_digit);
+        return !glued && checks::ssn_ok(&digits(v)) && push(out, s, e, Kind::Ssn);
+    }
+    if v[0] == b'+' || v[0] == b'(' {
+        return phone_ok(line, s, e) && push(out, s, e, Kind::Phone);
+    }
+    let n = checks::digit_count(v);
+    if n >= 13 && card(line, s, e, out) {
+        return true;
+    }
+    // A bare run of digits (an epoch, a counter) is never a phone number.
+    let separated = v.iter().any(|b| !b.is_ascii_digit());
+    separated && n <= 15 && phone_ok(line, s, e) && push(out, s, e, Kind::Phone)
 }
 
 fn digits(v: &[u8]) -> Vec<u8> {
@@ -418,7 +397,9 @@ fn ipv4_ok(line: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     // Product tokens such as `Chrome/120.0.0.0`.
-    if prev == Some(b'/') && before(line, s - 1).is_some_and(|b| b.is_ascii_alphabetic()) {
+    if prev == Some(b'/')
+        && before(line, s - 1).is_some_and(|b| b.is_ascii_alphabetic() || b == b']')
+    {
         return false;
     }
     // A version cue right before: `version 1.2.3.4`, `ver=1.2.3.4`, `v. 1.2.3.4`.
@@ -437,7 +418,7 @@ fn ipv4_ok(line: &[u8], s: usize, e: usize) -> bool {
         j -= 1;
     }
     let word = line[j..i].to_ascii_lowercase();
-    !VERSION_CUES.iter().any(|cue| *cue == word.as_slice())
+    !VERSION_CUES.contains(&word.as_slice())
 }
 
 fn ipv6(line: &[u8], s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {
@@ -558,7 +539,8 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
     {
         return false;
     }
-    if prev.is_some_and(|b| b.is_ascii_alphanumeric()) {
+    // Glued to a word or to a token (`]`): not a phone number on its own.
+    if prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b']') {
         return false;
     }
     if matches!(next, Some(b'.' | b'-' | b':' | b'/' | b','))

@@ -319,6 +319,9 @@ impl Redactor {
         let Some(mut out) = self.apply(body, findings, report) else {
             return Cow::Borrowed(line);
         };
+        // A dropped (overlapping) finding can leave something behind, and a
+        // token can change the context of its neighbours: re-scan until
+        // nothing changes, which is what makes redaction idempotent.
         for _ in 1..MAX_PASSES {
             let mut again = Vec::new();
             if memchr::memmem::find(&out, b"-----BEGIN ").is_some() {

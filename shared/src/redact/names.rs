@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
-use super::detect::builtin_bug;
+use super::detect::{big_regex, builtin_bug};
 use super::finding::Finding;
 use super::token::Kind;
 
@@ -971,12 +971,13 @@ const VERBS: &str = concat!(
 
 pub(crate) struct Names {
     cue: Regex,
-    pair: Regex,
     host: Option<Hosts>,
 }
 
 struct Hosts {
     re: Regex,
+    /// Device words next to a `-`/`_`: a line without one skips the regex.
+    prefilter: aho_corasick::AhoCorasick,
     device_words: Vec<String>,
 }
 
@@ -1221,24 +1222,17 @@ impl Names {
     pub(crate) fn new(hostname_names: bool, extra_device_words: &[String]) -> Self {
         let person = alternation(PERSON_FIELDS);
         let strong = alternation(STRONG);
-        let weak = alternation(WEAK);
         let cue = format!(
             concat!(
                 r"(?i)(?:(?-u:\b)(?P<field>{person})(?-u:\b)[\x22']?[ \t]*(?:[:=]|=>)[ \t]*[\x22'<(]?[ \t]*)",
                 r"|(?:(?-u:\b)(?P<verb>(?:{verbs})[ \t]+(?:to|by|for|with|from|on behalf of))(?-u:\b)[ \t:]*[\x22'@]?)",
                 r"|(?:(?-u:\b)(?P<strong>{strong})(?-u:\b)\.?[\x22']?[ \t]*[:=]?[ \t,]*[\x22'<@(]?)",
-                r"|(?:(?:(?-u:\b)(?P<weak>{weak})(?-u:\b)|(?P<punct>[,;&/(]))[ \t]*(?-i:\p{{Lu}}))"
             ),
             person = person,
             verbs = VERBS,
             strong = strong,
-            weak = weak,
         );
-        let cue = Regex::new(&cue).unwrap_or_else(|e| builtin_bug(&e));
-        let pair = Regex::new(
-            r"(?-u:\b)\p{Lu}\p{Ll}{1,20}(?:[ \t]+\p{Lu}\.)?[ \t]+\p{Lu}[\p{Ll}'’\-]{1,30}|(?-u:\b)\p{Lu}\p{Ll}{1,20}(?:'|’)s(?-u:\b)",
-        )
-        .unwrap_or_else(|e| builtin_bug(&e));
+        let cue = big_regex(&cue).unwrap_or_else(|e| builtin_bug(&e));
         let host = hostname_names.then(|| {
             let mut device_words: Vec<String> =
                 DEVICE_WORDS.iter().map(|w| (*w).to_owned()).collect();
@@ -1248,20 +1242,26 @@ impl Names {
                 .map(|w| regex::escape(w))
                 .collect::<Vec<_>>()
                 .join("|");
-            let re = Regex::new(&format!(
+            let re = big_regex(&format!(
                 r"(?i-u)\b(?:[a-z0-9]+[\-_])+(?:{words})(?:[\-_][a-z0-9]+)*\b|\b(?:{words})[\-_](?:[a-z0-9]+[\-_]?)+\b"
             ))
             .unwrap_or_else(|e| builtin_bug(&e));
-            Hosts { re, device_words }
+            let joined: Vec<String> = device_words
+                .iter()
+                .flat_map(|w| [format!("-{w}"), format!("{w}-"), format!("_{w}"), format!("{w}_")])
+                .collect();
+            let prefilter = aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&joined)
+                .unwrap_or_else(|e| builtin_bug(&e));
+            Hosts { re, prefilter, device_words }
         });
-        Names { cue, pair, host }
+        Names { cue, host }
     }
 
     pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
         self.cued(line, out);
-        if line.iter().any(u8::is_ascii_uppercase) || !line.is_ascii() {
-            self.pairs(line, out);
-        }
+        self.pairs(line, out);
         if let Some(host) = &self.host {
             if memchr::memchr2(b'-', b'_', line).is_some() {
                 host.find(line, out);
@@ -1270,37 +1270,14 @@ impl Names {
     }
 
     fn cued(&self, line: &[u8], out: &mut Vec<Finding>) {
-        let mut locs = self.cue.capture_locations();
         let mut at = 0;
         while at < line.len() {
-            let Some(m) = self.cue.captures_read_at(&mut locs, line, at) else {
+            let Some(m) = self.cue.find_at(line, at) else {
                 break;
             };
             at = m.end().max(m.start() + 1);
-            let (strength, name_at) = if locs.get(1).is_some() {
-                (Cue::Field, m.end())
-            } else if locs.get(2).is_some() {
-                (Cue::Verb, m.end())
-            } else if locs.get(3).is_some() {
-                let cue_text = locs.get(3).map(|(s, e)| &line[s..e]);
-                // "From"/"To"/"Name" as a header want the colon; prose "from" is weak.
-                let needs_colon = cue_text.is_some_and(|c| {
-                    let c = c.to_ascii_lowercase();
-                    matches!(
-                        c.as_slice(),
-                        b"from" | b"to" | b"owner" | b"name" | b"user" | b"client" | b"best"
-                    )
-                });
-                let colon = line[..m.end()].contains(&b':');
-                if needs_colon && !colon {
-                    (Cue::Weak, m.end())
-                } else {
-                    (Cue::Strong, m.end())
-                }
-            } else {
-                // The weak pattern consumed the first letter of the name.
-                (Cue::Weak, m.end() - utf8_char_len_before(line, m.end()))
-            };
+            let strength = classify_cue(&line[m.start()..m.end()]);
+            let name_at = m.end();
             // `cc @mbrown`, `thanks @a.keller`: a handle after a cue.
             let handle = name_at > 0 && line[name_at - 1] == b'@' && strength != Cue::Weak;
             let extent = name_extent(line, name_at, strength)
@@ -1312,27 +1289,125 @@ impl Names {
         }
     }
 
+    /// Capitalised listed first names without a strong cue: after a weak cue
+    /// (`with`, `and`, `,`) alone, or anywhere with a surname.
     fn pairs(&self, line: &[u8], out: &mut Vec<Finding>) {
-        let mut at = 0;
-        while at < line.len() {
-            let Some(m) = self.pair.find_at(line, at) else {
-                break;
-            };
-            let Some((first, first_end)) = word_at(line, m.start()) else {
-                at = m.start() + 1;
-                continue;
-            };
-            // On a miss, retry from the second word ("Customer Olga Mensah").
-            at = first_end.max(m.start() + 1);
-            let lower = first.to_lowercase();
-            if !first_names().contains(&lower) || AMBIGUOUS.contains(&lower.as_str()) {
+        let mut i = 0;
+        let mut buf = [0u8; 24];
+        while i < line.len() {
+            let b = line[i];
+            let starts_word = i == 0
+                || !(line[i - 1].is_ascii_alphanumeric()
+                    || line[i - 1] >= 0x80
+                    || line[i - 1] == b'_');
+            if !starts_word || !(b.is_ascii_uppercase() || b >= 0xC0) {
+                i += 1;
                 continue;
             }
-            if let Some(end) = name_extent(line, m.start(), Cue::Pair) {
-                out.push(Finding::new(m.start(), end, Kind::Name));
-                at = end;
+            let listed = if b.is_ascii_uppercase() {
+                let mut e = i + 1;
+                while e < line.len() && line[e].is_ascii_lowercase() {
+                    e += 1;
+                }
+                let n = e - i;
+                if n < 2 || n > buf.len() || line.get(e).is_some_and(|c| *c >= 0x80) {
+                    // Non-ASCII letters follow: take the slow, Unicode path.
+                    n >= 2 && line.get(e).is_some_and(|c| *c >= 0x80) && listed_word(line, i)
+                } else {
+                    for (k, c) in line[i..e].iter().enumerate() {
+                        buf[k] = c.to_ascii_lowercase();
+                    }
+                    std::str::from_utf8(&buf[..n])
+                        .is_ok_and(|w| first_names().contains(w) && !AMBIGUOUS.contains(&w))
+                }
+            } else {
+                listed_word(line, i)
+            };
+            if !listed {
+                i += 1;
+                continue;
+            }
+            let cue = if weak_cue_before(line, i) {
+                Cue::Weak
+            } else {
+                Cue::Pair
+            };
+            match name_extent(line, i, cue).or_else(|| {
+                (cue == Cue::Weak)
+                    .then(|| name_extent(line, i, Cue::Pair))
+                    .flatten()
+            }) {
+                Some(end) => {
+                    out.push(Finding::new(i, end, Kind::Name));
+                    i = end.max(i + 1);
+                }
+                None => i += 1,
             }
         }
+    }
+}
+
+/// Whether the word at `pos` is a listed, unambiguous first name (Unicode).
+fn listed_word(line: &[u8], pos: usize) -> bool {
+    word_at(line, pos).is_some_and(|(w, _)| {
+        let lower = w.to_lowercase();
+        is_capitalized(&w) && first_names().contains(&lower) && !AMBIGUOUS.contains(&lower.as_str())
+    })
+}
+
+/// A weak cue (`with`, `and`, `,`, `(` ...) right before `pos`.
+fn weak_cue_before(line: &[u8], pos: usize) -> bool {
+    let mut j = pos;
+    while j > 0 && matches!(line[j - 1], b' ' | b'\t') {
+        j -= 1;
+    }
+    if j == 0 {
+        return false;
+    }
+    if matches!(line[j - 1], b',' | b';' | b'&' | b'/' | b'(') {
+        return true;
+    }
+    let mut k = j;
+    while k > 0 && line[k - 1].is_ascii_alphabetic() {
+        k -= 1;
+    }
+    let word = line[k..j].to_ascii_lowercase();
+    j > k && WEAK.iter().any(|w| w.as_bytes() == word.as_slice())
+}
+
+/// The strength of a cue from its matched text (`opened by `, `Author: `).
+fn classify_cue(m: &[u8]) -> Cue {
+    let has_sep = m.iter().any(|b| matches!(b, b':' | b'='));
+    let core: Vec<u8> = m.iter().map(u8::to_ascii_lowercase).collect::<Vec<u8>>();
+    let text = String::from_utf8_lossy(&core);
+    let text = text.trim_end_matches(|c: char| {
+        matches!(
+            c,
+            ' ' | '\t' | ':' | '=' | '>' | '"' | '\'' | '<' | '(' | '@' | ',' | '.'
+        )
+    });
+    let norm: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if has_sep && PERSON_FIELDS.contains(&norm.as_str()) {
+        return Cue::Field;
+    }
+    if let Some((first, _)) = norm.split_once(' ') {
+        if VERBS
+            .split('|')
+            .any(|v| v == first || norm.starts_with(v) && v.contains(' '))
+            && !STRONG.contains(&norm.as_str())
+        {
+            return Cue::Verb;
+        }
+    }
+    // "From"/"To"/"Name" as a header want the colon; prose "from" is weak.
+    let needs_colon = matches!(
+        norm.as_str(),
+        "from" | "to" | "owner" | "name" | "user" | "client" | "best"
+    );
+    if needs_colon && !has_sep {
+        Cue::Weak
+    } else {
+        Cue::Strong
     }
 }
 
@@ -1358,14 +1433,6 @@ fn alternation(words: &[&str]) -> String {
         .map(|w| regex::escape(w).replace(' ', r"[ \t]+"))
         .collect::<Vec<_>>()
         .join("|")
-}
-
-fn utf8_char_len_before(line: &[u8], end: usize) -> usize {
-    let mut n = 1;
-    while n < 4 && end >= n && (line[end - n] & 0xC0) == 0x80 {
-        n += 1;
-    }
-    n.min(end)
 }
 
 /// The word (letters, inner `'`/`’`/`-`) starting at `pos`, and its end.
@@ -1631,6 +1698,9 @@ fn login_at(line: &[u8], pos: usize) -> Option<usize> {
 
 impl Hosts {
     fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
+        if !self.prefilter.is_match(line) {
+            return;
+        }
         for m in self.re.find_iter(line) {
             let host = &line[m.start()..m.end()];
             let text = String::from_utf8_lossy(host).to_ascii_lowercase();

@@ -6,7 +6,7 @@
 use regex::bytes::Regex;
 
 use super::checks;
-use super::detect::builtin_bug;
+use super::detect::{big_regex, builtin_bug};
 use super::finding::Finding;
 use super::token::Kind;
 
@@ -313,12 +313,12 @@ const PROSE_STOP: &[&str] = &[
 
 impl Secrets {
     pub(crate) fn new() -> Self {
-        let assign = Regex::new(concat!(
+        let assign = big_regex(concat!(
             r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|psk)[A-Za-z0-9_.\-]*)",
             r"(?P<q>[\x22']?)[ \t]*(?P<sep>:=|=>|[:=])[ \t]*"
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
-        let phrase = Regex::new(concat!(
+        let phrase = big_regex(concat!(
             r"(?-u)(?i)",
             r"(?:(?:^|[ \t])--?(?:password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|access-token|client-secret|key-password|storepass|keypass|db-password)[ \t]+[\x22']?(?P<flag>[^\s\x22']+))",
             r"|(?:\bidentified[ \t]+(?:with[ \t]+\S+[ \t]+)?by[ \t]+(?:password[ \t]+)?'(?P<sql>[^']+)')",
@@ -338,14 +338,19 @@ impl Secrets {
     }
 
     fn assignments(&self, line: &[u8], out: &mut Vec<Finding>) {
-        let mut locs = self.assign.capture_locations();
         let mut at = 0;
         while at < line.len() {
-            let Some(m) = self.assign.captures_read_at(&mut locs, line, at) else {
+            let Some(m) = self.assign.find_at(line, at) else {
                 break;
             };
             at = m.end().max(m.start() + 1);
-            let (Some((ks, ke)), Some((ss, _))) = (locs.get(1), locs.get(3)) else {
+            // key = the run of key bytes at the start; then quote, blanks, separator.
+            let ks = m.start();
+            let mut ke = ks;
+            while ke < m.end() && (checks::is_word(line[ke]) || matches!(line[ke], b'.' | b'-')) {
+                ke += 1;
+            }
+            let Some(ss) = (ke..m.end()).find(|i| matches!(line[*i], b':' | b'=')) else {
                 continue;
             };
             // `==` and `=>` in code or prose are not assignments of secrets.
@@ -364,6 +369,10 @@ impl Secrets {
                 continue;
             }
             let sep_colon = line[ss] == b':' && line.get(ss + 1) != Some(&b'=');
+            // `pam_unix(passwd:chauthtok)`, `(sshd:auth)`: a facility, not a key.
+            if sep_colon && ks > 0 && line[ks - 1] == b'(' {
+                continue;
+            }
             // `https://` and `C:\` are not `key: value`.
             if sep_colon && matches!(line.get(ss + 1), Some(b'/' | b'\\')) {
                 continue;

@@ -182,9 +182,8 @@ pub fn token_with_label(label: &str, normalized: &str, key: &ScopeKey) -> String
 /// The truncated hex HMAC-SHA256 of `value` under `key`.
 pub fn keyed_hash(value: &[u8], key: &ScopeKey) -> String {
     // HMAC accepts keys of any length, so this cannot fail for 32 bytes.
-    let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()) {
-        Ok(mac) => mac,
-        Err(_) => unreachable_key_length(),
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()) else {
+        unreachable_key_length()
     };
     mac.update(value);
     let digest = mac.finalize().into_bytes();

@@ -6,12 +6,14 @@
 use regex::bytes::Regex;
 
 use super::checks;
-use super::detect::builtin_bug;
+use super::detect::{big_regex, builtin_bug};
 use super::finding::Finding;
 use super::token::Kind;
 
 pub(crate) struct Users {
     re: Regex,
+    /// Literal cues; a line without any skips the regex.
+    cues: aho_corasick::AhoCorasick,
 }
 
 /// System and service accounts: not personal data, kept for support.
@@ -300,9 +302,12 @@ impl Users {
                     r"(?i:(?:\b|_)(?:user|username|user_name|user-name|userid|login|logname|loginname|login_name|",
                     r"uid|ruser|euser|suser|account|acct|account[ \t]name|user[ \t]name|owner|auth_user|remote_user|",
                     r"sasl_username|db_user|dbuser|os_user|osuser|user_login|login_user|logon[ \t]account)\b)",
-                    r"(?:=['\x22]?|:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22|[ \t]+['\x22]?)(?P<c>{NAME})"
+                    r"(?:=['\x22]?|:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22)(?P<c>{NAME})"
                 ),
                 NAME = NAME
+            ),
+            format!(
+                r"(?i:\b(?:user|username|user[ \t]name|account[ \t]name))[ \t]+['\x22]?(?P<r>{NAME})"
             ),
             format!(r"\bsudo(?:\[[0-9]+\])?:[ \t]+(?P<d>{NAME})[ \t]+:[ \t]"),
             format!(r"(?:^|[ \t])(?P<k>{NAME})[ \t]+:[ \t]+(?:TTY|PWD|USER|COMMAND)="),
@@ -312,12 +317,14 @@ impl Users {
             ),
             format!(r"(?:^|[ \t\x22\[])(?P<g>{NAME})@[A-Za-z0-9.\-]+:[~/]"),
             format!(r"\(to[ \t]+[^)]*\)[ \t]+(?P<h>{NAME})[ \t]+on\b"),
-            format!(r"(?i:\b(?:password|passwd|login|logon|authentication|auth|session|access|lockout|account)[ \t]+(?:changed|updated|reset|expired|failed|failure|succeeded|successful|denied|granted|locked|attempt|attempts|opened|closed|started|ended|ok)[ \t]+(?:for|of|by)[ \t]+(?:user[ \t]+)?)['\x22]?(?P<q>{NAME})"),
+            format!(
+                r"(?i:\b(?:password|passwd|login|logon|authentication|auth|session|access|lockout|account)[ \t]+(?:changed|updated|reset|expired|failed|failure|succeeded|successful|denied|granted|locked|attempt|attempts|opened|closed|started|ended|ok)[ \t]+(?:for|of|by)[ \t]+(?:user[ \t]+)?)['\x22]?(?P<q>{NAME})"
+            ),
             format!(r"\b(?:uid|gid|euid|egid)=[0-9]+\((?P<i>{NAME})\)"),
             format!(
                 r"(?i:cron)[^:]*:[ \t]+\((?P<j>{NAME})\)[ \t]+(?:CMD|LIST|REPLACE|BEGIN|END|RELOAD|DELETE)"
             ),
-            format!(r"(?:^|[ \t])~(?P<l>[a-z_][a-z0-9._\-]*)/"),
+            r"(?:^|[ \t])~(?P<l>[a-z_][a-z0-9._\-]*)/".to_owned(),
             format!(r"(?:^|[\s'\x22=(])(?P<m>{NAME})@(?:[0-9]{{1,3}}\.){{3}}[0-9]{{1,3}}\b"),
             format!(r"(?:^|[\s'\x22=(])(?P<n>{NAME})@[A-Za-z0-9\-]+(?:[:\s'\x22]|$)"),
             format!(
@@ -332,12 +339,51 @@ impl Users {
                 NAME = NAME
             ),
         ];
-        let re =
-            Regex::new(&format!("(?-u){}", alts.join("|"))).unwrap_or_else(|e| builtin_bug(&e));
-        Users { re }
+        let re = big_regex(&format!("(?-u){}", alts.join("|"))).unwrap_or_else(|e| builtin_bug(&e));
+        let cues = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "user",
+                "for ",
+                "sudo",
+                "tty=",
+                "uid=",
+                "gid=",
+                "/home/",
+                "/users/",
+                "\\users\\",
+                "/var/mail/",
+                "/var/spool/",
+                "@",
+                "(to ",
+                "cron",
+                "~",
+                "login",
+                "logname",
+                "logon",
+                "account",
+                "acct",
+                "owner",
+                "passw",
+                "auth",
+                "session",
+                "access",
+                "lockout",
+                " - ",
+                " -u",
+                " -l",
+                " -d",
+                "--user",
+                "--login",
+            ])
+            .unwrap_or_else(|e| builtin_bug(&e));
+        Users { re, cues }
     }
 
     pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
+        if !self.cues.is_match(line) {
+            return;
+        }
         let mut locs = self.re.capture_locations();
         let mut at = 0;
         while at < line.len() {
@@ -371,6 +417,10 @@ fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     if v.iter().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    // Cut short by a non-ASCII letter (`Kateřina`): a name, not a login.
+    if line.get(e).is_some_and(|b| *b >= 0x80) {
         return false;
     }
     // systemd units (`journalctl -u nginx.service`) are not users.

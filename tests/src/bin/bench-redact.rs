@@ -97,12 +97,15 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs a command with stdout on a pipe (GNU grep stops at the first match
+/// when its output is /dev/null, which would make the baseline meaningless).
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
-    let status = cmd
-        .stdout(Stdio::null())
+    let out = cmd
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .status()
+        .output()
         .with_context(|| format!("while running {cmd:?}"))?;
+    let status = out.status;
     // grep -c exits 1 when nothing matched; that is not a failure here.
     if !status.success() && status.code() != Some(1) {
         bail!("{cmd:?} failed: {status}");
