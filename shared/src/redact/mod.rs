@@ -391,7 +391,9 @@ impl Redactor {
             f.end > f.start
                 && f.end <= line.len()
                 && !f.kind().is_some_and(|k| self.disabled.contains(&k))
-                && !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end)
+                // A key block line is replaced whole, tokens inside or not.
+                && (f.kind() == Some(Kind::PrivateKey)
+                    || !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end))
                 && !self.allowed(&line[f.start..f.end])
         });
         // The same user or person elsewhere on the line goes too.
