@@ -158,8 +158,7 @@ impl Batch {
 
     /// Decodes a wire body, checking the version before the rest.
     pub fn decode(body: &[u8]) -> Result<Batch, WireError> {
-        let json = zstd::bulk::decompress(body, MAX_BATCH_DECODED_BYTES)
-            .map_err(|e| WireError::Compression(e.to_string()))?;
+        let json = decompress_limited(body, MAX_BATCH_DECODED_BYTES)?;
         let probe: VersionProbe = serde_json::from_slice(&json)
             .map_err(|e| WireError::Malformed(format!("no protocol version: {e}")))?;
         if probe.version != PROTOCOL_VERSION {
@@ -177,6 +176,26 @@ impl Batch {
             })
             .sum()
     }
+}
+
+/// Decompresses a zstd stream, refusing more than `limit` bytes of output.
+/// The buffer grows with the data (a bulk decoder would reserve `limit` up
+/// front for every body).
+pub fn decompress_limited(body: &[u8], limit: usize) -> Result<Vec<u8>, WireError> {
+    use std::io::Read;
+    let decoder =
+        zstd::stream::read::Decoder::new(body).map_err(|e| WireError::Compression(e.to_string()))?;
+    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
+    decoder
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| WireError::Compression(e.to_string()))?;
+    if out.len() > limit {
+        return Err(WireError::Compression(format!(
+            "decoded body exceeds {limit} bytes"
+        )));
+    }
+    Ok(out)
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -530,6 +549,16 @@ mod tests {
         assert!(matches!(
             Batch::decode(&not_json),
             Err(WireError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn decoding_is_bounded() {
+        let big = zstd::bulk::compress(&vec![b' '; 1 << 20], 3).unwrap();
+        assert!(decompress_limited(&big, 1 << 20).is_ok());
+        assert!(matches!(
+            decompress_limited(&big, (1 << 20) - 1),
+            Err(WireError::Compression(_))
         ));
     }
 
