@@ -30,6 +30,22 @@ fn first_names() -> &'static HashSet<String> {
     })
 }
 
+fn static_set(words: &'static [&'static str]) -> HashSet<&'static str> {
+    words.iter().copied().collect()
+}
+
+/// A first name that is also an everyday word (lowercase input).
+fn is_ambiguous(lower: &str) -> bool {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| static_set(AMBIGUOUS)).contains(lower)
+}
+
+/// A capitalised word that is not a surname (lowercase input).
+fn is_not_surname(lower: &str) -> bool {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| static_set(NOT_SURNAME)).contains(lower)
+}
+
 /// Whether `word` is in the bundled first-name list (any case).
 pub(crate) fn is_first_name(word: &str) -> bool {
     first_names().contains(&word.to_lowercase())
@@ -1318,7 +1334,7 @@ impl Names {
                         buf[k] = c.to_ascii_lowercase();
                     }
                     std::str::from_utf8(&buf[..n])
-                        .is_ok_and(|w| first_names().contains(w) && !AMBIGUOUS.contains(&w))
+                        .is_ok_and(|w| first_names().contains(w) && !is_ambiguous(w))
                 }
             } else {
                 listed_word(line, i)
@@ -1351,7 +1367,7 @@ impl Names {
 fn listed_word(line: &[u8], pos: usize) -> bool {
     word_at(line, pos).is_some_and(|(w, _)| {
         let lower = w.to_lowercase();
-        is_capitalized(&w) && first_names().contains(&lower) && !AMBIGUOUS.contains(&lower.as_str())
+        is_capitalized(&w) && first_names().contains(&lower) && !is_ambiguous(lower.as_str())
     })
 }
 
@@ -1488,14 +1504,14 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
     let lower = first.to_lowercase();
     let listed = first_names().contains(&lower);
     let cap = is_capitalized(&first);
-    let common = NOT_SURNAME.contains(&lower.as_str());
+    let common = is_not_surname(lower.as_str());
     let ok = match cue {
         Cue::Field => (cap && !common) || listed,
         Cue::Verb | Cue::Strong => {
-            (listed && (cap || !AMBIGUOUS.contains(&lower.as_str())))
+            (listed && (cap || !is_ambiguous(lower.as_str())))
                 || (cap && !common && first.chars().count() > 1)
         }
-        Cue::Weak => listed && cap && !AMBIGUOUS.contains(&lower.as_str()),
+        Cue::Weak => listed && cap && !is_ambiguous(lower.as_str()),
         Cue::Pair => true,
     };
     if !ok {
@@ -1537,8 +1553,7 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
             }
             match word_at(line, j) {
                 Some((next, nend))
-                    if is_capitalized(&next)
-                        && !NOT_SURNAME.contains(&next.to_lowercase().as_str()) =>
+                    if is_capitalized(&next) && !is_not_surname(&next.to_lowercase()) =>
                 {
                     end = nend;
                     cursor = nend;
@@ -1549,7 +1564,7 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
                 _ => break,
             }
         }
-        if is_capitalized(&w) && !NOT_SURNAME.contains(&wl.as_str()) && w.chars().count() > 1 {
+        if is_capitalized(&w) && !is_not_surname(wl.as_str()) && w.chars().count() > 1 {
             end = wend;
             cursor = wend;
             parts += 1;
@@ -1721,7 +1736,7 @@ impl Hosts {
                 {
                     return false;
                 }
-                let listed = (is_first_name(p) || is_first_name(base)) && !AMBIGUOUS.contains(p);
+                let listed = (is_first_name(p) || is_first_name(base)) && !is_ambiguous(p);
                 listed || (strong && p.len() >= 2 && p.len() <= 12)
             });
             if personal {
