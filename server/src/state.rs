@@ -13,7 +13,7 @@ use crate::config::ServerConfig;
 use crate::pki::Pki;
 use crate::seal::Sealer;
 use crate::store::audit::AuditKeys;
-use crate::store::{Store, StoreError};
+use crate::store::{Durability, Store, StoreError};
 
 /// Where audit records for reads and refusals go. Changes write their
 /// record in their own transaction (see handlers); this is for the rest.
@@ -24,7 +24,9 @@ pub trait AuditSink: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>;
 }
 
-/// The real sink: one record in the store's next group commit.
+/// The real sink: one record in the store's next group commit, relaxed
+/// (see [`Durability::Relaxed`]): these records change no state, and an
+/// fsync per read would cap the API at the disk's sync rate.
 pub struct StoreAuditSink {
     pub store: Store,
     pub keys: Arc<AuditKeys>,
@@ -39,7 +41,7 @@ impl AuditSink for StoreAuditSink {
         let keys = self.keys.clone();
         Box::pin(async move {
             store
-                .write(move |tx, cache| {
+                .write_with(Durability::Relaxed, move |tx, cache| {
                     cache.audit_head = Some(crate::store::audit::append(tx, &keys, &entry)?);
                     Ok(())
                 })

@@ -177,9 +177,18 @@ async fn verify_names_the_first_broken_sequence() {
     let dir = attacked(&fixture, root.path(), "checkpoint", |_| {});
     let cp = dir.join("audit.head");
     let text = std::fs::read_to_string(&cp).unwrap();
+    // The checkpoint names the newest durable record (at or just behind the
+    // head); lower its sequence number without the key.
+    let cp_seq = serde_json::from_str::<serde_json::Value>(&text).unwrap()["seq"]
+        .as_i64()
+        .unwrap();
+    assert!(cp_seq > 0 && cp_seq <= head);
     std::fs::write(
         &cp,
-        text.replace(&format!("\"seq\":{head}"), &format!("\"seq\":{}", head - 1)),
+        text.replace(
+            &format!("\"seq\":{cp_seq}"),
+            &format!("\"seq\":{}", cp_seq - 1),
+        ),
     )
     .unwrap();
     assert!(matches!(

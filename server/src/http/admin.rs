@@ -477,7 +477,9 @@ async fn authenticate(state: &AppState, token_hash: Vec<u8>) -> Result<Option<Au
     if now - row.last_used_ms > 10_000 {
         state
             .store
-            .write(move |tx, _| store::users::touch_token(tx, &token_hash))
+            .write_with(store::Durability::Relaxed, move |tx, _| {
+                store::users::touch_token(tx, &token_hash)
+            })
             .await?;
     }
     Ok(Some(Authed {

@@ -61,7 +61,28 @@ pub struct WriterCache {
 pub type Labels = BTreeMap<String, String>;
 
 type Completion = Box<dyn FnOnce(Option<&StoreError>) + Send>;
-type Job = Box<dyn FnOnce(&Transaction<'_>, &mut WriterCache) -> (bool, Completion) + Send>;
+type Work = Box<dyn FnOnce(&Transaction<'_>, &mut WriterCache) -> (bool, Completion) + Send>;
+
+/// How a write must reach the disk before its caller hears back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync'd: survives power loss (`synchronous=FULL`). Changes and
+    /// acknowledged ingest.
+    Durable,
+    /// Written to the database through the OS (survives a crash of the
+    /// collector, not of the machine), fsync'd with the next durable commit
+    /// and at most [`RELAXED_WINDOW`] later. Audit records of reads and
+    /// refusals, which change no state.
+    Relaxed,
+}
+
+/// Longest time relaxed commits may go without a durable one.
+pub const RELAXED_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
+
+struct Job {
+    work: Work,
+    durability: Durability,
+}
 
 /// Cheap to clone; every clone talks to the same writer and pool.
 #[derive(Clone)]
@@ -137,8 +158,17 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>, &mut WriterCache) -> Result<T, StoreError> + Send + 'static,
     {
+        self.write_with(Durability::Durable, f).await
+    }
+
+    /// As [`Store::write`], with the given durability.
+    pub async fn write_with<T, F>(&self, durability: Durability, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>, &mut WriterCache) -> Result<T, StoreError> + Send + 'static,
+    {
         let (done_tx, done_rx) = oneshot::channel::<Result<T, StoreError>>();
-        let job: Job = Box::new(move |tx, cache| {
+        let work: Work = Box::new(move |tx, cache| {
             let result = run_in_savepoint(tx, cache, f);
             let ok = result.is_ok();
             let completion: Completion = Box::new(move |commit_err| {
@@ -150,6 +180,7 @@ impl Store {
             });
             (ok, completion)
         });
+        let job = Job { work, durability };
         // The channel is bounded: try without blocking first; only a full
         // queue waits, and then off the runtime.
         match self.jobs.try_send(job) {
@@ -223,7 +254,31 @@ fn writer_loop(
     checkpoint: CheckpointFile,
 ) {
     let mut cache = WriterCache::default();
-    while let Ok(first) = rx.recv() {
+    let mut last_durable = std::time::Instant::now();
+    let mut synchronous_full = true;
+    loop {
+        let first = match rx.recv_timeout(RELAXED_WINDOW) {
+            Ok(job) => job,
+            Err(idle) => {
+                // Idle (or shutting down) with relaxed records not yet
+                // fsync'd: make them durable and move the checkpoint.
+                if let Some(head) = cache.audit_head.take() {
+                    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        Ok(()) => {
+                            last_durable = std::time::Instant::now();
+                            if let Err(error) = checkpoint.advance(&head) {
+                                tracing::error!(%error, "audit checkpoint not advanced");
+                            }
+                        }
+                        Err(error) => tracing::error!(%error, "WAL sync failed"),
+                    }
+                }
+                if idle == std::sync::mpsc::RecvTimeoutError::Disconnected {
+                    break;
+                }
+                continue;
+            }
+        };
         let mut pending = vec![first];
         while pending.len() < GROUP_COMMIT_MAX {
             match rx.try_recv() {
@@ -233,11 +288,20 @@ fn writer_loop(
         }
         let started = std::time::Instant::now();
         let jobs = pending.len();
+        let durable = last_durable.elapsed() >= RELAXED_WINDOW
+            || pending.iter().any(|j| j.durability == Durability::Durable);
         let mut completions = Vec::with_capacity(pending.len());
         let commit = (|| -> Result<(), StoreError> {
+            if durable != synchronous_full {
+                // Only outside a transaction; WAL mode keeps the order of
+                // commits, so a durable commit also makes every earlier one so.
+                let level = if durable { "FULL" } else { "NORMAL" };
+                conn.pragma_update(None, "synchronous", level)?;
+                synchronous_full = durable;
+            }
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for job in pending.drain(..) {
-                let (_, completion) = job(&tx, &mut cache);
+                let (_, completion) = (job.work)(&tx, &mut cache);
                 completions.push(completion);
             }
             tx.commit()?;
@@ -245,11 +309,17 @@ fn writer_loop(
         })();
         tracing::trace!(
             jobs,
+            durable,
             micros = started.elapsed().as_micros() as u64,
             "group commit"
         );
         match &commit {
+            Ok(()) if !durable => {
+                // The checkpoint moves only past durable records, so it is
+                // never ahead of the database after a power loss.
+            }
             Ok(()) => {
+                last_durable = std::time::Instant::now();
                 if let Some(head) = cache.audit_head.take() {
                     if let Err(error) = checkpoint.advance(&head) {
                         // The records are committed and chained; only the
