@@ -234,10 +234,12 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
             argon2: cost,
         },
     )?;
-    let mut config = ServerConfig::default();
-    config.admin_listen = "127.0.0.1:0".parse()?;
-    config.agent_listen = "127.0.0.1:0".parse()?;
-    config.max_ingest_in_flight = usize::MAX;
+    let mut config = ServerConfig {
+        admin_listen: "127.0.0.1:0".parse()?,
+        agent_listen: "127.0.0.1:0".parse()?,
+        max_ingest_in_flight: usize::MAX,
+        ..ServerConfig::default()
+    };
     config.auth.argon2 = cost;
     let bound = crate::bind(&data, config).await?;
     let agent_url = format!("https://{}", bound.agent_addr()?);
@@ -291,9 +293,8 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
                     }
                 }
                 seq += 1;
-                let body = match make_batch(&shape, agent.epoch, seq).encode() {
-                    Ok(b) => b,
-                    Err(_) => break,
+                let Ok(body) = make_batch(&shape, agent.epoch, seq).encode() else {
+                    break;
                 };
                 let sent = Instant::now();
                 let resp = agent
