@@ -183,8 +183,8 @@ impl Batch {
 /// front for every body).
 pub fn decompress_limited(body: &[u8], limit: usize) -> Result<Vec<u8>, WireError> {
     use std::io::Read;
-    let decoder =
-        zstd::stream::read::Decoder::new(body).map_err(|e| WireError::Compression(e.to_string()))?;
+    let decoder = zstd::stream::read::Decoder::new(body)
+        .map_err(|e| WireError::Compression(e.to_string()))?;
     let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
     decoder
         .take(limit as u64 + 1)
