@@ -38,6 +38,8 @@ pub struct IngestArgs {
     pub dir: Option<std::path::PathBuf>,
 }
 
+const BENCH_PASSWORD: &str = "bench-password-long-enough";
+
 fn raise_nofile() {
     use nix::sys::resource::{getrlimit, setrlimit, Resource};
     if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
@@ -156,50 +158,84 @@ struct SimAgent {
     epoch: u64,
 }
 
+/// Enrolls `n` agents the way real ones do (token, key pair, CSR, mTLS
+/// identity), many at once so enrollment's commits are grouped.
 async fn enroll_agents(
-    data: &std::path::Path,
+    admin_url: &str,
     agent_url: &str,
     ca_pem: &[u8],
     n: usize,
 ) -> anyhow::Result<Vec<SimAgent>> {
+    const AT_ONCE: usize = 64;
     let ca = reqwest::Certificate::from_pem(ca_pem)?;
     let plain = reqwest::Client::builder()
         .add_root_certificate(ca.clone())
         .build()?;
-    let mut agents = Vec::with_capacity(n);
+    let login: serde_json::Value = plain
+        .post(format!("{admin_url}/v1/auth/login"))
+        .json(&serde_json::json!({"username": "admin", "password": BENCH_PASSWORD}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let admin = login["token"]
+        .as_str()
+        .context("login answered without a token")?
+        .to_owned();
+    let limit = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
+    let mut tasks = tokio::task::JoinSet::new();
     for i in 0..n {
-        let (token, _) = crate::cli::token_create(data, Duration::from_secs(3600))?;
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
-        let csr = rcgen::CertificateParams::default()
-            .serialize_request(&key)?
-            .pem()?;
-        let resp = plain
-            .post(format!("{agent_url}{PATH_ENROLL}"))
-            .json(&EnrollRequest {
-                version: PROTOCOL_VERSION,
-                token,
-                csr_pem: csr,
-                host: host(),
+        let (plain, ca, admin, limit) = (plain.clone(), ca.clone(), admin.clone(), limit.clone());
+        let (admin_url, agent_url) = (admin_url.to_owned(), agent_url.to_owned());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await?;
+            let token: serde_json::Value = plain
+                .post(format!("{admin_url}/v1/enrollment-tokens"))
+                .bearer_auth(&admin)
+                .json(&serde_json::json!({"ttl": "1h"}))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let token = token["token"].as_str().context("no token")?.to_owned();
+            let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+            let csr = rcgen::CertificateParams::default()
+                .serialize_request(&key)?
+                .pem()?;
+            let resp = plain
+                .post(format!("{agent_url}{PATH_ENROLL}"))
+                .json(&EnrollRequest {
+                    version: PROTOCOL_VERSION,
+                    token,
+                    csr_pem: csr,
+                    host: host(),
+                })
+                .send()
+                .await?;
+            if !resp.status().is_success() {
+                bail!("enrolling simulated agent {i}: HTTP {}", resp.status());
+            }
+            let er: EnrollResponse = resp.json().await?;
+            let identity = reqwest::Identity::from_pem(
+                format!("{}{}", key.serialize_pem(), er.cert_pem).as_bytes(),
+            )?;
+            let client = reqwest::Client::builder()
+                .add_root_certificate(ca)
+                .identity(identity)
+                .pool_max_idle_per_host(1)
+                .timeout(Duration::from_secs(60))
+                .build()?;
+            anyhow::Ok(SimAgent {
+                client,
+                epoch: i as u64 + 1,
             })
-            .send()
-            .await?;
-        if !resp.status().is_success() {
-            bail!("enrolling simulated agent {i}: HTTP {}", resp.status());
-        }
-        let er: EnrollResponse = resp.json().await?;
-        let identity = reqwest::Identity::from_pem(
-            format!("{}{}", key.serialize_pem(), er.cert_pem).as_bytes(),
-        )?;
-        let client = reqwest::Client::builder()
-            .add_root_certificate(ca.clone())
-            .identity(identity)
-            .pool_max_idle_per_host(1)
-            .timeout(Duration::from_secs(60))
-            .build()?;
-        agents.push(SimAgent {
-            client,
-            epoch: i as u64 + 1,
         });
+    }
+    let mut agents = Vec::with_capacity(n);
+    while let Some(done) = tasks.join_next().await {
+        agents.push(done??);
     }
     Ok(agents)
 }
@@ -229,7 +265,7 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
         &DataDir::new(&data),
         &datadir::InitOptions {
             admin_user: "admin",
-            admin_password: Some("bench-password-long-enough".into()),
+            admin_password: Some(BENCH_PASSWORD.into()),
             sans: &["127.0.0.1".into(), "localhost".into()],
             argon2: cost,
         },
@@ -243,6 +279,7 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     config.auth.argon2 = cost;
     let bound = crate::bind(&data, config).await?;
     let agent_url = format!("https://{}", bound.agent_addr()?);
+    let admin_url = format!("https://{}", bound.admin_addr()?);
     let state = bound.state.clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(crate::serve(bound, async {
@@ -251,7 +288,7 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     let ca_pem = std::fs::read(data.join("pki/ca.crt"))?;
 
     eprintln!("enrolling {} simulated agents...", args.agents);
-    let agents = enroll_agents(&data, &agent_url, &ca_pem, args.agents)
+    let agents = enroll_agents(&admin_url, &agent_url, &ca_pem, args.agents)
         .await
         .context("enrolling simulated agents")?;
     let shape = Arc::new(series_shape(args.series));
