@@ -137,7 +137,8 @@ impl Drop for Proc {
     }
 }
 
-fn install_provider() {
+/// Installs the ring provider as rustls' process default (once).
+pub fn install_provider() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();

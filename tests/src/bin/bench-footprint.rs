@@ -82,6 +82,7 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(120);
+    vigil_tests::install_provider();
     let exporter = Path::new("/usr/bin/prometheus-node-exporter");
     if !exporter.exists() {
         eprintln!("install the baseline first: apt-get install prometheus-node-exporter");
