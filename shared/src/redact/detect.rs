@@ -160,6 +160,7 @@ impl Structured {
         ];
         let tok_prefix = AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(prefixes)
             .unwrap_or_else(|e| builtin_bug(&e));
         Structured {

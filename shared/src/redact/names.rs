@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
+use super::checks;
 use super::detect::{big_regex, builtin_bug};
 use super::finding::Finding;
 use super::token::Kind;
@@ -987,6 +988,11 @@ const VERBS: &str = concat!(
 
 pub(crate) struct Names {
     cue: Regex,
+    /// `cue` anchored at the start of the haystack, run at cue-word hits.
+    cue_anchored: Regex,
+    /// First words of all cues (ASCII case-insensitive): every cue match
+    /// starts at one of these hits.
+    cue_words: aho_corasick::AhoCorasick,
     host: Option<Hosts>,
 }
 
@@ -1248,7 +1254,22 @@ impl Names {
             verbs = VERBS,
             strong = strong,
         );
+        let cue_anchored = big_regex(&format!(r"\A(?:{cue})")).unwrap_or_else(|e| builtin_bug(&e));
         let cue = big_regex(&cue).unwrap_or_else(|e| builtin_bug(&e));
+        let mut first_words: Vec<&str> = PERSON_FIELDS
+            .iter()
+            .chain(STRONG)
+            .copied()
+            .chain(VERBS.split('|'))
+            .map(|w| w.split(' ').next().unwrap_or(w))
+            .collect();
+        first_words.sort_unstable();
+        first_words.dedup();
+        let cue_words = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&first_words)
+            .unwrap_or_else(|e| builtin_bug(&e));
         let host = hostname_names.then(|| {
             let mut device_words: Vec<String> =
                 DEVICE_WORDS.iter().map(|w| (*w).to_owned()).collect();
@@ -1268,11 +1289,17 @@ impl Names {
                 .collect();
             let prefilter = aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&joined)
                 .unwrap_or_else(|e| builtin_bug(&e));
             Hosts { re, prefilter, device_words }
         });
-        Names { cue, host }
+        Names {
+            cue,
+            cue_anchored,
+            cue_words,
+            host,
+        }
     }
 
     pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
@@ -1286,23 +1313,57 @@ impl Names {
     }
 
     fn cued(&self, line: &[u8], out: &mut Vec<Finding>) {
+        if !line.is_ascii() {
+            // Unicode case folding (`K` = U+212A) can match a cue that the
+            // ASCII cue-word filter would miss: scan the whole line.
+            let mut at = 0;
+            while at < line.len() {
+                let Some(m) = self.cue.find_at(line, at) else {
+                    break;
+                };
+                at = self.cue_hit(line, m.start(), m.end(), out);
+            }
+            return;
+        }
+        // Every cue starts with a listed word at a word boundary: try the
+        // anchored regex only there (same leftmost-first matches as the
+        // unanchored scan).
+        let mut starts: Vec<usize> = self
+            .cue_words
+            .find_overlapping_iter(line)
+            .map(|m| m.start())
+            .filter(|&s| s == 0 || !checks::is_word(line[s - 1]))
+            .collect();
+        if starts.is_empty() {
+            return;
+        }
+        starts.sort_unstable();
+        starts.dedup();
         let mut at = 0;
-        while at < line.len() {
-            let Some(m) = self.cue.find_at(line, at) else {
-                break;
-            };
-            at = m.end().max(m.start() + 1);
-            let strength = classify_cue(&line[m.start()..m.end()]);
-            let name_at = m.end();
-            // `cc @mbrown`, `thanks @a.keller`: a handle after a cue.
-            let handle = name_at > 0 && line[name_at - 1] == b'@' && strength != Cue::Weak;
-            let extent = name_extent(line, name_at, strength)
-                .or_else(|| handle.then(|| login_at(line, name_at)).flatten());
-            if let Some(end) = extent {
-                out.push(Finding::new(name_at, end, Kind::Name));
-                at = at.max(end);
+        for s in starts {
+            if s < at {
+                continue;
+            }
+            if let Some(m) = self.cue_anchored.find(&line[s..]) {
+                at = self.cue_hit(line, s, s + m.end(), out);
             }
         }
+    }
+
+    /// Handles a cue match at `start..end`; returns where to search on.
+    fn cue_hit(&self, line: &[u8], start: usize, end: usize, out: &mut Vec<Finding>) -> usize {
+        let mut at = end.max(start + 1);
+        let strength = classify_cue(&line[start..end]);
+        let name_at = end;
+        // `cc @mbrown`, `thanks @a.keller`: a handle after a cue.
+        let handle = name_at > 0 && line[name_at - 1] == b'@' && strength != Cue::Weak;
+        let extent = name_extent(line, name_at, strength)
+            .or_else(|| handle.then(|| login_at(line, name_at)).flatten());
+        if let Some(e) = extent {
+            out.push(Finding::new(name_at, e, Kind::Name));
+            at = at.max(e);
+        }
+        at
     }
 
     /// Capitalised listed first names without a strong cue: after a weak cue

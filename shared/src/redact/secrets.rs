@@ -13,6 +13,9 @@ use super::token::Kind;
 pub(crate) struct Secrets {
     assign: Regex,
     phrase: Regex,
+    /// Literals (ASCII case-insensitive) that every match of `assign` or
+    /// `phrase` contains: a line without one skips both regexes.
+    cues: aho_corasick::AhoCorasick,
 }
 
 /// Key words that name a secret on their own.
@@ -329,10 +332,37 @@ impl Secrets {
             r"|(?:\b(?:api|access|auth|secret|session|refresh|bot|bearer|personal[ \t]+access)[ _\-]?(?:token|key)[ \t]+(?P<tok>[A-Za-z0-9._~+/\-]{16,}=*))",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
-        Secrets { assign, phrase }
+        let cues = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build([
+                // `assign` key words.
+                "pass",
+                "pw",
+                "secret",
+                "token",
+                "key",
+                "cred",
+                "auth",
+                "cookie",
+                "psk",
+                // `phrase` literals not covered above.
+                "identified",
+                "mysql",
+                "-u",
+            ])
+            .unwrap_or_else(|e| builtin_bug(&e));
+        Secrets {
+            assign,
+            phrase,
+            cues,
+        }
     }
 
     pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
+        if !self.cues.is_match(line) {
+            return;
+        }
         self.assignments(line, out);
         self.phrases(line, out);
     }

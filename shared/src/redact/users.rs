@@ -342,6 +342,7 @@ impl Users {
         let re = big_regex(&format!("(?-u){}", alts.join("|"))).unwrap_or_else(|e| builtin_bug(&e));
         let cues = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build([
                 "user",
                 "for ",
