@@ -161,6 +161,10 @@ impl Backoff {
 /// Runs the shipper until `shutdown` fires. An in-flight request may finish
 /// within the grace period; otherwise it is dropped and its batch, still in
 /// the spool, goes out again with the same id next time.
+/// How long the shipper waits after a new record before sending, so that a
+/// burst travels as one batch.
+const COALESCE: Duration = Duration::from_millis(200);
+
 pub async fn ship_loop(
     spool: SpoolHandle,
     server: String,
@@ -186,6 +190,15 @@ pub async fn ship_loop(
                 tokio::select! {
                     () = &mut shutdown => return,
                     () = tokio::time::sleep(flush) => continue,
+                    () = spool.pushed() => {
+                        // New records: ship soon, after a short pause that
+                        // lets a burst (a package upgrade's file changes)
+                        // travel as one batch.
+                        tokio::select! {
+                            () = &mut shutdown => return,
+                            () = tokio::time::sleep(COALESCE) => continue,
+                        }
+                    }
                 }
             }
             Err(e) => {

@@ -486,6 +486,9 @@ enum Msg {
 #[derive(Clone)]
 pub struct SpoolHandle {
     tx: mpsc::Sender<Msg>,
+    /// Signalled after every stored record, so the shipper need not wait
+    /// out its idle interval.
+    pushed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Owns the spool thread; [`SpoolThread::close`] shuts it down cleanly.
@@ -521,7 +524,10 @@ impl SpoolThread {
                 source,
             })?;
         Ok(SpoolThread {
-            handle: SpoolHandle { tx },
+            handle: SpoolHandle {
+                tx,
+                pushed: std::sync::Arc::new(tokio::sync::Notify::new()),
+            },
             join: Some(join),
         })
     }
@@ -565,7 +571,15 @@ impl SpoolHandle {
 
     /// Stores a record; returns once it is committed.
     pub async fn push(&self, record: Record) -> Result<(), SpoolError> {
-        self.call(move |s| s.push(&record)).await?
+        self.call(move |s| s.push(&record)).await??;
+        self.pushed.notify_one();
+        Ok(())
+    }
+
+    /// Resolves once a record was stored since the last call (a permit is
+    /// kept if nobody was waiting, so no push is missed).
+    pub async fn pushed(&self) {
+        self.pushed.notified().await;
     }
 
     /// Stores a record from a plain (non-async) thread, e.g. the config
@@ -578,7 +592,9 @@ impl SpoolHandle {
         self.tx
             .blocking_send(Msg::Job(job))
             .map_err(|_| SpoolError::Closed)?;
-        rx.blocking_recv().map_err(|_| SpoolError::Closed)?
+        rx.blocking_recv().map_err(|_| SpoolError::Closed)??;
+        self.pushed.notify_one();
+        Ok(())
     }
 
     pub async fn next_batch(&self, host: HostInfo) -> Result<Option<PendingBatch>, SpoolError> {
