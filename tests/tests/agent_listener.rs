@@ -278,4 +278,15 @@ fn admin_listener_speaks_only_tls_and_checks_passwords() {
     let (s, hosts) = c.get(&token, "/v1/hosts");
     assert_eq!(s, 200);
     assert_eq!(hosts, serde_json::json!([]));
+
+    // A known path with the wrong method is refused and still audited.
+    let resp = c
+        .client()
+        .delete(format!("{}/v1/hosts", c.admin_url()))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    let (_, audit) = c.get(&token, "/v1/audit?action=method_not_allowed");
+    assert_eq!(audit["records"].as_array().unwrap().len(), 1, "{audit}");
 }

@@ -347,7 +347,10 @@ pub fn app(state: AppState) -> Router {
         let layer = middleware::from_fn_with_state((state.clone(), guard), authorize);
         router = router.route(r.path, r.handler.route_layer(layer));
     }
-    router.fallback(unknown_route).with_state(state)
+    router
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
 }
 
 /// What [`authorize`] enforces for one route.
@@ -360,6 +363,29 @@ struct Guard {
 
 /// A request for no route is still an admin API request: audited, 404.
 async fn unknown_route(State(state): State<AppState>, peer: Option<Extension<Peer>>) -> Response {
+    unrouted(&state, peer, "unknown_route", ApiError::not_found()).await
+}
+
+/// A known path with a method it does not take: audited, 405.
+async fn method_not_allowed(
+    State(state): State<AppState>,
+    peer: Option<Extension<Peer>>,
+) -> Response {
+    let refusal = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not take that method",
+    );
+    unrouted(&state, peer, "method_not_allowed", refusal).await
+}
+
+/// Audits a request that matched no route, then answers `refusal`.
+async fn unrouted(
+    state: &AppState,
+    peer: Option<Extension<Peer>>,
+    action: &'static str,
+    refusal: ApiError,
+) -> Response {
     let caller = Caller {
         user_id: None,
         role: None,
@@ -369,10 +395,10 @@ async fn unknown_route(State(state): State<AppState>, peer: Option<Extension<Pee
         source: peer
             .map(|Extension(p)| p.addr.ip().to_string())
             .unwrap_or_default(),
-        action: "unknown_route",
+        action,
     };
     match state.audit.append(caller.entry("", Outcome::Error)).await {
-        Ok(()) => ApiError::not_found().into_response(),
+        Ok(()) => refusal.into_response(),
         Err(error) => ApiError::internal(error).into_response(),
     }
 }
