@@ -36,7 +36,9 @@ fn main() {
     let url = c.admin_url();
     let page = |after: i64| -> Vec<serde_json::Value> {
         client
-            .get(format!("{url}/v1/changes?host={host}&after={after}&limit=5000"))
+            .get(format!(
+                "{url}/v1/changes?host={host}&after={after}&limit=5000"
+            ))
             .bearer_auth(&token)
             .send()
             .ok()
@@ -83,7 +85,10 @@ fn main() {
         std::thread::sleep(Duration::from_millis(20));
     }
     latencies.sort_by(f64::total_cmp);
-    println!("edits={edits} seen={} rate_per_s={per_second}", latencies.len());
+    println!(
+        "edits={edits} seen={} rate_per_s={per_second}",
+        latencies.len()
+    );
     if !latencies.is_empty() {
         println!(
             "write_to_queryable_ms p50={:.0} p95={:.0} p99={:.0} max={:.0}",
