@@ -16,7 +16,7 @@ use notify::event::{CreateKind, ModifyKind, RenameMode};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tracing::{debug, info, warn};
 use vigil_shared::redact::Redactor;
-use vigil_shared::wire::{ChangeKind, Detection, FileChange, Record};
+use vigil_shared::wire::{ChangeKind, Detection, FileChange, FileMeta, Record};
 
 use super::baseline::Baseline;
 use super::config::Compiled;
@@ -51,6 +51,10 @@ pub(crate) struct Shared {
 struct Pending {
     deadline: Instant,
     rename_from: Option<PathBuf>,
+    /// A creation was seen, so a file created and removed within the
+    /// debounce is still reported; with what it looked like, if it was
+    /// still there when the event was handled.
+    created: Option<Option<FileMeta>>,
 }
 
 pub(crate) struct Engine {
@@ -192,14 +196,33 @@ impl Engine {
                 if let [from, to] = ev.paths.as_slice() {
                     self.forget_watches(from);
                     self.touch(from, None);
+                    if let Some(pending) = self.pending.get_mut(from) {
+                        pending.created = None;
+                    }
                     let from = self.cfg.in_scope(from).then(|| from.clone());
                     self.touch(to, from);
                 }
             }
-            EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => {
+            EventKind::Modify(ModifyKind::Name(RenameMode::From)) => {
                 for p in &ev.paths {
                     self.forget_watches(p);
                     self.touch(p, None);
+                    // Moved, not created-and-deleted (an editor's temp file).
+                    if let Some(pending) = self.pending.get_mut(p) {
+                        pending.created = None;
+                    }
+                }
+            }
+            EventKind::Remove(_) => {
+                for p in &ev.paths {
+                    self.forget_watches(p);
+                    self.touch(p, None);
+                }
+            }
+            EventKind::Create(CreateKind::File | CreateKind::Any) => {
+                for p in &ev.paths {
+                    self.touch(p, None);
+                    self.note_created(p);
                 }
             }
             EventKind::Create(CreateKind::Folder) => {
@@ -242,6 +265,7 @@ impl Engine {
         let entry = self.pending.entry(path.to_path_buf()).or_insert(Pending {
             deadline,
             rename_from: None,
+            created: None,
         });
         entry.deadline = deadline;
         if rename_from.is_some() {
@@ -253,13 +277,58 @@ impl Engine {
             .store(self.pending.len() as u64, Ordering::Relaxed);
     }
 
+    /// Remembers a new file as first seen (ignored and out-of-scope paths
+    /// and files already tracked are not noted).
+    fn note_created(&mut self, path: &Path) {
+        if !self.cfg.in_scope(path) || self.cfg.ignore.is_match(path) {
+            return;
+        }
+        let seen = std::fs::symlink_metadata(path).ok().map(|meta| {
+            snapshot::capture(path, &meta, &self.cfg, &self.redactor, None)
+                .entry
+                .to_wire()
+        });
+        if let Some(pending) = self.pending.get_mut(path) {
+            pending.created.get_or_insert(seen);
+        }
+    }
+
+    /// A file created and gone again before its quiet time was over: it
+    /// never reaches the baseline, so say both halves now.
+    fn report_short_lived(&mut self, path: &Path, seen: Option<FileMeta>) -> anyhow::Result<()> {
+        if std::fs::symlink_metadata(path).is_ok() || self.db.get(path)?.is_some() {
+            return Ok(());
+        }
+        let ts_ms = now_ms();
+        for (kind, old, new) in [
+            (ChangeKind::Created, None, seen.clone()),
+            (ChangeKind::Deleted, seen, None),
+        ] {
+            self.send(FileChange {
+                ts_ms,
+                path: display(path),
+                kind,
+                detection: Detection::Realtime,
+                old,
+                new,
+                renamed_from: None,
+                diff: None,
+            });
+        }
+        Ok(())
+    }
+
     /// Handles every pending path whose quiet time is over: renames first,
     /// so the source's baseline row moves before anything looks at it.
     fn flush(&mut self, now: Instant) -> anyhow::Result<()> {
         let mut due: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+        let mut short_lived: Vec<(PathBuf, Option<FileMeta>)> = Vec::new();
         self.pending.retain(|path, p| {
             if p.deadline <= now {
                 due.push((path.clone(), p.rename_from.take()));
+                if let Some(seen) = p.created.take() {
+                    short_lived.push((path.clone(), seen));
+                }
                 false
             } else {
                 true
@@ -271,6 +340,9 @@ impl Engine {
             if let Some(from) = from {
                 self.reconcile_rename(from, to)?;
             }
+        }
+        for (path, seen) in short_lived {
+            self.report_short_lived(&path, seen)?;
         }
         for (path, _) in &due {
             self.reconcile_realtime(path)?;

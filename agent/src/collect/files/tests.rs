@@ -175,6 +175,23 @@ fn create_edit_chmod_rename_delete_in_realtime() {
 }
 
 #[test]
+fn a_file_created_and_removed_within_the_debounce_is_still_reported() {
+    let mut h = Harness::new();
+    h.start();
+    fs::write(h.p("blink.conf"), "here and gone\n").unwrap();
+    fs::remove_file(h.p("blink.conf")).unwrap();
+    let c = h.settle(2);
+    assert_eq!(
+        kinds(&c),
+        vec![
+            (ChangeKind::Created, h.s("blink.conf")),
+            (ChangeKind::Deleted, h.s("blink.conf"))
+        ]
+    );
+    assert!(c.iter().all(|e| e.diff.is_none()));
+}
+
+#[test]
 fn atomic_replace_and_editor_saves_are_one_modified() {
     let mut h = Harness::new();
     fs::write(h.p("app.conf"), "port = 1\n").unwrap();
