@@ -42,7 +42,7 @@ impl AuditSink for StoreAuditSink {
         Box::pin(async move {
             store
                 .write_with(Durability::Relaxed, move |tx, cache| {
-                    cache.audit_head = Some(crate::store::audit::append(tx, &keys, &entry)?);
+                    crate::store::audit::append_tracked(tx, cache, &keys, &entry)?;
                     Ok(())
                 })
                 .await

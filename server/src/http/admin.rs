@@ -622,7 +622,7 @@ where
         .write(move |tx, cache| {
             let (value, target) = f(tx)?;
             let e = c.entry(target, Outcome::Ok);
-            cache.audit_head = Some(store::audit::append(tx, &keys, &e)?);
+            store::audit::append_tracked(tx, cache, &keys, &e)?;
             Ok(value)
         })
         .await?)
@@ -777,7 +777,7 @@ async fn login(
             let mut e = c.entry(target, Outcome::Ok);
             e.actor = format!("user:{uid}");
             e.role = role.as_str().into();
-            cache.audit_head = Some(store::audit::append(tx, &keys, &e)?);
+            store::audit::append_tracked(tx, cache, &keys, &e)?;
             Ok(())
         })
         .await?;
@@ -800,7 +800,7 @@ async fn logout(
             if let Some(h) = &c.token_hash {
                 store::users::revoke_token(tx, h)?;
             }
-            cache.audit_head = Some(store::audit::append(tx, &keys, &c.entry("", Outcome::Ok))?);
+            store::audit::append_tracked(tx, cache, &keys, &c.entry("", Outcome::Ok))?;
             Ok(())
         })
         .await?;
@@ -1030,7 +1030,7 @@ async fn revoke_agent(
             let found = store::agents::revoke(tx, &a)?;
             let outcome = if found { Outcome::Ok } else { Outcome::Error };
             let e = caller.entry(format!("agent:{a}"), outcome);
-            cache.audit_head = Some(store::audit::append(tx, &keys, &e)?);
+            store::audit::append_tracked(tx, cache, &keys, &e)?;
             Ok(found)
         })
         .await?;
@@ -1093,7 +1093,7 @@ async fn create_enrollment_token(
         .write(move |tx, cache| {
             store::agents::insert_enrollment_token(tx, &th, expires_ms)?;
             let e = caller.entry("enrollment_token", Outcome::Ok);
-            cache.audit_head = Some(store::audit::append(tx, &keys, &e)?);
+            store::audit::append_tracked(tx, cache, &keys, &e)?;
             Ok(())
         })
         .await?;

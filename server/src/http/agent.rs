@@ -154,7 +154,7 @@ async fn enroll(
                 Err(r) => (Outcome::Denied, format!("token:{}", r.as_str())),
             };
             let e = entry(&peer2, "anonymous".into(), "agent.enroll", target, outcome);
-            cache.audit_head = Some(store::audit::append(tx, &keys, &e)?);
+            store::audit::append_tracked(tx, cache, &keys, &e)?;
             Ok(result)
         })
         .await?;
@@ -207,7 +207,7 @@ async fn renew(
                 format!("agent:{a}"),
                 Outcome::Ok,
             );
-            cache.audit_head = Some(store::audit::append(tx, &keys, &e)?);
+            store::audit::append_tracked(tx, cache, &keys, &e)?;
             Ok(())
         })
         .await?;

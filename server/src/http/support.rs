@@ -134,7 +134,7 @@ async fn receive(state: &AppState, peer: &Peer, req: Request) -> Result<Response
         .store
         .write(move |tx, cache| {
             store::support::insert(tx, &prepared)?;
-            cache.audit_head = Some(store::audit::append(tx, &keys, &entry)?);
+            store::audit::append_tracked(tx, cache, &keys, &entry)?;
             Ok(())
         })
         .await?;
@@ -377,7 +377,7 @@ pub async fn release(
                 _ => Outcome::Ok,
             };
             let e = c.entry(format!("support_bundle:{id2}"), outcome);
-            cache.audit_head = Some(store::audit::append(tx, &keys, &e)?);
+            store::audit::append_tracked(tx, cache, &keys, &e)?;
             Ok(r)
         })
         .await?;
@@ -463,7 +463,7 @@ pub async fn grant(
             } else {
                 Outcome::Error
             };
-            cache.audit_head = Some(store::audit::append(tx, &keys, &c.entry(target, outcome))?);
+            store::audit::append_tracked(tx, cache, &keys, &c.entry(target, outcome))?;
             Ok(result)
         })
         .await?;

@@ -76,6 +76,18 @@ pub fn append(conn: &Connection, keys: &AuditKeys, e: &AuditEntry) -> Result<Hea
     Ok(Head { seq, hash })
 }
 
+/// Appends in the store writer's transaction and notes the new head, so
+/// the writer moves the checkpoint once the commit is durable.
+pub fn append_tracked(
+    conn: &Connection,
+    cache: &mut super::WriterCache,
+    keys: &AuditKeys,
+    e: &AuditEntry,
+) -> Result<(), StoreError> {
+    cache.audit_head = Some(append(conn, keys, e)?);
+    Ok(())
+}
+
 /// The anchor left by retention (none until retention removes records).
 fn anchor(_conn: &Connection) -> Result<Option<(i64, [u8; 32])>, StoreError> {
     Ok(None)

@@ -70,7 +70,7 @@ pub async fn purge_once(state: &AppState) -> Result<PurgeCounts, StoreError> {
                     outcome: Outcome::Ok,
                     request_id: String::new(),
                 };
-                cache.audit_head = Some(store::audit::append(tx, &keys, &e)?);
+                store::audit::append_tracked(tx, cache, &keys, &e)?;
             }
             Ok(counts)
         })
