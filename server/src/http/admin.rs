@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +18,7 @@ mod groups;
 mod tokens;
 mod users;
 
-use super::error::ApiError;
+use super::error::{ApiError, ApiQuery};
 use super::serve::Peer;
 use crate::audit::{AuditEntry, Outcome};
 use crate::auth::{decide, password, token, Decision, HostScope, Permission, Role};
@@ -904,9 +904,8 @@ const MAX_POINTS: usize = 100_000;
 async fn host_metrics(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    query: Result<Query<MetricsQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<MetricsQuery>,
 ) -> Result<Json<MetricsResponse>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
     let to = q.to.unwrap_or_else(now_ms);
     let from = q.from.unwrap_or(to - 3_600_000);
     if from > to {
@@ -992,9 +991,8 @@ async fn list_changes(
 async fn changes(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangesPage>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
     Ok(Json(list_changes(&state, &caller.scope, q).await?))
 }
 
@@ -1002,9 +1000,8 @@ async fn host_changes(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(mut q): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangesPage>, ApiError> {
-    let Query(mut q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
     existing_host(&state, &id).await?;
     q.host = Some(id);
     Ok(Json(list_changes(&state, &caller.scope, q).await?))
@@ -1121,9 +1118,8 @@ struct AuditQuery {
 
 async fn audit(
     State(state): State<AppState>,
-    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,

@@ -86,3 +86,25 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+/// `Query<T>` whose rejection is an [`ApiError`] (`400 bad_query`, JSON)
+/// instead of axum's plain-text one.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(t)| ApiQuery(t))
+            .map_err(|e| ApiError::bad_request("bad_query", e.body_text()))
+    }
+}
