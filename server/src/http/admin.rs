@@ -628,6 +628,16 @@ where
         .await?)
 }
 
+/// The `after` value for the next page: the last key of a full page, none
+/// after the last page.
+fn next_cursor<T>(page: &[T], limit: u32, key: impl Fn(&T) -> i64) -> Option<i64> {
+    if page.len() == limit as usize {
+        page.last().map(key)
+    } else {
+        None
+    }
+}
+
 /// Parses a numeric id from a path; anything else is a resource that does
 /// not exist.
 fn parse_id(s: &str) -> Result<i64, ApiError> {
@@ -979,9 +989,7 @@ async fn list_changes(
         .store
         .read(move |c| store::changes::list(c, &filter))
         .await?;
-    let next_after = (changes.len() == limit as usize)
-        .then(|| changes.last().map(|c| c.id))
-        .flatten();
+    let next_after = next_cursor(&changes, limit, |c| c.id);
     Ok(ChangesPage {
         changes,
         next_after,
@@ -1140,9 +1148,7 @@ async fn audit(
         .store
         .read(move |c| store::audit::list(c, &sealer, &filter))
         .await?;
-    let next_after = (records.len() == limit as usize)
-        .then(|| records.last().map(|r| r.seq))
-        .flatten();
+    let next_after = next_cursor(&records, limit, |r| r.seq);
     if csv {
         let mut out = String::from("seq,time,actor,role,source,action,target,outcome,request_id\n");
         for r in &records {
