@@ -132,17 +132,17 @@ fn raw_sqlite_rate(dir: &std::path::Path, series: usize, batches: usize) -> anyh
         tx.commit()?;
     }
     let start = Instant::now();
-    for chunk in (0..batches).collect::<Vec<_>>().chunks(RAW_BATCHES_PER_TX) {
+    for first in (0..batches).step_by(RAW_BATCHES_PER_TX) {
         let tx = conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO samples (series_id, ts_ms, value) VALUES (?1, ?2, ?3)",
             )?;
-            for seq in chunk {
+            for seq in first..(first + RAW_BATCHES_PER_TX).min(batches) {
                 for i in 0..series {
                     stmt.execute(rusqlite::params![
                         i as i64 + 1,
-                        1_700_000_000_000 + *seq as i64 * 1000,
+                        1_700_000_000_000 + seq as i64 * 1000,
                         i as f64
                     ])?;
                 }

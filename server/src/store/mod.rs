@@ -333,11 +333,10 @@ fn writer_loop(
                 tracing::error!(error = %e, "storage commit failed");
             }
         }
-        // Jobs never started (transaction could not begin) are failed too.
+        // Jobs never started (the transaction could not begin) are dropped
+        // with `pending`; their callers get `WriterGone`.
+        drop(pending);
         let err = commit.err();
-        for job in pending {
-            drop(job);
-        }
         for c in completions {
             c(err.as_ref());
         }
