@@ -155,6 +155,8 @@ pub struct Collector {
     pub agent_addr: Option<SocketAddr>,
     pub proc: Option<Proc>,
     starts: u32,
+    /// One HTTPS client for the whole test (connections are reused).
+    http: std::sync::OnceLock<reqwest::blocking::Client>,
 }
 
 impl Collector {
@@ -196,6 +198,7 @@ impl Collector {
             agent_addr: None,
             proc: None,
             starts: 0,
+            http: std::sync::OnceLock::new(),
         }
     }
 
@@ -238,14 +241,21 @@ impl Collector {
         fs::read(self.data.join("pki/ca.crt")).expect("ca.crt")
     }
 
-    /// A blocking HTTPS client trusting only this collector's CA.
+    /// A blocking HTTPS client trusting only this collector's CA (built
+    /// once; clones share its connection pool).
     pub fn client(&self) -> reqwest::blocking::Client {
-        install_provider();
-        reqwest::blocking::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&self.ca_pem()).expect("ca cert"))
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client")
+        self.http
+            .get_or_init(|| {
+                install_provider();
+                reqwest::blocking::Client::builder()
+                    .add_root_certificate(
+                        reqwest::Certificate::from_pem(&self.ca_pem()).expect("ca cert"),
+                    )
+                    .timeout(Duration::from_secs(30))
+                    .build()
+                    .expect("client")
+            })
+            .clone()
     }
 
     /// A client presenting a client certificate (PEM key + cert).
