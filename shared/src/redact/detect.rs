@@ -7,11 +7,11 @@
 //! digit for the numeric group, a literal prefix for the token group). A
 //! regex hit is a candidate; the checks in [`super::checks`] decide.
 
-use aho_corasick::AhoCorasick;
 use regex::bytes::Regex;
 
 use super::checks;
 use super::finding::Finding;
+use super::prefilter::{self, Hints};
 use super::token::Kind;
 
 /// Compiled structured detectors.
@@ -19,8 +19,48 @@ pub(crate) struct Structured {
     at_group: Group,
     num_group: Group,
     tok_group: Group,
-    tok_prefix: AhoCorasick,
 }
+
+/// Literal prefixes (ASCII, any case) of every token-group match; a line
+/// without one skips the token regex (see [`super::prefilter`]).
+pub(crate) const TOKEN_CUES: &[&str] = &[
+    "eyJ",
+    "AKIA",
+    "ASIA",
+    "ABIA",
+    "ACCA",
+    "AGPA",
+    "AIDA",
+    "AIPA",
+    "ANPA",
+    "ANVA",
+    "AROA",
+    "APKA",
+    "ASCA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "k_live_",
+    "k_test_",
+    "sk-",
+    "AIza",
+    "npm_",
+    "pypi-",
+    "SG.",
+    "hf_",
+    "shp",
+    "dop_v1_",
+    "bearer",
+    "basic",
+    "token",
+    "apikey",
+    "api-key",
+];
 
 /// One alternation regex.
 struct Group {
@@ -120,63 +160,19 @@ impl Structured {
         let at_group = compile(&at_pattern());
         let tok_group = compile(&tok_pattern());
         let num_group = compile(&num_pattern());
-        let prefixes = [
-            "eyJ",
-            "AKIA",
-            "ASIA",
-            "ABIA",
-            "ACCA",
-            "AGPA",
-            "AIDA",
-            "AIPA",
-            "ANPA",
-            "ANVA",
-            "AROA",
-            "APKA",
-            "ASCA",
-            "ghp_",
-            "gho_",
-            "ghu_",
-            "ghs_",
-            "ghr_",
-            "github_pat_",
-            "glpat-",
-            "xox",
-            "k_live_",
-            "k_test_",
-            "sk-",
-            "AIza",
-            "npm_",
-            "pypi-",
-            "SG.",
-            "hf_",
-            "shp",
-            "dop_v1_",
-            "bearer",
-            "basic",
-            "token",
-            "apikey",
-            "api-key",
-        ];
-        let tok_prefix = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(prefixes)
-            .unwrap_or_else(|e| builtin_bug(&e));
         Structured {
             at_group,
             num_group,
             tok_group,
-            tok_prefix,
         }
     }
 
     /// Appends the structured findings of `line`.
-    pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
+    pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         if memchr::memchr(b'@', line).is_some() {
             scan(&self.at_group, line, out, handle_at);
         }
-        if self.tok_prefix.is_match(line) {
+        if hints.has(prefilter::TOKENS) {
             scan(&self.tok_group, line, out, handle_tok);
         }
         if line.iter().any(u8::is_ascii_digit) || memchr::memchr2(b':', b'-', line).is_some() {
@@ -570,7 +566,17 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
 
 /// Standalone 40-character base64 runs shaped like AWS secret access keys.
 fn aws_secrets(line: &[u8], out: &mut Vec<Finding>) {
-    let b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'/' || b == b'+';
+    const B64: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = b.is_ascii_alphanumeric() || b == b'/' || b == b'+';
+            i += 1;
+        }
+        t
+    };
+    let b64 = |b: u8| B64[usize::from(b)];
     let mut i = 0;
     while i < line.len() {
         if !b64(line[i]) {

@@ -35,6 +35,7 @@ mod detect;
 mod finding;
 mod names;
 pub mod pem;
+mod prefilter;
 mod secrets;
 pub mod token;
 mod users;
@@ -48,6 +49,7 @@ use serde::{Deserialize, Serialize};
 
 use finding::{Finding, Label};
 use pem::PemState;
+use prefilter::{Hints, Prefilter};
 use token::Kind;
 
 /// The key that scopes redaction tokens: equal values give equal tokens
@@ -179,6 +181,7 @@ pub struct Redactor {
     secrets: secrets::Secrets,
     users: users::Users,
     names: names::Names,
+    prefilter: Prefilter,
     pem: pem::Pem,
     custom: Vec<Custom>,
     allow: HashSet<Vec<u8>>,
@@ -224,12 +227,23 @@ impl Redactor {
             .iter()
             .flat_map(|v| [v.as_bytes().to_vec(), v.to_lowercase().into_bytes()])
             .collect();
+        let names = names::Names::new(config.hostname_names, &config.hostname_device_words);
+        let owned = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+        let (name_cues, host_cues) = names.cues();
+        let prefilter = Prefilter::new(&[
+            (prefilter::TOKENS, owned(detect::TOKEN_CUES)),
+            (prefilter::SECRETS, owned(secrets::CUES)),
+            (prefilter::USERS, owned(users::CUES)),
+            (prefilter::NAMES, name_cues.to_vec()),
+            (prefilter::HOSTS, host_cues.to_vec()),
+        ]);
         Ok(Redactor {
             key,
             structured: detect::Structured::new(),
             secrets: secrets::Secrets::new(),
             users: users::Users::new(),
-            names: names::Names::new(config.hostname_names, &config.hostname_device_words),
+            names,
+            prefilter,
             pem: pem::Pem::new(),
             custom,
             allow,
@@ -275,12 +289,14 @@ impl Redactor {
         LineRedactor {
             redactor: self,
             state: PemState::Outside,
+            hints: Hints::default(),
         }
     }
 
     fn redact_line<'l>(
         &self,
         state: &mut PemState,
+        hints: &mut Hints,
         line: &'l [u8],
         report: &mut Report,
     ) -> Cow<'l, [u8]> {
@@ -311,7 +327,7 @@ impl Redactor {
             findings.push(Finding::new(*s, *e, Kind::PrivateKey));
         }
         if !whole_line_key {
-            self.detect(body, &mut findings);
+            self.detect(body, hints, &mut findings);
         }
         if findings.is_empty() {
             return Cow::Borrowed(line);
@@ -332,7 +348,7 @@ impl Redactor {
                     again.push(Finding::new(s, e, Kind::PrivateKey));
                 }
             }
-            self.detect(&out, &mut again);
+            self.detect(&out, hints, &mut again);
             if again.is_empty() {
                 break;
             }
@@ -347,11 +363,12 @@ impl Redactor {
         Cow::Owned(out)
     }
 
-    fn detect(&self, line: &[u8], out: &mut Vec<Finding>) {
-        self.structured.find(line, out);
-        self.secrets.find(line, out);
-        self.users.find(line, out);
-        self.names.find(line, out);
+    fn detect(&self, line: &[u8], hints: &mut Hints, out: &mut Vec<Finding>) {
+        self.prefilter.scan(line, hints);
+        self.structured.find(line, hints, out);
+        self.secrets.find(line, hints, out);
+        self.users.find(line, hints, out);
+        self.names.find(line, hints, out);
         for (i, c) in self.custom.iter().enumerate() {
             let mut locs = c.re.capture_locations();
             let mut at = 0;
@@ -494,6 +511,7 @@ fn same_word_elsewhere(line: &[u8], f: &Finding, out: &mut Vec<Finding>) {
 pub struct LineRedactor<'r> {
     redactor: &'r Redactor,
     state: PemState,
+    hints: Hints,
 }
 
 impl LineRedactor<'_> {
@@ -502,7 +520,7 @@ impl LineRedactor<'_> {
     pub fn redact_line<'l>(&mut self, line: &'l str, report: &mut Report) -> Cow<'l, str> {
         match self
             .redactor
-            .redact_line(&mut self.state, line.as_bytes(), report)
+            .redact_line(&mut self.state, &mut self.hints, line.as_bytes(), report)
         {
             Cow::Borrowed(_) => Cow::Borrowed(line),
             Cow::Owned(bytes) => Cow::Owned(match String::from_utf8(bytes) {
@@ -514,7 +532,8 @@ impl LineRedactor<'_> {
 
     /// Redacts one line of bytes; invalid UTF-8 passes through unchanged.
     pub fn redact_line_bytes<'l>(&mut self, line: &'l [u8], report: &mut Report) -> Cow<'l, [u8]> {
-        self.redactor.redact_line(&mut self.state, line, report)
+        self.redactor
+            .redact_line(&mut self.state, &mut self.hints, line, report)
     }
 
     /// Whether a private key block is open after the last line.

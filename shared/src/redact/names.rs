@@ -8,19 +8,47 @@
 //! name go with it.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
-use super::checks;
 use super::detect::{big_regex, builtin_bug};
 use super::finding::Finding;
+use super::prefilter::{self, Hints};
 use super::token::Kind;
 
 const FIRST_NAMES: &str = include_str!("first_names.txt");
 
-fn first_names() -> &'static HashSet<String> {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+/// A fast, non-keyed hash for the fixed word sets below: they are looked up
+/// for every capitalised word of every line, and nobody can insert into
+/// them, so SipHash's flooding resistance buys nothing here.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type WordSet<T> = HashSet<T, BuildHasherDefault<WordHasher>>;
+
+fn first_names() -> &'static WordSet<String> {
+    static SET: OnceLock<WordSet<String>> = OnceLock::new();
     SET.get_or_init(|| {
         FIRST_NAMES
             .lines()
@@ -31,19 +59,19 @@ fn first_names() -> &'static HashSet<String> {
     })
 }
 
-fn static_set(words: &'static [&'static str]) -> HashSet<&'static str> {
+fn static_set(words: &'static [&'static str]) -> WordSet<&'static str> {
     words.iter().copied().collect()
 }
 
 /// A first name that is also an everyday word (lowercase input).
 fn is_ambiguous(lower: &str) -> bool {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    static SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| static_set(AMBIGUOUS)).contains(lower)
 }
 
 /// A capitalised word that is not a surname (lowercase input).
 fn is_not_surname(lower: &str) -> bool {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    static SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| static_set(NOT_SURNAME)).contains(lower)
 }
 
@@ -990,16 +1018,17 @@ pub(crate) struct Names {
     cue: Regex,
     /// `cue` anchored at the start of the haystack, run at cue-word hits.
     cue_anchored: Regex,
-    /// First words of all cues (ASCII case-insensitive): every cue match
-    /// starts at one of these hits.
-    cue_words: aho_corasick::AhoCorasick,
+    /// First words of all cues (ASCII, any case): every cue match starts
+    /// at one of these (see [`super::prefilter`]).
+    cue_words: Vec<String>,
     host: Option<Hosts>,
 }
 
 struct Hosts {
     re: Regex,
-    /// Device words next to a `-`/`_`: a line without one skips the regex.
-    prefilter: aho_corasick::AhoCorasick,
+    /// Device words next to a `-`/`_`: a line without one skips the regex
+    /// (see [`super::prefilter`]).
+    cues: Vec<String>,
     device_words: Vec<String>,
 }
 
@@ -1265,11 +1294,7 @@ impl Names {
             .collect();
         first_words.sort_unstable();
         first_words.dedup();
-        let cue_words = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&first_words)
-            .unwrap_or_else(|e| builtin_bug(&e));
+        let cue_words = first_words.iter().map(|w| (*w).to_owned()).collect();
         let host = hostname_names.then(|| {
             let mut device_words: Vec<String> =
                 DEVICE_WORDS.iter().map(|w| (*w).to_owned()).collect();
@@ -1283,16 +1308,11 @@ impl Names {
                 r"(?i-u)\b(?:[a-z0-9]+[\-_])+(?:{words})(?:[\-_][a-z0-9]+)*\b|\b(?:{words})[\-_](?:[a-z0-9]+[\-_]?)+\b"
             ))
             .unwrap_or_else(|e| builtin_bug(&e));
-            let joined: Vec<String> = device_words
+            let cues: Vec<String> = device_words
                 .iter()
                 .flat_map(|w| [format!("-{w}"), format!("{w}-"), format!("_{w}"), format!("{w}_")])
                 .collect();
-            let prefilter = aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(&joined)
-                .unwrap_or_else(|e| builtin_bug(&e));
-            Hosts { re, prefilter, device_words }
+            Hosts { re, cues, device_words }
         });
         Names {
             cue,
@@ -1302,17 +1322,25 @@ impl Names {
         }
     }
 
-    pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
-        self.cued(line, out);
+    /// The literal cues of the name group and of the host-name group.
+    pub(crate) fn cues(&self) -> (&[String], &[String]) {
+        (
+            &self.cue_words,
+            self.host.as_ref().map_or(&[][..], |h| &h.cues[..]),
+        )
+    }
+
+    pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
+        self.cued(line, hints, out);
         self.pairs(line, out);
         if let Some(host) = &self.host {
-            if memchr::memchr2(b'-', b'_', line).is_some() {
+            if hints.has(prefilter::HOSTS) {
                 host.find(line, out);
             }
         }
     }
 
-    fn cued(&self, line: &[u8], out: &mut Vec<Finding>) {
+    fn cued(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         if !line.is_ascii() {
             // Unicode case folding (`K` = U+212A) can match a cue that the
             // ASCII cue-word filter would miss: scan the whole line.
@@ -1328,19 +1356,8 @@ impl Names {
         // Every cue starts with a listed word at a word boundary: try the
         // anchored regex only there (same leftmost-first matches as the
         // unanchored scan).
-        let mut starts: Vec<usize> = self
-            .cue_words
-            .find_overlapping_iter(line)
-            .map(|m| m.start())
-            .filter(|&s| s == 0 || !checks::is_word(line[s - 1]))
-            .collect();
-        if starts.is_empty() {
-            return;
-        }
-        starts.sort_unstable();
-        starts.dedup();
         let mut at = 0;
-        for s in starts {
+        for &s in &hints.name_starts {
             if s < at {
                 continue;
             }
@@ -1774,9 +1791,6 @@ fn login_at(line: &[u8], pos: usize) -> Option<usize> {
 
 impl Hosts {
     fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
-        if !self.prefilter.is_match(line) {
-            return;
-        }
         for m in self.re.find_iter(line) {
             let host = &line[m.start()..m.end()];
             let text = String::from_utf8_lossy(host).to_ascii_lowercase();

@@ -8,15 +8,33 @@ use regex::bytes::Regex;
 use super::checks;
 use super::detect::{big_regex, builtin_bug};
 use super::finding::Finding;
+use super::prefilter::{self, Hints};
 use super::token::Kind;
 
 pub(crate) struct Secrets {
     assign: Regex,
     phrase: Regex,
-    /// Literals (ASCII case-insensitive) that every match of `assign` or
-    /// `phrase` contains: a line without one skips both regexes.
-    cues: aho_corasick::AhoCorasick,
 }
+
+/// Literals (ASCII, any case) that every match of `assign` or `phrase`
+/// contains: a line without one skips both regexes (see
+/// [`super::prefilter`]).
+pub(crate) const CUES: &[&str] = &[
+    // `assign` key words.
+    "pass",
+    "pw",
+    "secret",
+    "token",
+    "key",
+    "cred",
+    "auth",
+    "cookie",
+    "psk",
+    // `phrase` literals not covered above.
+    "identified",
+    "mysql",
+    "-u",
+];
 
 /// Key words that name a secret on their own.
 const STRONG: &[&str] = &[
@@ -332,35 +350,11 @@ impl Secrets {
             r"|(?:\b(?:api|access|auth|secret|session|refresh|bot|bearer|personal[ \t]+access)[ _\-]?(?:token|key)[ \t]+(?P<tok>[A-Za-z0-9._~+/\-]{16,}=*))",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
-        let cues = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build([
-                // `assign` key words.
-                "pass",
-                "pw",
-                "secret",
-                "token",
-                "key",
-                "cred",
-                "auth",
-                "cookie",
-                "psk",
-                // `phrase` literals not covered above.
-                "identified",
-                "mysql",
-                "-u",
-            ])
-            .unwrap_or_else(|e| builtin_bug(&e));
-        Secrets {
-            assign,
-            phrase,
-            cues,
-        }
+        Secrets { assign, phrase }
     }
 
-    pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
-        if !self.cues.is_match(line) {
+    pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
+        if !hints.has(prefilter::SECRETS) {
             return;
         }
         self.assignments(line, out);

@@ -8,13 +8,49 @@ use regex::bytes::Regex;
 use super::checks;
 use super::detect::{big_regex, builtin_bug};
 use super::finding::Finding;
+use super::prefilter::{self, Hints};
 use super::token::Kind;
 
 pub(crate) struct Users {
     re: Regex,
-    /// Literal cues; a line without any skips the regex.
-    cues: aho_corasick::AhoCorasick,
 }
+
+/// Literal cues (ASCII, any case); a line without any skips the regex (see
+/// [`super::prefilter`]).
+pub(crate) const CUES: &[&str] = &[
+    "user",
+    "for ",
+    "sudo",
+    "tty=",
+    "uid=",
+    "gid=",
+    "/home/",
+    "/users/",
+    "\\users\\",
+    "/var/mail/",
+    "/var/spool/",
+    "@",
+    "(to ",
+    "cron",
+    "~",
+    "login",
+    "logname",
+    "logon",
+    "account",
+    "acct",
+    "owner",
+    "passw",
+    "auth",
+    "session",
+    "access",
+    "lockout",
+    " - ",
+    " -u",
+    " -l",
+    " -d",
+    "--user",
+    "--login",
+];
 
 /// System and service accounts: not personal data, kept for support.
 const SYSTEM_ACCOUNTS: &[&str] = &[
@@ -340,49 +376,11 @@ impl Users {
             ),
         ];
         let re = big_regex(&format!("(?-u){}", alts.join("|"))).unwrap_or_else(|e| builtin_bug(&e));
-        let cues = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build([
-                "user",
-                "for ",
-                "sudo",
-                "tty=",
-                "uid=",
-                "gid=",
-                "/home/",
-                "/users/",
-                "\\users\\",
-                "/var/mail/",
-                "/var/spool/",
-                "@",
-                "(to ",
-                "cron",
-                "~",
-                "login",
-                "logname",
-                "logon",
-                "account",
-                "acct",
-                "owner",
-                "passw",
-                "auth",
-                "session",
-                "access",
-                "lockout",
-                " - ",
-                " -u",
-                " -l",
-                " -d",
-                "--user",
-                "--login",
-            ])
-            .unwrap_or_else(|e| builtin_bug(&e));
-        Users { re, cues }
+        Users { re }
     }
 
-    pub(crate) fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
-        if !self.cues.is_match(line) {
+    pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
+        if !hints.has(prefilter::USERS) {
             return;
         }
         let mut locs = self.re.capture_locations();
