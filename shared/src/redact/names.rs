@@ -1390,11 +1390,16 @@ impl Names {
         let mut buf = [0u8; 24];
         while i < line.len() {
             let b = line[i];
+            // Cheapest test first: most bytes are not a capital letter.
+            if !(b.is_ascii_uppercase() || b >= 0xC0) {
+                i += 1;
+                continue;
+            }
             let starts_word = i == 0
                 || !(line[i - 1].is_ascii_alphanumeric()
                     || line[i - 1] >= 0x80
                     || line[i - 1] == b'_');
-            if !starts_word || !(b.is_ascii_uppercase() || b >= 0xC0) {
+            if !starts_word {
                 i += 1;
                 continue;
             }

@@ -17,6 +17,8 @@
 //!
 //! and prints MB/s and the ratio to grep. `VIGIL_AGENT_BIN` overrides the
 //! agent binary path (default: `target/release/vigil-agent`).
+//! `--baseline BIN` also times another agent binary (an older build) on the
+//! same corpus in the same run, for before/after comparisons.
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -30,11 +32,15 @@ const EMAIL_RE: &str = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}";
 
 fn main() -> anyhow::Result<()> {
     let mut mb: usize = 100;
+    let mut baseline: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--mb" => mb = args.next().context("--mb needs a number")?.parse()?,
-            other => bail!("unknown argument {other} (usage: bench-redact [--mb N])"),
+            "--baseline" => baseline = Some(args.next().context("--baseline needs a path")?.into()),
+            other => {
+                bail!("unknown argument {other} (usage: bench-redact [--mb N] [--baseline BIN])")
+            }
         }
     }
     let agent = std::env::var_os("VIGIL_AGENT_BIN").map_or_else(
@@ -62,13 +68,17 @@ fn main() -> anyhow::Result<()> {
             .arg(&file))
     })?;
     let report = dir.path().join("report.json");
-    let redact = best_of(3, || {
-        run(Command::new(&agent)
-            .args(["redact", "--in"])
-            .arg(&file)
-            .args(["--out", "/dev/null", "--report"])
-            .arg(&report))
-    })?;
+    let redact_with = |bin: &Path| {
+        best_of(3, || {
+            run(Command::new(bin)
+                .args(["redact", "--in"])
+                .arg(&file)
+                .args(["--out", "/dev/null", "--report"])
+                .arg(&report))
+        })
+    };
+    let before = baseline.as_deref().map(redact_with).transpose()?;
+    let redact = redact_with(&agent)?;
     let in_process = best_of(3, || engine_only(&file))?;
 
     let mbs = |d: Duration| size_mb / d.as_secs_f64();
@@ -76,12 +86,14 @@ fn main() -> anyhow::Result<()> {
         "{:<34} {:>9} {:>10} {:>9}",
         "command", "seconds", "MB/s", "x grep"
     );
-    for (name, d) in [
-        ("cat FILE >/dev/null", cat),
-        ("LC_ALL=C grep -cE <email> FILE", grep),
-        ("vigil-agent redact (release)", redact),
-        ("engine in-process (no I/O)", in_process),
-    ] {
+    let rows = [
+        ("cat FILE >/dev/null", Some(cat)),
+        ("LC_ALL=C grep -cE <email> FILE", Some(grep)),
+        ("vigil-agent redact (baseline)", before),
+        ("vigil-agent redact (release)", Some(redact)),
+        ("engine in-process (no I/O)", Some(in_process)),
+    ];
+    for (name, d) in rows.into_iter().filter_map(|(n, d)| Some((n, d?))) {
         println!(
             "{name:<34} {:>9.3} {:>10.1} {:>9.2}",
             d.as_secs_f64(),
