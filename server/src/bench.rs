@@ -47,7 +47,7 @@ fn raise_nofile() {
     }
 }
 
-fn host() -> HostInfo {
+pub(crate) fn host() -> HostInfo {
     HostInfo {
         hostname: "bench".into(),
         os: "linux".into(),
@@ -57,7 +57,7 @@ fn host() -> HostInfo {
 }
 
 /// Realistic sample names and labels: per-core CPU, filesystems, NICs.
-fn series_shape(n: usize) -> Vec<(String, BTreeMap<String, String>)> {
+pub(crate) fn series_shape(n: usize) -> Vec<(String, BTreeMap<String, String>)> {
     (0..n)
         .map(|i| {
             let (name, label, value) = match i % 5 {
@@ -84,7 +84,11 @@ fn series_shape(n: usize) -> Vec<(String, BTreeMap<String, String>)> {
         .collect()
 }
 
-fn make_batch(shape: &[(String, BTreeMap<String, String>)], epoch: u64, seq: u64) -> Batch {
+pub(crate) fn make_batch(
+    shape: &[(String, BTreeMap<String, String>)],
+    epoch: u64,
+    seq: u64,
+) -> Batch {
     let ts_ms = 1_700_000_000_000 + seq as i64 * 1000;
     Batch {
         version: PROTOCOL_VERSION,

@@ -42,9 +42,77 @@ pub struct AuditArgs {
     /// Records in the chain for the verify benchmark (0 skips it).
     #[arg(long, default_value_t = 1_000_000)]
     pub verify_records: u64,
+    /// What the simulated admins ask: `dashboard` (hosts, a host, its
+    /// series and a range query, over a seeded fleet), `me` (the cheapest
+    /// authenticated route, where auditing weighs the most), or `both`.
+    #[arg(long, value_enum, default_value_t = Workload::Both)]
+    pub workload: Workload,
     /// Where to put the temp data dirs (default: the system temp dir).
     #[arg(long)]
     pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    Dashboard,
+    Me,
+    Both,
+}
+
+/// The seeded fleet: hosts, series per host, snapshots per series.
+const HOSTS: usize = 20;
+const SERIES: usize = 100;
+const SNAPSHOTS: u64 = 60;
+
+/// The requests one simulated admin cycles through.
+fn paths(workload: Workload, hosts: &[String]) -> Vec<String> {
+    if workload == Workload::Me {
+        return vec!["/v1/auth/me".into()];
+    }
+    // make_batch's timestamps: one snapshot a second from this instant.
+    let (from, to) = (
+        1_700_000_000_000_i64,
+        1_700_000_000_000 + SNAPSHOTS as i64 * 1000,
+    );
+    hosts
+        .iter()
+        .flat_map(|h| {
+            [
+                "/v1/hosts".to_owned(),
+                format!("/v1/hosts/{h}"),
+                format!("/v1/hosts/{h}/series"),
+                format!(
+                    "/v1/hosts/{h}/metrics?name=cpu_usage_percent&from={from}&to={to}&step=10000"
+                ),
+            ]
+        })
+        .collect()
+}
+
+/// Fills a fresh collector with [`HOSTS`] agents that each sent
+/// [`SNAPSHOTS`] batches of [`SERIES`] series; returns the host ids.
+async fn seed(state: &AppState) -> anyhow::Result<Vec<String>> {
+    let sealer = state.sealer.clone();
+    let ids = state
+        .store
+        .write(move |tx, cache| {
+            let shape = crate::bench::series_shape(SERIES);
+            let mut ids = Vec::new();
+            for h in 0..HOSTS {
+                let mut bytes = [0u8; 16];
+                bytes[0] = h as u8 + 1;
+                let id = vigil_shared::wire::AgentId::from_bytes(bytes);
+                store::agents::insert_agent(tx, &id, &crate::bench::host(), i64::MAX)?;
+                for seq in 0..SNAPSHOTS {
+                    let batch = crate::bench::make_batch(&shape, 1, seq);
+                    store::ingest::apply(tx, cache, &sealer, &id, &batch)?;
+                }
+                ids.push(id.as_str().to_owned());
+            }
+            Ok(ids)
+        })
+        .await?;
+    Ok(ids)
 }
 
 /// Accepts every record and stores nothing. Bench only.
@@ -107,27 +175,56 @@ async fn admin_session(state: &AppState) -> anyhow::Result<String> {
     Ok(tok)
 }
 
-/// Runs `n` requests with `concurrency` in flight; returns requests/s.
-async fn drive(app: &axum::Router, tok: &str, n: usize, concurrency: usize) -> anyhow::Result<f64> {
+/// CPU time this process has used so far (all threads).
+fn cpu_time() -> anyhow::Result<std::time::Duration> {
+    use nix::sys::resource::{getrusage, UsageWho};
+    let u = getrusage(UsageWho::RUSAGE_SELF)?;
+    let d = |t: nix::sys::time::TimeVal| {
+        std::time::Duration::from_secs(t.tv_sec() as u64)
+            + std::time::Duration::from_micros(t.tv_usec() as u64)
+    };
+    Ok(d(u.user_time()) + d(u.system_time()))
+}
+
+/// One round's result.
+struct Round {
+    per_s: f64,
+    /// CPU microseconds per request (all threads: router, store, client),
+    /// which other load on the machine disturbs far less than requests/s.
+    cpu_us: f64,
+}
+
+/// Runs `n` requests with `concurrency` in flight.
+async fn drive(
+    app: &axum::Router,
+    tok: &str,
+    paths: &Arc<Vec<String>>,
+    n: usize,
+    concurrency: usize,
+) -> anyhow::Result<Round> {
     let next = Arc::new(AtomicUsize::new(0));
     let peer = Peer {
         addr: std::net::SocketAddr::from(([127, 0, 0, 1], 40000)),
         agent: None,
     };
-    let started = Instant::now();
+    let (started, cpu_before) = (Instant::now(), cpu_time()?);
     let mut tasks = Vec::with_capacity(concurrency);
     for _ in 0..concurrency {
-        let (app, next, peer) = (app.clone(), next.clone(), peer.clone());
+        let (app, next, peer, paths) = (app.clone(), next.clone(), peer.clone(), paths.clone());
         let auth = format!("Bearer {tok}");
         tasks.push(tokio::spawn(async move {
-            while next.fetch_add(1, Ordering::Relaxed) < n {
-                let mut req = Request::get("/v1/auth/me")
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let mut req = Request::get(&paths[i % paths.len()])
                     .header("authorization", &auth)
                     .body(Body::empty())?;
                 req.extensions_mut().insert(peer.clone());
                 let resp = app.clone().oneshot(req).await?;
                 if !resp.status().is_success() {
-                    bail!("request failed: {}", resp.status());
+                    bail!("{} failed: {}", paths[i % paths.len()], resp.status());
                 }
             }
             Ok(())
@@ -136,7 +233,10 @@ async fn drive(app: &axum::Router, tok: &str, n: usize, concurrency: usize) -> a
     for t in tasks {
         t.await.context("request task")??;
     }
-    Ok(n as f64 / started.elapsed().as_secs_f64())
+    Ok(Round {
+        per_s: n as f64 / started.elapsed().as_secs_f64(),
+        cpu_us: (cpu_time()? - cpu_before).as_secs_f64() * 1e6 / n as f64,
+    })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -161,34 +261,69 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<()> {
         }))
     };
     let (real_tok, noop_tok) = (admin_session(&real).await?, admin_session(&noop).await?);
+    let (real_hosts, noop_hosts) = (seed(&real).await?, seed(&noop).await?);
+    if real_hosts != noop_hosts {
+        bail!("the two collectors were seeded differently");
+    }
     let (real_app, noop_app) = (
         crate::http::admin::app(real.clone()),
         crate::http::admin::app(noop.clone()),
     );
-    // Warm up both (reader pools, caches).
-    drive(&real_app, &real_tok, 1000, args.concurrency).await?;
-    drive(&noop_app, &noop_tok, 1000, args.concurrency).await?;
-    let head_before = audit_head(&real).await?;
-    let (mut with, mut without) = (Vec::new(), Vec::new());
-    for round in 0..args.rounds {
-        let w = drive(&real_app, &real_tok, args.requests, args.concurrency).await?;
-        let wo = drive(&noop_app, &noop_tok, args.requests, args.concurrency).await?;
-        println!("round {round}: audited {w:.0} req/s, no-op sink {wo:.0} req/s");
-        with.push(w);
-        without.push(wo);
+    let workloads: &[Workload] = match args.workload {
+        Workload::Both => &[Workload::Me, Workload::Dashboard],
+        w => &[w],
+    };
+    for &workload in workloads {
+        let paths = Arc::new(paths(workload, &real_hosts));
+        // Warm up both (reader pools, caches).
+        drive(&real_app, &real_tok, &paths, 1000, args.concurrency).await?;
+        drive(&noop_app, &noop_tok, &paths, 1000, args.concurrency).await?;
+        let head_before = audit_head(&real).await?;
+        let (mut with, mut without) = (Vec::new(), Vec::new());
+        for round in 0..args.rounds {
+            let w = drive(
+                &real_app,
+                &real_tok,
+                &paths,
+                args.requests,
+                args.concurrency,
+            )
+            .await?;
+            let wo = drive(
+                &noop_app,
+                &noop_tok,
+                &paths,
+                args.requests,
+                args.concurrency,
+            )
+            .await?;
+            println!(
+                "{workload:?} round {round}: audited {:.0} req/s ({:.1} µs CPU/req), no-op sink {:.0} req/s ({:.1} µs CPU/req)",
+                w.per_s, w.cpu_us, wo.per_s, wo.cpu_us
+            );
+            with.push(w);
+            without.push(wo);
+        }
+        let written = audit_head(&real).await? - head_before;
+        let expected = (args.requests * args.rounds) as i64;
+        if written < expected {
+            bail!("only {written} audit records for {expected} requests");
+        }
+        let med = |v: &[Round], f: fn(&Round) -> f64| median(v.iter().map(f).collect());
+        let (w, wo) = (med(&with, |r| r.per_s), med(&without, |r| r.per_s));
+        let (wc, woc) = (med(&with, |r| r.cpu_us), med(&without, |r| r.cpu_us));
+        let what = match workload {
+            Workload::Me => "GET /v1/auth/me".to_owned(),
+            _ => format!("dashboard mix over {HOSTS} hosts"),
+        };
+        println!(
+            "{what}, {} in flight: audited {w:.0} req/s, no-op sink {wo:.0} req/s, ratio {:.3}; CPU per request {wc:.1} vs {woc:.1} µs, ratio {:.3} (medians of {} rounds; {written} records written)",
+            args.concurrency,
+            w / wo,
+            woc / wc,
+            args.rounds
+        );
     }
-    let written = audit_head(&real).await? - head_before;
-    let expected = (args.requests * args.rounds) as i64;
-    if written < expected {
-        bail!("only {written} audit records for {expected} requests");
-    }
-    let (w, wo) = (median(with), median(without));
-    println!(
-        "admin API GET /v1/auth/me, {} in flight: audited {w:.0} req/s, no-op sink {wo:.0} req/s, ratio {:.3} (median of {} rounds; {written} records written)",
-        args.concurrency,
-        w / wo,
-        args.rounds
-    );
     drop((real_app, noop_app, real, noop));
     if args.verify_records > 0 {
         verify_speed(tmp.path(), args.verify_records)?;

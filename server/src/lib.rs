@@ -42,10 +42,7 @@ pub fn build_state(data_dir: &Path, config: ServerConfig) -> anyhow::Result<AppS
     let revoked: HashSet<_> = store::agents::revoked_ids(&conn)?.into_iter().collect();
     drop(conn);
     let audit_keys = Arc::new(DataDir::audit_keys(&sealer));
-    let audit = Arc::new(StoreAuditSink {
-        store: store.clone(),
-        keys: audit_keys.clone(),
-    });
+    let audit = Arc::new(StoreAuditSink::new(store.clone(), audit_keys.clone()));
     let dummy_hash = auth::password::dummy_hash(config.auth.argon2);
     Ok(AppState(Arc::new(Inner {
         data_dir: data_dir.to_owned(),

@@ -4,7 +4,9 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+
+use tokio::sync::oneshot;
 
 use vigil_shared::wire::AgentId;
 
@@ -13,7 +15,7 @@ use crate::config::ServerConfig;
 use crate::pki::Pki;
 use crate::seal::Sealer;
 use crate::store::audit::AuditKeys;
-use crate::store::{Durability, Store, StoreError};
+use crate::store::{self, run_in_savepoint, Completion, Durability, Store, StoreError, Work};
 
 /// Where audit records for reads and refusals go. Changes write their
 /// record in their own transaction (see handlers); this is for the rest.
@@ -24,12 +26,61 @@ pub trait AuditSink: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>;
 }
 
-/// The real sink: one record in the store's next group commit, relaxed
-/// (see [`Durability::Relaxed`]): these records change no state, and an
-/// fsync per read would cap the API at the disk's sync rate.
+/// The real sink. Records queue here; the first record of an empty queue
+/// submits one writer job, which takes every record queued by the time it
+/// runs and appends them all in one savepoint of the store's next group
+/// commit; each caller hears back after that commit. Batching keeps the
+/// cost per record to the record itself (one tip look-up, one savepoint and
+/// one wake-up of the writer per batch, not per request).
+///
+/// Commits are relaxed (see [`Durability::Relaxed`]): these records change
+/// no state, and an fsync per read would cap the API at the disk's sync rate.
 pub struct StoreAuditSink {
-    pub store: Store,
-    pub keys: Arc<AuditKeys>,
+    store: Store,
+    keys: Arc<AuditKeys>,
+    queue: Arc<Mutex<Vec<Queued>>>,
+}
+
+type Queued = (AuditEntry, oneshot::Sender<Result<(), StoreError>>);
+
+impl StoreAuditSink {
+    pub fn new(store: Store, keys: Arc<AuditKeys>) -> StoreAuditSink {
+        StoreAuditSink {
+            store,
+            keys,
+            queue: Arc::default(),
+        }
+    }
+
+    /// The writer job that drains the queue.
+    fn batch_job(&self) -> Work {
+        let (queue, keys) = (self.queue.clone(), self.keys.clone());
+        Box::new(move |tx, cache| {
+            let batch = std::mem::take(&mut *queue.lock().unwrap_or_else(|p| p.into_inner()));
+            let result = run_in_savepoint(tx, cache, |tx, cache| {
+                if let Some(head) = store::audit::append_all(tx, &keys, batch.iter().map(|q| &q.0))?
+                {
+                    cache.audit_head = Some(head);
+                }
+                Ok(())
+            });
+            let ok = result.is_ok();
+            let completion: Completion = Box::new(move |commit_err| {
+                let failure = match (&result, commit_err) {
+                    (Err(e), _) => Some(format!("audit records not written: {e}")),
+                    (Ok(()), Some(e)) => Some(format!("audit records not committed: {e}")),
+                    (Ok(()), None) => None,
+                };
+                for (_, waiter) in batch {
+                    let _ = waiter.send(match &failure {
+                        Some(f) => Err(StoreError::Audit(f.clone())),
+                        None => Ok(()),
+                    });
+                }
+            });
+            (ok, completion)
+        })
+    }
 }
 
 impl AuditSink for StoreAuditSink {
@@ -37,16 +88,18 @@ impl AuditSink for StoreAuditSink {
         &self,
         entry: AuditEntry,
     ) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>> {
-        let store = self.store.clone();
-        let keys = self.keys.clone();
-        Box::pin(async move {
-            store
-                .write_with(Durability::Relaxed, move |tx, cache| {
-                    crate::store::audit::append_tracked(tx, cache, &keys, &entry)?;
-                    Ok(())
-                })
-                .await
-        })
+        let (tx, rx) = oneshot::channel();
+        let leader = {
+            let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            queue.push((entry, tx));
+            queue.len() == 1
+        };
+        if leader {
+            // Submitted here, not in the future: a caller that goes away
+            // must not strand the records queued behind its own.
+            self.store.submit(Durability::Relaxed, self.batch_job());
+        }
+        Box::pin(async move { rx.await.map_err(|_| StoreError::WriterGone)? })
     }
 }
 

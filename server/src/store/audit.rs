@@ -19,20 +19,55 @@ fn source_context(seq: i64) -> Vec<u8> {
     format!("audit.source:{seq}").into_bytes()
 }
 
-/// Appends one record in the caller's transaction and returns the new head.
-/// Callers run their change and this in one transaction: if this fails, the
-/// change rolls back with it (fail closed).
-pub fn append(conn: &Connection, keys: &AuditKeys, e: &AuditEntry) -> Result<Head, StoreError> {
+/// The chain's last record (or the retention anchor, or genesis): the seq
+/// and hash the next record links to. The hash is taken as stored: a
+/// tampered one breaks the chain where `verify` will report it.
+fn tip(conn: &Connection) -> Result<(i64, Vec<u8>), StoreError> {
     let last: Option<(i64, Vec<u8>)> = conn
         .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let (prev_seq, prev_hash) = match last {
-        Some((s, h)) => (s, h),
+    Ok(match last {
+        Some(t) => t,
         None => anchor(conn)?
             .map(|(s, h)| (s, h.to_vec()))
             .unwrap_or((0, audit::GENESIS.to_vec())),
-    };
+    })
+}
+
+/// Appends one record in the caller's transaction and returns the new head.
+/// Callers run their change and this in one transaction: if this fails, the
+/// change rolls back with it (fail closed).
+pub fn append(conn: &Connection, keys: &AuditKeys, e: &AuditEntry) -> Result<Head, StoreError> {
+    let (seq, hash) = tip(conn)?;
+    append_after(conn, keys, seq, &hash, e)
+}
+
+/// Appends `entries` in order in the caller's transaction, looking the
+/// chain's tip up once for all of them; returns the new head (None when
+/// `entries` is empty).
+pub fn append_all<'a>(
+    conn: &Connection,
+    keys: &AuditKeys,
+    entries: impl IntoIterator<Item = &'a AuditEntry>,
+) -> Result<Option<Head>, StoreError> {
+    let (mut seq, mut hash) = tip(conn)?;
+    let mut head = None;
+    for e in entries {
+        let h = append_after(conn, keys, seq, &hash, e)?;
+        (seq, hash) = (h.seq, h.hash.to_vec());
+        head = Some(h);
+    }
+    Ok(head)
+}
+
+fn append_after(
+    conn: &Connection,
+    keys: &AuditKeys,
+    prev_seq: i64,
+    prev_hash: &[u8],
+    e: &AuditEntry,
+) -> Result<Head, StoreError> {
     let seq = prev_seq + 1;
     let source = match &e.source {
         Some(s) => Some(
@@ -54,7 +89,7 @@ pub fn append(conn: &Connection, keys: &AuditKeys, e: &AuditEntry) -> Result<Hea
         request_id: e.request_id.clone(),
         hash: vec![],
     };
-    let hash = audit::link(&keys.chain, &prev_hash, &rec);
+    let hash = audit::link(&keys.chain, prev_hash, &rec);
     rec.hash = hash.to_vec();
     conn.prepare_cached(
         "INSERT INTO audit (seq, time_ms, actor, role, source, action, target, outcome, request_id, hash)

@@ -60,8 +60,9 @@ pub struct WriterCache {
 /// A series' labels, as on the wire.
 pub type Labels = BTreeMap<String, String>;
 
-type Completion = Box<dyn FnOnce(Option<&StoreError>) + Send>;
-type Work = Box<dyn FnOnce(&Transaction<'_>, &mut WriterCache) -> (bool, Completion) + Send>;
+pub(crate) type Completion = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+pub(crate) type Work =
+    Box<dyn FnOnce(&Transaction<'_>, &mut WriterCache) -> (bool, Completion) + Send>;
 
 /// How a write must reach the disk before its caller hears back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +90,9 @@ struct Job {
 pub struct Store {
     jobs: std::sync::mpsc::SyncSender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// One permit per read connection: reads beyond that wait for a
+    /// connection instead of opening (and parsing the schema into) a new one.
+    read_slots: Arc<tokio::sync::Semaphore>,
     path: Arc<PathBuf>,
 }
 
@@ -130,6 +134,10 @@ fn open_ro(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Read connections (and reads running at once): enough to keep both the
+/// cores and the disk busy while a long report runs beside short look-ups.
+const READERS: usize = 8;
+
 impl Store {
     /// Opens the database, migrates it and starts the writer thread, which
     /// advances `checkpoint` after every commit that appended audit records.
@@ -143,6 +151,7 @@ impl Store {
         Ok(Store {
             jobs: tx,
             readers: Arc::new(Mutex::new(Vec::new())),
+            read_slots: Arc::new(tokio::sync::Semaphore::new(READERS)),
             path: Arc::new(path.to_owned()),
         })
     }
@@ -180,23 +189,39 @@ impl Store {
             });
             (ok, completion)
         });
-        let job = Job { work, durability };
-        // The channel is bounded: try without blocking first; only a full
-        // queue waits, and then off the runtime.
+        self.enqueue(Job { work, durability }).await?;
+        done_rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Queues a job. The channel is bounded: try without blocking first;
+    /// only a full queue waits, and then off the runtime.
+    async fn enqueue(&self, job: Job) -> Result<(), StoreError> {
         match self.jobs.try_send(job) {
-            Ok(()) => {}
-            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
-                return Err(StoreError::WriterGone)
-            }
+            Ok(()) => Ok(()),
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => Err(StoreError::WriterGone),
             Err(std::sync::mpsc::TrySendError::Full(job)) => {
                 let jobs = self.jobs.clone();
                 tokio::task::spawn_blocking(move || jobs.send(job))
                     .await
                     .map_err(|_| StoreError::WriterGone)?
-                    .map_err(|_| StoreError::WriterGone)?;
+                    .map_err(|_| StoreError::WriterGone)
             }
         }
-        done_rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Queues `work` for the writer's next transaction and returns at once;
+    /// the job runs even if nobody awaits it. `work` returns whether it
+    /// succeeded and what to run once the commit is done (with the commit's
+    /// error, if any). For callers that fan one job's result out to many
+    /// waiters (the audit sink's batches).
+    pub(crate) fn submit(&self, durability: Durability, work: Work) {
+        let job = Job { work, durability };
+        if let Err(std::sync::mpsc::TrySendError::Full(job)) = self.jobs.try_send(job) {
+            let jobs = self.jobs.clone();
+            // Dropped with the job if the writer is gone: its completion
+            // never runs and the waiters see their channel closed.
+            tokio::task::spawn_blocking(move || jobs.send(job));
+        }
     }
 
     /// Runs a read query on a pooled read-only connection, off the runtime.
@@ -205,9 +230,16 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        let slot = self
+            .read_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
         let readers = self.readers.clone();
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let pooled = readers.lock().ok().and_then(|mut p| p.pop());
             let conn = match pooled {
                 Some(c) => c,
@@ -215,9 +247,7 @@ impl Store {
             };
             let result = f(&conn);
             if let Ok(mut pool) = readers.lock() {
-                if pool.len() < 16 {
-                    pool.push(conn);
-                }
+                pool.push(conn);
             }
             result
         })
@@ -226,7 +256,7 @@ impl Store {
     }
 }
 
-fn run_in_savepoint<T, F>(
+pub(crate) fn run_in_savepoint<T, F>(
     tx: &Transaction<'_>,
     cache: &mut WriterCache,
     f: F,
