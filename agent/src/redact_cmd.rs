@@ -2,6 +2,12 @@
 //! line by line (buffered, streaming; PEM blocks followed across lines),
 //! and optionally writes a JSON report of findings per kind (never values).
 //!
+//! The input is cut into blocks of whole lines (about 1 MiB); a batch of
+//! blocks, one per core, is redacted in parallel and written in order. Each
+//! block after the first in a batch assumes no private key block is open at
+//! its start; if the block before it ends inside one, it is redone with the
+//! right state, so the output is the same as a sequential run.
+//!
 //! The token key is random per invocation, so tokens correlate within one
 //! output only, unless `--key-file` names a key (32 raw bytes, or 64 hex
 //! digits) to correlate across runs.
@@ -12,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use serde::Serialize;
+use vigil_shared::redact::pem::PemState;
 use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey};
 
 /// Parsed options of the command.
@@ -38,6 +45,12 @@ pub struct RedactSummary {
 }
 
 const IO_BUFFER_BYTES: usize = 256 * 1024;
+
+/// Input is redacted in blocks of whole lines of about this size.
+const BLOCK_BYTES: usize = 1024 * 1024;
+
+/// At most this many blocks (threads) per batch.
+const MAX_WORKERS: usize = 8;
 
 /// Runs the command. Errors name the file involved.
 pub fn redact(opts: &RedactOptions) -> anyhow::Result<RedactSummary> {
@@ -86,32 +99,135 @@ pub fn redact_stream(
     reader: &mut impl BufRead,
     writer: &mut impl Write,
 ) -> anyhow::Result<(u64, Report)> {
-    let mut lines = redactor.line_redactor();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_WORKERS);
+    redact_blocks(redactor, reader, writer, BLOCK_BYTES, workers)
+}
+
+/// [`redact_stream`] with the block size and thread count given.
+fn redact_blocks(
+    redactor: &Redactor,
+    reader: &mut impl BufRead,
+    writer: &mut impl Write,
+    block_bytes: usize,
+    workers: usize,
+) -> anyhow::Result<(u64, Report)> {
     let mut report = Report::default();
-    let mut buf = Vec::with_capacity(4096);
     let mut count = 0u64;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .context("while reading the input")?;
-        if n == 0 {
-            break;
+    let mut state = PemState::Outside;
+    let mut eof = false;
+    let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(workers);
+    while !eof {
+        blocks.clear();
+        while blocks.len() < workers && !eof {
+            let mut block = Vec::with_capacity(block_bytes + 64 * 1024);
+            eof = read_block(reader, &mut block, block_bytes).context("while reading the input")?;
+            if !block.is_empty() {
+                blocks.push(block);
+            }
         }
-        count += 1;
-        let (line, newline) = match buf.strip_suffix(b"\n") {
-            Some(l) => (l, true),
-            None => (buf.as_slice(), false),
+        let done: Vec<Block> = if blocks.len() <= 1 {
+            blocks
+                .iter()
+                .map(|b| redact_block(redactor, b, state))
+                .collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = blocks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        let start = if i == 0 { state } else { PemState::Outside };
+                        scope.spawn(move || redact_block(redactor, b, start))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            })
         };
-        let out = lines.redact_line_bytes(line, &mut report);
-        writer.write_all(&out).context("while writing the output")?;
-        if newline {
+        for (block, mut out) in blocks.iter().zip(done) {
+            if out.start != state {
+                // The block before ended inside a key block: redo this one.
+                out = redact_block(redactor, block, state);
+            }
             writer
-                .write_all(b"\n")
+                .write_all(&out.bytes)
                 .context("while writing the output")?;
+            report.merge(&out.report);
+            count += out.lines;
+            state = out.end;
         }
     }
     Ok((count, report))
+}
+
+/// One redacted block and what the stream needs to know about it.
+struct Block {
+    bytes: Vec<u8>,
+    report: Report,
+    lines: u64,
+    /// The PEM state the block was redacted from, and the one it left.
+    start: PemState,
+    end: PemState,
+}
+
+/// Redacts a block of whole lines (the last one may lack its `\n`).
+fn redact_block(redactor: &Redactor, block: &[u8], start: PemState) -> Block {
+    let mut lines = redactor.resume_line_redactor(start);
+    let mut report = Report::default();
+    let mut bytes = Vec::with_capacity(block.len() + block.len() / 8);
+    let (body, last_newline) = match block.strip_suffix(b"\n") {
+        Some(b) => (b, true),
+        None => (block, false),
+    };
+    let mut count = 0u64;
+    let mut rest = body.split(|b| *b == b'\n').peekable();
+    while let Some(line) = rest.next() {
+        count += 1;
+        bytes.extend_from_slice(&lines.redact_line_bytes(line, &mut report));
+        if rest.peek().is_some() || last_newline {
+            bytes.push(b'\n');
+        }
+    }
+    Block {
+        bytes,
+        report,
+        lines: count,
+        start,
+        end: lines.pem_state(),
+    }
+}
+
+/// Appends about `block_bytes` of input to `block`, ending at a line end
+/// unless the input ends first. Returns whether the input has ended.
+fn read_block(
+    reader: &mut impl BufRead,
+    block: &mut Vec<u8>,
+    block_bytes: usize,
+) -> io::Result<bool> {
+    while block.len() < block_bytes {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(true);
+        }
+        let n = buf.len();
+        block.extend_from_slice(buf);
+        reader.consume(n);
+    }
+    if block.last() != Some(&b'\n') {
+        reader.read_until(b'\n', block)?;
+        if block.last() != Some(&b'\n') {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn dash_or(path: &Option<PathBuf>) -> Option<&Path> {
@@ -165,6 +281,45 @@ mod tests {
         assert!(out.windows(5).any(|w| w == b"\xff raw"));
         assert_eq!(report.counts.get("private_key"), Some(&3));
         assert!(out.ends_with(b"last"));
+    }
+
+    #[test]
+    fn blocks_in_parallel_match_one_line_at_a_time() {
+        let r = Redactor::new(ScopeKey::from_bytes([2; 32]), &RedactConfig::default()).unwrap();
+        let mut input = Vec::new();
+        for i in 0..40 {
+            input.extend_from_slice(
+                format!("{i} login for alice from 10.0.0.{i} port 22\r\n").as_bytes(),
+            );
+            if i % 7 == 3 {
+                input.extend_from_slice(
+                    b"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nq7BFUAwIBAgIJ\n-----END RSA PRIVATE KEY-----\n\n",
+                );
+            }
+        }
+        input.extend_from_slice(b"tail mail bob@example.com");
+        let mut expected = Vec::new();
+        let mut report = Report::default();
+        let mut lines = r.line_redactor();
+        for (i, line) in input.split(|b| *b == b'\n').enumerate() {
+            if i > 0 {
+                expected.push(b'\n');
+            }
+            expected.extend_from_slice(&lines.redact_line_bytes(line, &mut report));
+        }
+        for block_bytes in [1, 7, 64, 300, 1 << 20] {
+            for workers in [1, 2, 3] {
+                let mut out = Vec::new();
+                let (n, got) =
+                    redact_blocks(&r, &mut &input[..], &mut out, block_bytes, workers).unwrap();
+                assert_eq!(
+                    out, expected,
+                    "block_bytes {block_bytes}, workers {workers}"
+                );
+                assert_eq!(got, report);
+                assert_eq!(n as usize, input.split(|b| *b == b'\n').count());
+            }
+        }
     }
 
     #[test]

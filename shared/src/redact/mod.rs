@@ -286,9 +286,17 @@ impl Redactor {
     /// A line-at-a-time redactor that carries PEM state between lines, for
     /// streams and large files.
     pub fn line_redactor(&self) -> LineRedactor<'_> {
+        self.resume_line_redactor(PemState::Outside)
+    }
+
+    /// A line redactor that continues a stream whose earlier part left
+    /// `state` (see [`LineRedactor::pem_state`]): lets a caller redact the
+    /// blocks of one stream on several threads and redo a block whose
+    /// assumed start state turns out wrong.
+    pub fn resume_line_redactor(&self, state: PemState) -> LineRedactor<'_> {
         LineRedactor {
             redactor: self,
-            state: PemState::Outside,
+            state,
             hints: Hints::default(),
         }
     }
