@@ -202,7 +202,7 @@ impl AgentConfig {
             if !server.starts_with("https://") {
                 return Err(("server", "must be an https:// URL".into()));
             }
-            if reqwest::Url::parse(server).is_err() {
+            if crate::http::Target::parse(server).is_err() {
                 return Err(("server", "is not a valid URL".into()));
             }
         }

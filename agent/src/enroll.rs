@@ -76,10 +76,10 @@ pub async fn enroll(opts: &EnrollOptions) -> anyhow::Result<AgentId> {
         host: host_info(),
     };
     let tls_config = tls::enroll_client_config(pin).context("while setting up TLS")?;
-    let client = tls::http_client(tls_config, Duration::from_secs(30))?;
+    let client = tls::http_client(tls_config, Duration::from_secs(30));
     let url = format!("{server}{PATH_ENROLL}");
     tracing::info!(server = %server, "enrolling");
-    let response = match client.post(&url).json(&request).send().await {
+    let response = match client.post_json(&url, &request).await {
         Ok(r) => r,
         Err(e) => {
             if let Some(m) = tls::find_pin_mismatch(&e) {
@@ -88,11 +88,7 @@ pub async fn enroll(opts: &EnrollOptions) -> anyhow::Result<AgentId> {
             return Err(anyhow::Error::new(e).context(format!("while connecting to {server}")));
         }
     };
-    let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .context("while reading the enrollment response")?;
+    let (status, body) = (response.status, response.body);
     if !status.is_success() {
         let (code, message) = error_body(&body);
         return Err(EnrollError::Refused {
@@ -137,13 +133,11 @@ pub async fn enroll(opts: &EnrollOptions) -> anyhow::Result<AgentId> {
 
 /// Checks the URL is https and strips a trailing slash.
 pub(crate) fn normalize_server(server: &str) -> anyhow::Result<String> {
-    let url =
-        reqwest::Url::parse(server).with_context(|| format!("invalid server URL {server:?}"))?;
     anyhow::ensure!(
-        url.scheme() == "https",
+        server.starts_with("https://"),
         "the server URL must start with https:// (got {server:?})"
     );
-    anyhow::ensure!(url.host().is_some(), "the server URL has no host");
+    crate::http::Target::parse(server).with_context(|| format!("invalid server URL {server:?}"))?;
     Ok(server.trim_end_matches('/').to_owned())
 }
 
@@ -158,19 +152,66 @@ pub(crate) fn error_body(body: &[u8]) -> (String, String) {
     }
 }
 
-/// Static facts about this host.
+/// Static facts about this host: the host name and kernel release as the
+/// kernel reports them (`/proc/sys/kernel/{hostname,osrelease}`), the
+/// distribution from `/etc/os-release` (`/etc/lsb-release` as fallback),
+/// e.g. `Linux (Debian GNU/Linux 12)`.
 pub fn host_info() -> HostInfo {
+    let kernel_value = |name: &str| {
+        std::fs::read_to_string(format!("/proc/sys/kernel/{name}"))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
     HostInfo {
-        hostname: sysinfo::System::host_name().unwrap_or_default(),
-        os: sysinfo::System::long_os_version().unwrap_or_default(),
-        kernel: sysinfo::System::kernel_version().unwrap_or_default(),
+        hostname: kernel_value("hostname"),
+        os: long_os_version(
+            std::fs::read_to_string("/etc/os-release").ok().as_deref(),
+            std::fs::read_to_string("/etc/lsb-release").ok().as_deref(),
+        ),
+        kernel: kernel_value("osrelease"),
         agent_version: env!("CARGO_PKG_VERSION").to_owned(),
+    }
+}
+
+/// `Linux (NAME VERSION_ID)` from os-release text, falling back to
+/// lsb-release's `DISTRIB_ID`/`DISTRIB_RELEASE`; `Linux` alone when neither
+/// says.
+fn long_os_version(os_release: Option<&str>, lsb_release: Option<&str>) -> String {
+    let find = |text: Option<&str>, key: &str| {
+        text?
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.replace('"', ""))
+    };
+    let name = find(os_release, "NAME=").or_else(|| find(lsb_release, "DISTRIB_ID="));
+    let version = find(os_release, "VERSION_ID=").or_else(|| find(lsb_release, "DISTRIB_RELEASE="));
+    match (name, version) {
+        (name, Some(v)) => format!("Linux ({} {v})", name.as_deref().unwrap_or("unknown")),
+        (Some(n), None) => format!("Linux ({n})"),
+        (None, None) => "Linux".to_owned(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn os_version_text() {
+        let os = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n";
+        assert_eq!(
+            long_os_version(Some(os), None),
+            "Linux (Debian GNU/Linux 12)"
+        );
+        let lsb = "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\n";
+        assert_eq!(
+            long_os_version(Some("NAME=Ubuntu\n"), Some(lsb)),
+            "Linux (Ubuntu 22.04)"
+        );
+        assert_eq!(long_os_version(Some("NAME=Arch\n"), None), "Linux (Arch)");
+        assert_eq!(long_os_version(None, None), "Linux");
+        assert!(!host_info().hostname.is_empty());
+    }
 
     #[test]
     fn server_urls() {

@@ -4,13 +4,14 @@
 //! - [`enroll`]: first contact, CA pinned by fingerprint, key made here.
 //! - [`run`]: the long-running service: collectors → [`spool`] → [`ship`].
 //! - [`renew`]: certificate renewal over mTLS before expiry.
-//! - [`config`], [`state`], [`tls`]: the config file, the state directory,
-//!   TLS plumbing.
+//! - [`config`], [`state`], [`tls`], [`http`]: the config file, the state
+//!   directory, TLS plumbing, the HTTPS client.
 #![forbid(unsafe_code)]
 
 pub mod collect;
 pub mod config;
 pub mod enroll;
+pub mod http;
 pub mod redact_cmd;
 pub mod renew;
 pub mod run;

@@ -217,9 +217,13 @@ fn main() -> ExitCode {
         }
     };
 
+    // Collection runs its sources one after the other, so one blocking
+    // thread is normally enough; it is kept between passes (rather than
+    // started anew every interval).
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .max_blocking_threads(8)
+        .thread_keep_alive(std::time::Duration::from_secs(120))
         .build()
     {
         Ok(rt) => rt,

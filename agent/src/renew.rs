@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use vigil_shared::wire::{RenewRequest, RenewResponse, PATH_RENEW, PROTOCOL_VERSION};
 
 use crate::enroll::error_body;
+use crate::http::HttpsClient;
 use crate::state::{now_ms, StateDir};
 use crate::tls;
 
@@ -33,21 +34,18 @@ impl Renewer {
     }
 
     /// Renews now; returns the new HTTP client.
-    pub async fn renew(&mut self, client: &reqwest::Client) -> anyhow::Result<reqwest::Client> {
+    pub async fn renew(&mut self, client: &HttpsClient) -> anyhow::Result<HttpsClient> {
         let kc = tls::new_key_and_csr().context("while generating a new key")?;
         let req = RenewRequest {
             version: PROTOCOL_VERSION,
             csr_pem: kc.csr_pem.clone(),
         };
         let resp = client
-            .post(format!("{}{PATH_RENEW}", self.server))
-            .json(&req)
-            .send()
+            .post_json(&format!("{}{PATH_RENEW}", self.server), &req)
             .await
             .map_err(|e| anyhow::anyhow!("{}", crate::ship::error_chain(&e)))
             .context("while calling the collector")?;
-        let status = resp.status();
-        let body = resp.bytes().await.context("while reading the answer")?;
+        let (status, body) = (resp.status, resp.body);
         if !status.is_success() {
             let (code, message) = error_body(&body);
             bail!(
@@ -61,7 +59,7 @@ impl Renewer {
             bail!("the renewed certificate is not for the key this agent generated");
         }
         let tls_cfg = tls::mtls_client_config(&self.ca_pem, &r.cert_pem, &kc.key_pem)?;
-        let new_client = tls::http_client(tls_cfg, self.request_timeout)?;
+        let new_client = tls::http_client(tls_cfg, self.request_timeout);
         let dir = self.dir.clone();
         let (key, cert) = (kc.key_pem, r.cert_pem.clone());
         tokio::task::spawn_blocking(move || dir.install_renewed(&key, &cert))
@@ -77,7 +75,7 @@ impl Renewer {
 /// `clients`. Failures are logged and retried at the next check.
 pub async fn renew_loop(
     mut renewer: Renewer,
-    clients: watch::Sender<reqwest::Client>,
+    clients: watch::Sender<HttpsClient>,
     interval: Duration,
     mut shutdown: impl std::future::Future<Output = ()> + Unpin,
 ) {

@@ -88,7 +88,7 @@ pub async fn run(
     let request_timeout = Duration::from_secs(cfg.ship.request_timeout_seconds);
     let tls_cfg = tls::mtls_client_config(&identity.ca_pem, &identity.cert_pem, &identity.key_pem)
         .context("while loading the agent's TLS identity")?;
-    let client = tls::http_client(tls_cfg, request_timeout)?;
+    let client = tls::http_client(tls_cfg, request_timeout);
     let (clients_tx, clients_rx) = watch::channel(client);
 
     let redact_key = {

@@ -9,9 +9,10 @@
 use std::future::Future;
 use std::time::Duration;
 
+use bytes::Bytes;
+use hyper::header::RETRY_AFTER;
+use hyper::StatusCode;
 use rand::Rng;
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
-use reqwest::StatusCode;
 use tokio::sync::watch;
 use vigil_shared::wire::{
     AckStatus, BatchId, HostInfo, IngestAck, BATCH_CONTENT_TYPE, PATH_INGEST,
@@ -19,6 +20,7 @@ use vigil_shared::wire::{
 
 use crate::config::ShipConfig;
 use crate::enroll::error_body;
+use crate::http::HttpsClient;
 use crate::spool::{PendingBatch, SpoolHandle};
 
 /// What became of one send.
@@ -35,40 +37,23 @@ pub enum SendOutcome {
 
 /// Sends one batch and classifies the answer. Never panics on the
 /// collector's input.
-pub async fn send_batch(
-    client: &reqwest::Client,
-    server: &str,
-    batch: &PendingBatch,
-) -> SendOutcome {
+pub async fn send_batch(client: &HttpsClient, server: &str, batch: &PendingBatch) -> SendOutcome {
     let url = format!("{server}{PATH_INGEST}");
-    let response = match client
-        .post(&url)
-        .header(CONTENT_TYPE, BATCH_CONTENT_TYPE)
-        .body(batch.body.clone())
-        .send()
-        .await
-    {
+    let body = Bytes::from(batch.body.clone());
+    let response = match client.post(&url, BATCH_CONTENT_TYPE, body).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %error_chain(&e), seq = batch.id.seq, "sending batch failed");
             return SendOutcome::Retry { after: None };
         }
     };
-    let status = response.status();
     let retry_after = response
-        .headers()
+        .headers
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body = match response.bytes().await {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::warn!(error = %error_chain(&e), seq = batch.id.seq, "reading the ingest answer failed");
-            return SendOutcome::Retry { after: None };
-        }
-    };
-    classify(status, retry_after, &body, batch.id)
+    classify(response.status, retry_after, &response.body, batch.id)
 }
 
 fn classify(
@@ -169,7 +154,7 @@ pub async fn ship_loop(
     spool: SpoolHandle,
     server: String,
     host: HostInfo,
-    mut clients: watch::Receiver<reqwest::Client>,
+    mut clients: watch::Receiver<HttpsClient>,
     cfg: ShipConfig,
     mut shutdown: impl Future<Output = ()> + Unpin,
 ) {
@@ -260,7 +245,7 @@ pub async fn ship_loop(
     }
 }
 
-/// An error and its causes on one line (reqwest hides the cause otherwise).
+/// An error and its causes on one line.
 pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();

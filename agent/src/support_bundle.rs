@@ -23,7 +23,6 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use globset::{GlobBuilder, GlobMatcher};
 use rand::RngCore;
-use reqwest::header::CONTENT_TYPE;
 use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey};
 use vigil_shared::wire::{
     SupportConsent, SupportFile, SupportManifest, SupportUploadAck, SupportVariant,
@@ -324,19 +323,16 @@ pub async fn support_bundle(
         .await
         .context("while building the bundle")??;
     let tls = tls::mtls_client_config(&identity.ca_pem, &identity.cert_pem, &identity.key_pem)?;
-    let client = tls::http_client(tls, UPLOAD_TIMEOUT)?;
+    let client = tls::http_client(tls, UPLOAD_TIMEOUT);
     let resp = client
-        .post(format!("{server}{PATH_SUPPORT_BUNDLE}"))
-        .header(CONTENT_TYPE, SUPPORT_BUNDLE_CONTENT_TYPE)
-        .body(built.body)
-        .send()
+        .post(
+            &format!("{server}{PATH_SUPPORT_BUNDLE}"),
+            SUPPORT_BUNDLE_CONTENT_TYPE,
+            built.body.into(),
+        )
         .await
         .context("while uploading the support bundle")?;
-    let status = resp.status();
-    let body = resp
-        .bytes()
-        .await
-        .context("while reading the collector's answer")?;
+    let (status, body) = (resp.status, resp.body);
     if !status.is_success() {
         let (code, message) = error_body(&body);
         bail!("the collector refused the bundle ({status}, {code}): {message}");

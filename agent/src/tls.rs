@@ -169,8 +169,8 @@ impl ServerCertVerifier for PinnedCaVerifier {
     }
 }
 
-/// Finds a [`PinMismatch`] anywhere in an error's source chain (reqwest
-/// wraps the handshake error several times).
+/// Finds a [`PinMismatch`] anywhere in an error's source chain (the
+/// handshake error arrives wrapped in an I/O error and the client's own).
 pub fn find_pin_mismatch<'a>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a PinMismatch> {
@@ -240,20 +240,9 @@ pub fn mtls_client_config(
         .context("the agent key does not fit its certificate")
 }
 
-/// Builds a reqwest client over a prepared rustls config.
-pub fn http_client(
-    tls: ClientConfig,
-    timeout: std::time::Duration,
-) -> anyhow::Result<reqwest::Client> {
-    use anyhow::Context;
-    reqwest::Client::builder()
-        .use_preconfigured_tls(tls)
-        .https_only(true)
-        .timeout(timeout)
-        .connect_timeout(timeout.min(std::time::Duration::from_secs(10)))
-        .user_agent(concat!("vigil-agent/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("while building the HTTP client")
+/// Builds the HTTPS client over a prepared rustls config.
+pub fn http_client(tls: ClientConfig, timeout: std::time::Duration) -> crate::http::HttpsClient {
+    crate::http::HttpsClient::new(tls, timeout)
 }
 
 pub fn parse_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, std::io::Error> {

@@ -1,8 +1,34 @@
 //! Runs blocking collection work off the runtime, under a timeout, at most
-//! one call per source at a time.
+//! one call per source at a time, and one collection call of the whole
+//! agent at a time: the metrics and inventory passes then share a single
+//! blocking thread (each extra thread costs a stack and a malloc arena).
+//! A call that times out gives its turn back, so a hung source holds only
+//! its own thread.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+/// One blocking collection call at a time, agent-wide.
+static TURN: Semaphore = Semaphore::const_new(1);
+
+/// Runs `f` on the blocking pool when no other collection call is running,
+/// and waits at most `timeout` for it (after a time-out the thread finishes
+/// on its own).
+pub async fn blocking<R, F>(timeout: Duration, f: F) -> Result<R, GuardError>
+where
+    R: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+{
+    // Never closed, so acquiring only waits.
+    let _turn = TURN.acquire().await.ok();
+    match tokio::time::timeout(timeout, tokio::task::spawn_blocking(f)).await {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(_)) => Err(GuardError::Panicked),
+        Err(_) => Err(GuardError::TimedOut(timeout)),
+    }
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum GuardError {
@@ -37,7 +63,7 @@ impl<S: Send + 'static> Guarded<S> {
         F: FnOnce(&mut S) -> R + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
-        let task = tokio::task::spawn_blocking(move || {
+        blocking(self.timeout, move || {
             // A poisoned lock only means an earlier call panicked; the
             // state is plain data, keep using it.
             let mut guard = match inner.try_lock() {
@@ -46,12 +72,8 @@ impl<S: Send + 'static> Guarded<S> {
                 Err(std::sync::TryLockError::WouldBlock) => return Err(GuardError::Busy),
             };
             Ok(f(&mut guard))
-        });
-        match tokio::time::timeout(self.timeout, task).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(_)) => Err(GuardError::Panicked),
-            Err(_) => Err(GuardError::TimedOut(self.timeout)),
-        }
+        })
+        .await?
     }
 }
 

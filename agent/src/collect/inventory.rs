@@ -6,20 +6,22 @@
 //! are redacted (default), dropped or collected, per config.
 //!
 //! Footprint: the process table is sampled twice one second apart (CPU
-//! usage is a difference) and dropped afterwards, so nothing of it stays in
-//! memory between inventories. Command lines are read only for the
-//! processes reported.
+//! usage is a difference), one `/proc/<pid>/stat` read per process; only
+//! pid → CPU time is kept between the two samples, and nothing after the
+//! inventory. Owners (`/proc/<pid>/status`, `/etc/passwd`) and command
+//! lines are read only for the processes reported.
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
 use vigil_shared::redact::token::Kind;
 use vigil_shared::redact::{Redactor, Report};
 use vigil_shared::wire::{Inventory, LoggedInUser, ProcessInfo, UserName};
 
 use super::guard::{GuardError, Guarded};
-use super::procfs;
+use super::procfs::{self, ProcStat};
 use crate::config::{CmdlinePolicy, UsernamePolicy};
 
 /// Longest command line kept (bytes), before redaction.
@@ -59,7 +61,28 @@ impl Privacy {
 pub struct InventoryCollector {
     top: usize,
     privacy: Privacy,
-    procs: Guarded<Option<System>>,
+    /// CPU time per pid at the first sample, and when it was taken.
+    procs: Guarded<Option<(Instant, HashMap<u32, u64>)>>,
+}
+
+/// Clock ticks per second and page size, as the kernel reports them.
+struct Units {
+    ticks_per_second: f64,
+    page_size: u64,
+}
+
+impl Units {
+    fn get() -> Units {
+        use nix::unistd::{sysconf, SysconfVar};
+        let val = |v: SysconfVar, default: libc::c_long| match sysconf(v) {
+            Ok(Some(n)) if n > 0 => n,
+            _ => default,
+        };
+        Units {
+            ticks_per_second: val(SysconfVar::CLK_TCK, 100) as f64,
+            page_size: val(SysconfVar::PAGE_SIZE, 4096) as u64,
+        }
+    }
 }
 
 impl InventoryCollector {
@@ -75,25 +98,28 @@ impl InventoryCollector {
     pub async fn collect(&self, ts_ms: i64) -> Result<Inventory, GuardError> {
         self.procs
             .run(|slot| {
-                let mut sys = System::new();
-                refresh(&mut sys);
-                *slot = Some(sys);
+                let ticks = procfs::read_processes(Path::new("/proc"))
+                    .into_iter()
+                    .map(|(pid, st)| (pid, st.cpu_ticks))
+                    .collect();
+                *slot = Some((Instant::now(), ticks));
             })
             .await?;
-        tokio::time::sleep(CPU_SAMPLE_WINDOW.max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL)).await;
+        tokio::time::sleep(CPU_SAMPLE_WINDOW).await;
         let top = self.top;
         let privacy = self.privacy.clone();
         self.procs
             .run(move |slot| {
-                let Some(mut sys) = slot.take() else {
+                let Some((then, before)) = slot.take() else {
                     return Inventory {
                         ts_ms,
                         users: Vec::new(),
                         processes: Vec::new(),
                     };
                 };
-                refresh(&mut sys);
-                let processes = top_processes(&sys, top, &privacy);
+                let now = procfs::read_processes(Path::new("/proc"));
+                let elapsed = then.elapsed().as_secs_f64().max(0.001);
+                let processes = top_processes(now, &before, elapsed, top, &privacy);
                 let users = if privacy.usernames == UsernamePolicy::Drop {
                     Vec::new()
                 } else {
@@ -118,59 +144,91 @@ impl InventoryCollector {
     }
 }
 
-fn refresh(sys: &mut System) {
-    sys.refresh_processes_specifics(
-        ProcessesToUpdate::All,
-        true,
-        ProcessRefreshKind::nothing()
-            .with_cpu()
-            .with_memory()
-            .with_user(UpdateKind::OnlyIfNotSet),
-    );
+/// One candidate for the report.
+struct Candidate {
+    pid: u32,
+    stat: ProcStat,
+    cpu_percent: f32,
+    memory_bytes: u64,
 }
 
-fn top_processes(sys: &System, top: usize, privacy: &Privacy) -> Vec<ProcessInfo> {
-    let procs: Vec<_> = sys
-        .processes()
-        .values()
-        .filter(|p| p.thread_kind().is_none())
+/// The `top` processes by CPU over the window and the `top` by resident
+/// memory (kernel threads left out), with owners and command lines per
+/// the privacy policy. CPU is in percent of one core, so it can exceed 100
+/// on several cores; a process started during the window counts all its
+/// CPU time.
+fn top_processes(
+    now: HashMap<u32, ProcStat>,
+    before: &HashMap<u32, u64>,
+    elapsed_secs: f64,
+    top: usize,
+    privacy: &Privacy,
+) -> Vec<ProcessInfo> {
+    let units = Units::get();
+    let procs: Vec<Candidate> = now
+        .into_iter()
+        .filter(|(_, st)| !st.kernel_thread)
+        .map(|(pid, stat)| {
+            let used = stat
+                .cpu_ticks
+                .saturating_sub(before.get(&pid).copied().unwrap_or(0));
+            Candidate {
+                pid,
+                cpu_percent: (used as f64 / units.ticks_per_second / elapsed_secs * 100.0) as f32,
+                memory_bytes: stat.rss_pages.saturating_mul(units.page_size),
+                stat,
+            }
+        })
         .collect();
-    let mut by_cpu = procs.clone();
-    by_cpu.sort_by(|a, b| b.cpu_usage().total_cmp(&a.cpu_usage()));
-    let mut by_mem = procs;
-    by_mem.sort_by_key(|p| std::cmp::Reverse(p.memory()));
-    let mut chosen: Vec<_> = by_cpu.into_iter().take(top).collect();
-    for p in by_mem.into_iter().take(top) {
-        if !chosen.iter().any(|c| c.pid() == p.pid()) {
-            chosen.push(p);
+    let mut by_cpu: Vec<usize> = (0..procs.len()).collect();
+    by_cpu.sort_by(|a, b| procs[*b].cpu_percent.total_cmp(&procs[*a].cpu_percent));
+    let mut by_mem: Vec<usize> = (0..procs.len()).collect();
+    by_mem.sort_by_key(|i| std::cmp::Reverse(procs[*i].memory_bytes));
+    let mut chosen: Vec<usize> = by_cpu.into_iter().take(top).collect();
+    for i in by_mem.into_iter().take(top) {
+        if !chosen.contains(&i) {
+            chosen.push(i);
         }
     }
-    let users = if privacy.usernames == UsernamePolicy::Drop {
-        None
+    let proc_root = Path::new("/proc");
+    let uids: Vec<Option<u32>> = chosen
+        .iter()
+        .map(|i| {
+            if privacy.usernames == UsernamePolicy::Drop {
+                None
+            } else {
+                procfs::read_uid(proc_root, procs[*i].pid)
+            }
+        })
+        .collect();
+    let wanted: Vec<u32> = uids.iter().flatten().copied().collect();
+    let names = if wanted.is_empty() {
+        HashMap::new()
     } else {
-        Some(Users::new_with_refreshed_list())
+        std::fs::read_to_string("/etc/passwd")
+            .map(|t| procfs::parse_passwd(&t, &wanted))
+            .unwrap_or_default()
     };
     chosen
         .into_iter()
-        .map(|p| {
-            let pid = p.pid().as_u32();
-            let user = users.as_ref().and_then(|u| {
-                let uid = p.user_id()?;
-                let name = u.get_user_by_id(uid)?.name().to_owned();
-                privacy.user(&name)
-            });
+        .zip(uids)
+        .map(|(i, uid)| {
+            let p = &procs[i];
+            let user = uid
+                .and_then(|uid| names.get(&uid))
+                .and_then(|name| privacy.user(name));
             let cmdline = if privacy.cmdlines == CmdlinePolicy::Drop {
                 None
             } else {
-                privacy.cmdline(procfs::read_cmdline(pid, MAX_CMDLINE_BYTES))
+                privacy.cmdline(procfs::read_cmdline(p.pid, MAX_CMDLINE_BYTES))
             };
             ProcessInfo {
-                pid,
-                name: p.name().to_string_lossy().into_owned(),
+                pid: p.pid,
+                name: p.stat.name.clone(),
                 user,
                 cmdline,
-                cpu_percent: p.cpu_usage(),
-                memory_bytes: p.memory(),
+                cpu_percent: p.cpu_percent,
+                memory_bytes: p.memory_bytes,
             }
         })
         .collect()

@@ -2,9 +2,11 @@
 //! memory, swap, load, uptime, process count, network, disk I/O and
 //! per-filesystem usage.
 //!
-//! Each source runs on the blocking pool under its own timeout
-//! ([`Guarded`]); filesystems are probed one mount at a time, so a hung NFS
-//! mount only loses its own samples. sysinfo refreshes only what is read.
+//! Each source reads a few small `/proc` files ([`procfs`]) on the blocking
+//! pool under its own timeout ([`Guarded`]). Sources run one after the
+//! other, so a pass normally needs a single blocking thread. Filesystems
+//! are probed one mount at a time, each under the timeout, so a hung NFS
+//! mount only loses its own samples (and is skipped while it stays hung).
 //!
 //! Series (all names `<area>_<what>_<unit>[_total]`):
 //!
@@ -18,6 +20,10 @@
 //! | `filesystem_size_bytes`, `filesystem_used_bytes`, `filesystem_available_bytes`, `filesystem_files`, `filesystem_files_free` | `mount`, `device`, `fstype` |
 //! | `network_{receive,transmit}_{bytes,packets,errors}_total` | `interface` |
 //! | `disk_{reads,writes}_completed_total`, `disk_{read,written}_bytes_total`, `disk_io_time_seconds_total` | `device` |
+//!
+//! CPU usage is the busy share of the time since the previous pass (user,
+//! nice, system, irq and softirq over all time, as top(1) counts it); the
+//! first pass only primes it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -25,11 +31,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sysinfo::{CpuRefreshKind, MemoryRefreshKind, Networks, RefreshKind, System};
 use vigil_shared::wire::{MetricsSnapshot, Sample};
 
 use super::guard::{GuardError, Guarded};
-use super::procfs;
+use super::procfs::{self, CpuStat};
 
 fn sample(name: &str, labels: &[(&str, &str)], value: f64) -> Sample {
     Sample {
@@ -42,16 +47,16 @@ fn sample(name: &str, labels: &[(&str, &str)], value: f64) -> Sample {
     }
 }
 
+/// CPU times of the previous pass: usage is a difference.
+#[derive(Default)]
 struct SystemSource {
-    sys: System,
-    /// CPU usage needs two refreshes; the first pass reports none.
-    cpu_primed: bool,
+    prev_cpu: Option<CpuStat>,
 }
 
 /// All metric sources of one agent.
 pub struct MetricsCollector {
     system: Guarded<SystemSource>,
-    network: Guarded<Option<Networks>>,
+    network: Guarded<()>,
     diskio: Guarded<()>,
     /// Per mount point: a probe is still running (hung).
     fs_busy: HashMap<String, Arc<AtomicBool>>,
@@ -60,16 +65,9 @@ pub struct MetricsCollector {
 
 impl MetricsCollector {
     pub fn new(timeout: Duration) -> Self {
-        let sys = System::new_with_specifics(RefreshKind::nothing());
         MetricsCollector {
-            system: Guarded::new(
-                SystemSource {
-                    sys,
-                    cpu_primed: false,
-                },
-                timeout,
-            ),
-            network: Guarded::new(None, timeout),
+            system: Guarded::new(SystemSource::default(), timeout),
+            network: Guarded::new((), timeout),
             diskio: Guarded::new((), timeout),
             fs_busy: HashMap::new(),
             timeout,
@@ -78,20 +76,18 @@ impl MetricsCollector {
 
     /// One collection pass: every source that answers in time.
     pub async fn collect(&mut self, ts_ms: i64) -> MetricsSnapshot {
-        let timeout = self.timeout;
-        let (system, network, diskio, filesystems) = tokio::join!(
-            self.system.run(collect_system),
-            self.network.run(collect_network),
-            self.diskio.run(|_| collect_diskio()),
-            collect_filesystems(&mut self.fs_busy, timeout),
-        );
-        let mut samples = filesystems;
-        for (source, result) in [("system", system), ("network", network), ("diskio", diskio)] {
+        let mut samples = Vec::new();
+        for (source, result) in [
+            ("system", self.system.run(collect_system).await),
+            ("network", self.network.run(|_| collect_network()).await),
+            ("diskio", self.diskio.run(|_| collect_diskio()).await),
+        ] {
             match result {
                 Ok(s) => samples.extend(s),
                 Err(e) => log_source_error(source, &e),
             }
         }
+        samples.extend(collect_filesystems(&mut self.fs_busy, self.timeout).await);
         MetricsSnapshot { ts_ms, samples }
     }
 }
@@ -100,75 +96,85 @@ fn log_source_error(source: &str, e: &GuardError) {
     tracing::warn!(source, error = %e, "metric source skipped");
 }
 
-fn collect_system(s: &mut SystemSource) -> Vec<Sample> {
-    let sys = &mut s.sys;
-    sys.refresh_cpu_specifics(CpuRefreshKind::nothing().with_cpu_usage());
-    sys.refresh_memory_specifics(MemoryRefreshKind::nothing().with_ram().with_swap());
-    let mut out = Vec::with_capacity(16 + sys.cpus().len());
-    if s.cpu_primed {
-        out.push(sample(
-            "cpu_usage_percent",
-            &[("cpu", "total")],
-            f64::from(sys.global_cpu_usage()),
-        ));
-        for (i, cpu) in sys.cpus().iter().enumerate() {
-            out.push(sample(
-                "cpu_usage_percent",
-                &[("cpu", &i.to_string())],
-                f64::from(cpu.cpu_usage()),
-            ));
+fn read(path: &str) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::debug!(path, error = %e, "cannot read");
+            None
         }
     }
-    s.cpu_primed = true;
+}
+
+fn collect_system(s: &mut SystemSource) -> Vec<Sample> {
+    let mut out = Vec::with_capacity(20);
+    if let Some(cpu) = read("/proc/stat").map(|t| procfs::parse_stat(&t)) {
+        if let Some(prev) = &s.prev_cpu {
+            out.push(sample(
+                "cpu_usage_percent",
+                &[("cpu", "total")],
+                cpu.total.usage_since(&prev.total),
+            ));
+            for (n, times) in &cpu.cores {
+                let before = prev.cores.iter().find(|(p, _)| p == n).map(|(_, t)| t);
+                if let Some(before) = before {
+                    out.push(sample(
+                        "cpu_usage_percent",
+                        &[("cpu", &n.to_string())],
+                        times.usage_since(before),
+                    ));
+                }
+            }
+        }
+        s.prev_cpu = Some(cpu);
+    }
     let b = |v: u64| v as f64;
-    out.push(sample("memory_total_bytes", &[], b(sys.total_memory())));
-    out.push(sample("memory_used_bytes", &[], b(sys.used_memory())));
-    out.push(sample(
-        "memory_available_bytes",
-        &[],
-        b(sys.available_memory()),
-    ));
-    out.push(sample("swap_total_bytes", &[], b(sys.total_swap())));
-    out.push(sample("swap_used_bytes", &[], b(sys.used_swap())));
-    out.push(sample("swap_free_bytes", &[], b(sys.free_swap())));
-    let load = System::load_average();
-    out.push(sample("load_average", &[("period", "1m")], load.one));
-    out.push(sample("load_average", &[("period", "5m")], load.five));
-    out.push(sample("load_average", &[("period", "15m")], load.fifteen));
-    out.push(sample("system_uptime_seconds", &[], b(System::uptime())));
+    if let Some(m) = read("/proc/meminfo").map(|t| procfs::parse_meminfo(&t)) {
+        out.push(sample("memory_total_bytes", &[], b(m.total)));
+        out.push(sample(
+            "memory_used_bytes",
+            &[],
+            b(m.total.saturating_sub(m.available)),
+        ));
+        out.push(sample("memory_available_bytes", &[], b(m.available)));
+        out.push(sample("swap_total_bytes", &[], b(m.swap_total)));
+        out.push(sample(
+            "swap_used_bytes",
+            &[],
+            b(m.swap_total.saturating_sub(m.swap_free)),
+        ));
+        out.push(sample("swap_free_bytes", &[], b(m.swap_free)));
+    }
+    if let Some([one, five, fifteen]) =
+        read("/proc/loadavg").and_then(|t| procfs::parse_loadavg(&t))
+    {
+        out.push(sample("load_average", &[("period", "1m")], one));
+        out.push(sample("load_average", &[("period", "5m")], five));
+        out.push(sample("load_average", &[("period", "15m")], fifteen));
+    }
+    if let Some(up) = read("/proc/uptime").and_then(|t| procfs::parse_uptime(&t)) {
+        out.push(sample("system_uptime_seconds", &[], b(up)));
+    }
     if let Some(n) = procfs::process_count(Path::new("/proc")) {
         out.push(sample("system_processes", &[], b(n)));
     }
     out
 }
 
-fn collect_network(nets: &mut Option<Networks>) -> Vec<Sample> {
-    let nets = match nets {
-        Some(n) => {
-            n.refresh(true);
-            n
-        }
-        None => nets.insert(Networks::new_with_refreshed_list()),
+fn collect_network() -> Vec<Sample> {
+    let Some(text) = read("/proc/net/dev") else {
+        return Vec::new();
     };
     let mut out = Vec::new();
-    let mut names: Vec<&String> = nets.keys().collect();
-    names.sort();
-    for name in names {
-        let Some(d) = nets.get(name) else { continue };
-        let l = [("interface", name.as_str())];
+    for d in procfs::parse_net_dev(&text) {
+        let l = [("interface", d.interface.as_str())];
         for (metric, v) in [
-            ("network_receive_bytes_total", d.total_received()),
-            ("network_transmit_bytes_total", d.total_transmitted()),
-            ("network_receive_packets_total", d.total_packets_received()),
-            (
-                "network_transmit_packets_total",
-                d.total_packets_transmitted(),
-            ),
-            ("network_receive_errors_total", d.total_errors_on_received()),
-            (
-                "network_transmit_errors_total",
-                d.total_errors_on_transmitted(),
-            ),
+            ("network_receive_bytes_total", d.rx_bytes),
+            ("network_transmit_bytes_total", d.tx_bytes),
+            ("network_receive_packets_total", d.rx_packets),
+            ("network_transmit_packets_total", d.tx_packets),
+            ("network_receive_errors_total", d.rx_errors),
+            ("network_transmit_errors_total", d.tx_errors),
         ] {
             out.push(sample(metric, &l, v as f64));
         }
@@ -208,55 +214,52 @@ fn collect_diskio() -> Vec<Sample> {
     out
 }
 
-/// Probes every mount concurrently, each under the timeout. A mount whose
-/// earlier probe is still hung is skipped.
+/// Probes the mounts one after the other, each under the timeout. A mount
+/// whose earlier probe is still hung is skipped.
 async fn collect_filesystems(
     busy: &mut HashMap<String, Arc<AtomicBool>>,
     timeout: Duration,
 ) -> Vec<Sample> {
-    let text = match tokio::fs::read_to_string("/proc/self/mounts").await {
-        Ok(t) => t,
-        Err(e) => {
+    let mounts = match super::guard::blocking(timeout, || {
+        std::fs::read_to_string("/proc/self/mounts").map(|t| procfs::parse_mounts(&t))
+    })
+    .await
+    {
+        Ok(Ok(m)) => m,
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "cannot read /proc/self/mounts");
             return Vec::new();
         }
+        Err(e) => {
+            log_source_error("mounts", &e);
+            return Vec::new();
+        }
     };
-    let mounts = procfs::parse_mounts(&text);
     busy.retain(|k, flag| {
         flag.load(Ordering::Acquire) || mounts.iter().any(|m| &m.mount_point == k)
     });
-    let mut set = tokio::task::JoinSet::new();
+    let mut out = Vec::new();
     for m in mounts {
         let flag = Arc::clone(busy.entry(m.mount_point.clone()).or_default());
         if flag.swap(true, Ordering::AcqRel) {
             tracing::debug!(mount = %m.mount_point, "filesystem still not answering; skipped");
             continue;
         }
-        set.spawn(async move {
-            let mount_point = m.mount_point.clone();
-            let probe = tokio::task::spawn_blocking(move || {
-                let r = nix::sys::statvfs::statvfs(Path::new(&m.mount_point));
-                flag.store(false, Ordering::Release);
-                r.map(|st| (m, st))
-            });
-            match tokio::time::timeout(timeout, probe).await {
-                Ok(Ok(Ok((m, st)))) => fs_samples(&m, &st),
-                Ok(Ok(Err(e))) => {
-                    tracing::debug!(mount = %mount_point, error = %e, "statvfs failed");
-                    Vec::new()
-                }
-                Ok(Err(_)) => Vec::new(),
-                Err(_) => {
-                    tracing::warn!(mount = %mount_point, ?timeout, "filesystem did not answer in time; skipped");
-                    Vec::new()
-                }
-            }
+        let mount_point = m.mount_point.clone();
+        let probe = super::guard::blocking(timeout, move || {
+            let r = nix::sys::statvfs::statvfs(Path::new(&m.mount_point));
+            flag.store(false, Ordering::Release);
+            r.map(|st| (m, st))
         });
-    }
-    let mut out = Vec::new();
-    while let Some(r) = set.join_next().await {
-        if let Ok(s) = r {
-            out.extend(s);
+        match probe.await {
+            Ok(Ok((m, st))) => out.extend(fs_samples(&m, &st)),
+            Ok(Err(e)) => {
+                tracing::debug!(mount = %mount_point, error = %e, "statvfs failed");
+            }
+            Err(GuardError::TimedOut(_)) => {
+                tracing::warn!(mount = %mount_point, ?timeout, "filesystem did not answer in time; skipped");
+            }
+            Err(_) => {}
         }
     }
     out

@@ -1,7 +1,10 @@
-//! Small readers for what sysinfo does not cover (or covers at a higher
-//! cost): mounts, disk I/O counters, login sessions, process count.
-//! Parsers are pure functions over text or bytes, tested below.
+//! Readers for everything the collectors take from the kernel: CPU times,
+//! memory, load, uptime, network and disk counters, mounts, login
+//! sessions, the process table and user names. Each is one small file read
+//! (`/proc/stat`, `/proc/meminfo`, `/proc/net/dev`, …), parsed by a pure
+//! function over text or bytes, tested below.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 /// One mounted filesystem worth reporting.
@@ -108,6 +111,176 @@ fn unescape_octal(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Cumulative CPU time of one `/proc/stat` line, in clock ticks, split as
+/// top(1) and sysinfo do: guest time is already part of user and nice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTimes {
+    /// user + nice + system + irq + softirq (guest time taken out).
+    pub busy: u64,
+    /// busy + idle + iowait + steal + guest + guest_nice.
+    pub total: u64,
+}
+
+impl CpuTimes {
+    /// Busy share of the time between `earlier` and `self`, in percent
+    /// (0 when no time passed).
+    pub fn usage_since(&self, earlier: &CpuTimes) -> f64 {
+        let total = self.total.saturating_sub(earlier.total);
+        if total == 0 {
+            return 0.0;
+        }
+        let busy = self.busy.saturating_sub(earlier.busy);
+        (busy as f64 / total as f64 * 100.0).min(100.0)
+    }
+}
+
+/// The `cpu` and `cpuN` lines of `/proc/stat`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CpuStat {
+    pub total: CpuTimes,
+    /// Per core, by the kernel's core number.
+    pub cores: Vec<(u32, CpuTimes)>,
+}
+
+fn parse_cpu_fields<'a>(fields: impl Iterator<Item = &'a str>) -> CpuTimes {
+    let mut v = [0u64; 10];
+    for (slot, f) in v.iter_mut().zip(fields) {
+        *slot = f.parse().unwrap_or(0);
+    }
+    let [user, nice, system, idle, iowait, irq, softirq, steal, guest, guest_nice] = v;
+    let busy = user
+        .saturating_sub(guest)
+        .saturating_add(nice.saturating_sub(guest_nice))
+        .saturating_add(system)
+        .saturating_add(irq)
+        .saturating_add(softirq);
+    let total = busy
+        .saturating_add(idle)
+        .saturating_add(iowait)
+        .saturating_add(steal)
+        .saturating_add(guest)
+        .saturating_add(guest_nice);
+    CpuTimes { busy, total }
+}
+
+/// Parses `/proc/stat` (only its `cpu` lines).
+pub fn parse_stat(text: &str) -> CpuStat {
+    let mut out = CpuStat::default();
+    for line in text.lines() {
+        let mut f = line.split_ascii_whitespace();
+        let Some(name) = f.next() else { continue };
+        let Some(rest) = name.strip_prefix("cpu") else {
+            // The cpu lines come first.
+            if !out.cores.is_empty() {
+                break;
+            }
+            continue;
+        };
+        if rest.is_empty() {
+            out.total = parse_cpu_fields(f);
+        } else if let Ok(n) = rest.parse::<u32>() {
+            out.cores.push((n, parse_cpu_fields(f)));
+        }
+    }
+    out
+}
+
+/// The memory and swap figures of `/proc/meminfo`, in bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemInfo {
+    pub total: u64,
+    pub available: u64,
+    pub swap_total: u64,
+    pub swap_free: u64,
+}
+
+/// Parses `/proc/meminfo`. Without `MemAvailable` (kernels before 3.14)
+/// available memory is estimated as free + buffers + cache + reclaimable
+/// slab − shared memory.
+pub fn parse_meminfo(text: &str) -> MemInfo {
+    let (mut free, mut buffers, mut cached, mut sreclaimable, mut shmem) = (0, 0, 0, 0, 0);
+    let mut available = None;
+    let mut m = MemInfo::default();
+    for line in text.lines() {
+        let Some((key, rest)) = line.split_once(':') else {
+            continue;
+        };
+        let kib: u64 = rest
+            .split_ascii_whitespace()
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let bytes = kib.saturating_mul(1024);
+        match key {
+            "MemTotal" => m.total = bytes,
+            "MemFree" => free = bytes,
+            "MemAvailable" => available = Some(bytes),
+            "Buffers" => buffers = bytes,
+            "Cached" => cached = bytes,
+            "Shmem" => shmem = bytes,
+            "SReclaimable" => sreclaimable = bytes,
+            "SwapTotal" => m.swap_total = bytes,
+            "SwapFree" => m.swap_free = bytes,
+            _ => {}
+        }
+    }
+    m.available =
+        available.unwrap_or_else(|| (free + buffers + cached + sreclaimable).saturating_sub(shmem));
+    m
+}
+
+/// Parses `/proc/loadavg`: the 1, 5 and 15 minute averages.
+pub fn parse_loadavg(text: &str) -> Option<[f64; 3]> {
+    let mut f = text.split_ascii_whitespace().map(|v| v.parse::<f64>().ok());
+    Some([f.next()??, f.next()??, f.next()??])
+}
+
+/// Parses `/proc/uptime`: whole seconds since boot.
+pub fn parse_uptime(text: &str) -> Option<u64> {
+    let secs: f64 = text.split_ascii_whitespace().next()?.parse().ok()?;
+    Some(secs as u64)
+}
+
+/// Cumulative counters of one network interface.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetDev {
+    pub interface: String,
+    pub rx_bytes: u64,
+    pub rx_packets: u64,
+    pub rx_errors: u64,
+    pub tx_bytes: u64,
+    pub tx_packets: u64,
+    pub tx_errors: u64,
+}
+
+/// Parses `/proc/net/dev`, sorted by interface name.
+pub fn parse_net_dev(text: &str) -> Vec<NetDev> {
+    let mut out: Vec<NetDev> = text
+        .lines()
+        .filter_map(|line| {
+            let (name, counters) = line.split_once(':')?;
+            let f: Vec<u64> = counters
+                .split_ascii_whitespace()
+                .map(|v| v.parse().ok())
+                .collect::<Option<_>>()?;
+            if f.len() < 16 {
+                return None;
+            }
+            Some(NetDev {
+                interface: name.trim().to_owned(),
+                rx_bytes: f[0],
+                rx_packets: f[1],
+                rx_errors: f[2],
+                tx_bytes: f[8],
+                tx_packets: f[9],
+                tx_errors: f[10],
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.interface.cmp(&b.interface));
+    out
 }
 
 /// Cumulative I/O counters of one block device.
@@ -247,6 +420,92 @@ pub fn process_count(proc_root: &Path) -> Option<u64> {
     )
 }
 
+/// `PF_KTHREAD` in the flags of `/proc/<pid>/stat`.
+const PF_KTHREAD: u64 = 0x0020_0000;
+
+/// What the inventory needs of one process, from `/proc/<pid>/stat`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcStat {
+    /// The kernel's short name (`comm`).
+    pub name: String,
+    /// utime + stime, in clock ticks.
+    pub cpu_ticks: u64,
+    /// Resident set, in pages.
+    pub rss_pages: u64,
+    pub kernel_thread: bool,
+}
+
+/// Parses `/proc/<pid>/stat`. The name may hold spaces and parentheses, so
+/// the fields are counted from the last `)`.
+pub fn parse_pid_stat(text: &str) -> Option<ProcStat> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let name = text.get(open + 1..close)?.to_owned();
+    // Fields after the name, starting with field 3 (state).
+    let f: Vec<&str> = text.get(close + 1..)?.split_ascii_whitespace().collect();
+    let n = |field: usize| f.get(field - 3)?.parse::<u64>().ok();
+    Some(ProcStat {
+        name,
+        cpu_ticks: n(14)?.saturating_add(n(15)?),
+        rss_pages: n(24)?,
+        kernel_thread: n(9)? & PF_KTHREAD != 0,
+    })
+}
+
+/// Every process's stat (kernel threads included; the caller filters).
+pub fn read_processes(proc_root: &Path) -> HashMap<u32, ProcStat> {
+    let Ok(rd) = std::fs::read_dir(proc_root) else {
+        return HashMap::new();
+    };
+    let mut buf = String::with_capacity(512);
+    let mut out = HashMap::new();
+    for e in rd.filter_map(Result::ok) {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        buf.clear();
+        let path = e.path().join("stat");
+        let read = std::fs::File::open(&path)
+            .and_then(|mut f| std::io::Read::read_to_string(&mut f, &mut buf));
+        if read.is_err() {
+            // Gone in between: not a process any more.
+            continue;
+        }
+        if let Some(st) = parse_pid_stat(&buf) {
+            out.insert(pid, st);
+        }
+    }
+    out
+}
+
+/// The real user id of a process, from `/proc/<pid>/status`.
+pub fn read_uid(proc_root: &Path, pid: u32) -> Option<u32> {
+    let text = std::fs::read_to_string(proc_root.join(pid.to_string()).join("status")).ok()?;
+    parse_status_uid(&text)
+}
+
+/// The real uid from the `Uid:` line of a `status` file.
+pub fn parse_status_uid(text: &str) -> Option<u32> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_ascii_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// User names by uid, from an `/etc/passwd` text, for the uids asked.
+pub fn parse_passwd(text: &str, uids: &[u32]) -> HashMap<u32, String> {
+    text.lines()
+        .filter_map(|line| {
+            let mut f = line.split(':');
+            let name = f.next()?;
+            let uid: u32 = f.nth(1)?.parse().ok()?;
+            (!name.is_empty() && uids.contains(&uid)).then(|| (uid, name.to_owned()))
+        })
+        .collect()
+}
+
 /// A process's command line, arguments joined by spaces, capped in length.
 pub fn read_cmdline(pid: u32, max_len: usize) -> Option<String> {
     let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
@@ -325,6 +584,119 @@ overlay /var/lib/docker/overlay2/x/merged overlay rw 0 0
                 since_ms: Some(1_700_000_000_000),
             }]
         );
+    }
+
+    #[test]
+    fn stat_cpu_lines() {
+        let text = "\
+cpu  100 10 50 800 20 5 5 10 30 0
+cpu0 60 5 25 400 10 3 2 5 30 0
+cpu1 40 5 25 400 10 2 3 5 0 0
+intr 12345 0 0
+ctxt 999
+";
+        let s = parse_stat(text);
+        // busy = (100-30) + 10 + 50 + 5 + 5 = 140; total = 140+800+20+10+30 = 1000
+        assert_eq!(
+            s.total,
+            CpuTimes {
+                busy: 140,
+                total: 1000
+            }
+        );
+        assert_eq!(s.cores.len(), 2);
+        assert_eq!(s.cores[1].0, 1);
+        let later = CpuTimes {
+            busy: 190,
+            total: 1100,
+        };
+        assert!((later.usage_since(&s.total) - 50.0).abs() < 1e-9);
+        assert_eq!(s.total.usage_since(&s.total), 0.0);
+    }
+
+    #[test]
+    fn meminfo_and_fallback() {
+        let text = "\
+MemTotal:        2000 kB
+MemFree:          500 kB
+MemAvailable:    1200 kB
+Buffers:          100 kB
+Cached:           300 kB
+SwapTotal:       1024 kB
+SwapFree:         512 kB
+";
+        let m = parse_meminfo(text);
+        assert_eq!(m.total, 2000 * 1024);
+        assert_eq!(m.available, 1200 * 1024);
+        assert_eq!(m.swap_free, 512 * 1024);
+        let old = text.replace("MemAvailable:    1200 kB\n", "");
+        assert_eq!(parse_meminfo(&old).available, 900 * 1024);
+    }
+
+    #[test]
+    fn load_and_uptime() {
+        assert_eq!(
+            parse_loadavg("0.52 1.10 2.00 3/456 7890\n"),
+            Some([0.52, 1.10, 2.00])
+        );
+        assert_eq!(parse_loadavg("x"), None);
+        assert_eq!(parse_uptime("12345.67 2345.00\n"), Some(12345));
+    }
+
+    #[test]
+    fn net_dev_interfaces() {
+        let text = "\
+Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+  eth0: 1000 10 1 0 0 0 0 0 2000 20 2 0 0 0 0 0
+    lo:  500  5 0 0 0 0 0 0  500  5 0 0 0 0 0 0
+";
+        let d = parse_net_dev(text);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].interface, "eth0");
+        assert_eq!(
+            (d[0].rx_bytes, d[0].rx_packets, d[0].rx_errors),
+            (1000, 10, 1)
+        );
+        assert_eq!(
+            (d[0].tx_bytes, d[0].tx_packets, d[0].tx_errors),
+            (2000, 20, 2)
+        );
+        assert_eq!(d[1].interface, "lo");
+    }
+
+    #[test]
+    fn pid_stat_with_odd_names() {
+        let text = "42 (my (odd) name) S 1 42 42 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0 100 1000000 250 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
+        let s = parse_pid_stat(text).unwrap();
+        assert_eq!(s.name, "my (odd) name");
+        assert_eq!(s.cpu_ticks, 10);
+        assert_eq!(s.rss_pages, 250);
+        assert!(!s.kernel_thread);
+        let kthread = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+        assert!(parse_pid_stat(kthread).unwrap().kernel_thread);
+        assert_eq!(parse_pid_stat("1 (x) S"), None);
+    }
+
+    #[test]
+    fn uid_and_passwd() {
+        assert_eq!(
+            parse_status_uid("Name:\tx\nUid:\t1000\t1000\t1000\t1000\n"),
+            Some(1000)
+        );
+        let passwd = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n";
+        let names = parse_passwd(passwd, &[1000, 7]);
+        assert_eq!(names.len(), 1);
+        assert_eq!(names[&1000], "alice");
+    }
+
+    #[test]
+    fn own_process_is_read() {
+        let all = read_processes(Path::new("/proc"));
+        let me = all.get(&std::process::id()).expect("own process listed");
+        assert!(!me.kernel_thread);
+        assert!(me.rss_pages > 0);
+        assert!(read_uid(Path::new("/proc"), std::process::id()).is_some());
     }
 
     #[test]

@@ -7,8 +7,8 @@
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -24,7 +24,8 @@ use super::diff;
 use super::snapshot::{self, Entry, Kind};
 
 /// Raw events queued between the watcher thread and the engine; beyond
-/// this the engine schedules a rescan instead.
+/// this the engine schedules a rescan instead. The queue grows with what
+/// is waiting (it is not allocated up front), so an idle watch holds none.
 pub(crate) const EVENT_QUEUE: usize = 16 * 1024;
 
 pub(crate) type Emit = Arc<dyn Fn(Record) + Send + Sync>;
@@ -46,6 +47,8 @@ pub(crate) struct Shared {
     pub(crate) pending_paths: AtomicU64,
     /// Set by the watcher thread when the queue was full.
     pub(crate) overflowed: AtomicBool,
+    /// Raw events sent and not yet taken by the engine.
+    pub(crate) queued: AtomicUsize,
 }
 
 struct Pending {
@@ -87,7 +90,7 @@ fn display(path: &Path) -> String {
 /// Builds the watcher whose handler forwards the events the engine cares
 /// about. Opens and closes are dropped here, before the queue.
 pub(crate) fn make_watcher(
-    tx: SyncSender<Msg>,
+    tx: Sender<Msg>,
     shared: Arc<Shared>,
 ) -> notify::Result<RecommendedWatcher> {
     notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
@@ -96,10 +99,13 @@ pub(crate) fn make_watcher(
                 return;
             }
         }
-        match tx.try_send(Msg::Fs(ev)) {
-            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
-            Err(TrySendError::Full(_)) => shared.overflowed.store(true, Ordering::Relaxed),
+        if shared.queued.fetch_add(1, Ordering::AcqRel) >= EVENT_QUEUE {
+            shared.queued.fetch_sub(1, Ordering::AcqRel);
+            shared.overflowed.store(true, Ordering::Relaxed);
+            return;
         }
+        // Disconnected: the engine is gone, nothing to tell.
+        let _ = tx.send(Msg::Fs(ev));
     })
 }
 
@@ -145,7 +151,10 @@ impl Engine {
                 .map_or(self.next_rescan, |f| f.min(self.next_rescan));
             let timeout = wake.saturating_duration_since(now);
             match rx.recv_timeout(timeout) {
-                Ok(Msg::Fs(ev)) => self.on_event(ev),
+                Ok(Msg::Fs(ev)) => {
+                    self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+                    self.on_event(ev)
+                }
                 Ok(Msg::Rescan) => self.next_rescan = Instant::now(),
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {}

@@ -26,7 +26,7 @@ use std::future::Future;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -93,7 +93,7 @@ pub struct FilesStats {
 
 /// A running config watch on its own thread. Dropping it stops the thread.
 pub struct FileWatch {
-    tx: SyncSender<Msg>,
+    tx: Sender<Msg>,
     thread: Option<JoinHandle<anyhow::Result<()>>>,
     shared: Arc<Shared>,
     ready: Arc<(Mutex<Option<bool>>, Condvar)>,
@@ -115,7 +115,7 @@ impl FileWatch {
     {
         let compiled = config::Compiled::new(&cfg)?;
         let db_path = state_dir.join(baseline::FILE_NAME);
-        let (tx, rx) = sync_channel(engine::EVENT_QUEUE);
+        let (tx, rx) = channel();
         let shared = Arc::new(Shared::default());
         let ready = Arc::new((Mutex::new(None), Condvar::new()));
         let (exit_tx, exit_rx) = tokio::sync::oneshot::channel::<()>();
@@ -146,7 +146,12 @@ impl FileWatch {
                     let emit: engine::Emit = Arc::new(emit);
                     let mut engine =
                         Engine::new(compiled, db, redactor, emit, thread_shared, watcher);
+                    let started = Instant::now();
                     engine.start()?;
+                    tracing::info!(
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "config watch ready"
+                    );
                     signal(true);
                     engine.run(&rx)
                 })();

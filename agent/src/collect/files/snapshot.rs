@@ -265,8 +265,12 @@ fn read_file(path: &Path, max_kept: u64) -> io::Result<(Metadata, [u8; 32], Opti
         return Err(io::Error::other("no longer a regular file"));
     }
     let mut hasher = Sha256::new();
-    let mut kept = Some(Vec::new());
-    let mut buf = vec![0u8; 64 * 1024];
+    // Sized once from the stat (no regrowing): fewer odd-sized heap blocks
+    // left behind by a scan of thousands of files.
+    let mut kept = Some(Vec::with_capacity(
+        usize::try_from(stat.len().min(max_kept)).unwrap_or(0),
+    ));
+    let mut buf = [0u8; 16 * 1024];
     let mut total: u64 = 0;
     loop {
         let n = match file.read(&mut buf) {
