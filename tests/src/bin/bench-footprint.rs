@@ -5,9 +5,15 @@
 //!
 //! Starts a collector and an enrolled `vigil-agent run` at the default
 //! interval (10 s), and `prometheus-node-exporter` (Debian package) scraped
-//! every 10 s; samples RSS (VmRSS) and CPU time (utime+stime) of both from
-//! /proc once a second for SECONDS (default 120); prints averages and the
-//! agent/node_exporter ratios.
+//! every 10 s; samples RSS (VmRSS, with its anonymous and file-backed
+//! parts) and CPU time (utime+stime) of both from /proc once a second for
+//! SECONDS (default 120); prints averages and the agent/node_exporter
+//! ratios.
+//!
+//! The window starts once both are up: node_exporter answers, and the
+//! agent's config watch has taken its first baseline of /etc (every file
+//! read, hashed and redacted once, a one-off on a fresh state dir). That
+//! start-up is reported on its own line (`vigil-agent startup:`).
 
 use std::path::Path;
 use std::process::Command;
@@ -15,15 +21,25 @@ use std::time::{Duration, Instant};
 
 use vigil_tests::{wait_for, Agent, Collector, Proc};
 
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+/// A `kB` line of /proc/<pid>/status.
+fn status_kib(status: &str, key: &str) -> Option<u64> {
     status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.starts_with(key))?
         .split_whitespace()
         .nth(1)?
         .parse()
         .ok()
+}
+
+/// VmRSS, RssAnon and RssFile in KiB.
+fn rss_kib(pid: u32) -> Option<(u64, u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    Some((
+        status_kib(&status, "VmRSS:")?,
+        status_kib(&status, "RssAnon:").unwrap_or(0),
+        status_kib(&status, "RssFile:").unwrap_or(0),
+    ))
 }
 
 /// utime + stime in clock ticks.
@@ -45,6 +61,8 @@ fn ticks_per_second() -> f64 {
 
 struct Stats {
     rss_sum: u64,
+    anon_sum: u64,
+    file_sum: u64,
     rss_max: u64,
     n: u64,
     ticks_start: u64,
@@ -55,6 +73,8 @@ impl Stats {
     fn new(pid: u32) -> Stats {
         Stats {
             rss_sum: 0,
+            anon_sum: 0,
+            file_sum: 0,
             rss_max: 0,
             n: 0,
             ticks_start: cpu_ticks(pid).unwrap_or(0),
@@ -62,15 +82,29 @@ impl Stats {
         }
     }
     fn sample(&mut self, pid: u32) {
-        if let Some(r) = rss_kib(pid) {
+        if let Some((r, anon, file)) = rss_kib(pid) {
             self.rss_sum += r;
+            self.anon_sum += anon;
+            self.file_sum += file;
             self.rss_max = self.rss_max.max(r);
             self.n += 1;
         }
         self.ticks_end = cpu_ticks(pid).unwrap_or(self.ticks_end);
     }
+    fn avg_mib(&self, sum: u64) -> f64 {
+        sum as f64 / self.n.max(1) as f64 / 1024.0
+    }
     fn rss_avg_mib(&self) -> f64 {
-        self.rss_sum as f64 / self.n.max(1) as f64 / 1024.0
+        self.avg_mib(self.rss_sum)
+    }
+    fn print(&self, name: &str, cpu: f64) {
+        println!(
+            "{name}: rss_avg_mib={:.1} rss_max_mib={:.1} anon_avg_mib={:.1} file_avg_mib={:.1} cpu_percent={cpu:.3}",
+            self.rss_avg_mib(),
+            self.rss_max as f64 / 1024.0,
+            self.avg_mib(self.anon_sum),
+            self.avg_mib(self.file_sum),
+        );
     }
     fn cpu_percent(&self, secs: f64, hz: f64) -> f64 {
         (self.ticks_end - self.ticks_start) as f64 / hz / secs * 100.0
@@ -94,6 +128,7 @@ fn main() {
     // The default interval: no --interval-seconds override.
     let mut cmd = Command::new(vigil_tests::bin("vigil-agent"));
     cmd.arg("run").arg("--state-dir").arg(&agent.state);
+    let spawned = Instant::now();
     agent.proc = Some(Proc::spawn(cmd, c.tmp.path().join("agent-bench.log")));
     let agent_pid = agent.proc.as_ref().map(|p| p.child.id()).unwrap_or(0);
 
@@ -115,6 +150,22 @@ fn main() {
     });
 
     let hz = ticks_per_second();
+    wait_for(
+        "the agent's config watch to take its baseline",
+        Duration::from_secs(600),
+        || {
+            agent
+                .proc
+                .as_ref()
+                .filter(|p| p.output().contains("config watch ready"))
+                .map(|_| ())
+        },
+    );
+    println!(
+        "vigil-agent startup: seconds={:.1} cpu_seconds={:.2}",
+        spawned.elapsed().as_secs_f64(),
+        cpu_ticks(agent_pid).unwrap_or(0) as f64 / hz
+    );
     let mut a = Stats::new(agent_pid);
     let mut n = Stats::new(ne_pid);
     let start = Instant::now();
@@ -133,16 +184,8 @@ fn main() {
     let secs = start.elapsed().as_secs_f64();
     let (acpu, ncpu) = (a.cpu_percent(secs, hz), n.cpu_percent(secs, hz));
     println!("seconds={secs:.0}");
-    println!(
-        "vigil-agent: rss_avg_mib={:.1} rss_max_mib={:.1} cpu_percent={acpu:.3}",
-        a.rss_avg_mib(),
-        a.rss_max as f64 / 1024.0
-    );
-    println!(
-        "node_exporter: rss_avg_mib={:.1} rss_max_mib={:.1} cpu_percent={ncpu:.3}",
-        n.rss_avg_mib(),
-        n.rss_max as f64 / 1024.0
-    );
+    a.print("vigil-agent", acpu);
+    n.print("node_exporter", ncpu);
     println!(
         "rss_ratio={:.2} cpu_ratio={:.2}",
         a.rss_avg_mib() / n.rss_avg_mib().max(0.001),
