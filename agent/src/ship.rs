@@ -143,13 +143,13 @@ impl Backoff {
     }
 }
 
-/// Runs the shipper until `shutdown` fires. An in-flight request may finish
-/// within the grace period; otherwise it is dropped and its batch, still in
-/// the spool, goes out again with the same id next time.
 /// How long the shipper waits after a new record before sending, so that a
 /// burst travels as one batch.
 const COALESCE: Duration = Duration::from_millis(200);
 
+/// Runs the shipper until `shutdown` fires. An in-flight request may finish
+/// within the grace period; otherwise it is dropped and its batch, still in
+/// the spool, goes out again with the same id next time.
 pub async fn ship_loop(
     spool: SpoolHandle,
     server: String,
