@@ -255,11 +255,11 @@ fn handle_tok(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         out.push(Finding::new(s, e, Kind::AwsKeyId));
         return true;
     }
-    let lower_head: Vec<u8> = m.iter().take(8).map(u8::to_ascii_lowercase).collect();
     let keyword = [&b"bearer"[..], b"basic", b"token", b"apikey", b"api-key"]
         .iter()
         .find(|k| {
-            lower_head.starts_with(k) && m.get(k.len()).is_some_and(|b| *b == b' ' || *b == b'\t')
+            m.get(..k.len()).is_some_and(|h| h.eq_ignore_ascii_case(k))
+                && m.get(k.len()).is_some_and(|b| *b == b' ' || *b == b'\t')
         })
         .map(|k| k.len());
     if let Some(k) = keyword {
@@ -277,11 +277,11 @@ fn handle_tok(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     true
 }
 
+/// `groups` runs of `width` hex digits joined by `sep` (no allocation: this
+/// runs for every numeric candidate).
 fn is_hex_pair_groups(m: &[u8], sep: u8, groups: usize, width: usize) -> bool {
-    let parts: Vec<&[u8]> = m.split(|b| *b == sep).collect();
-    parts.len() == groups
-        && parts
-            .iter()
+    m.len() == groups * (width + 1) - 1
+        && m.split(|b| *b == sep)
             .all(|p| p.len() == width && p.iter().all(u8::is_ascii_hexdigit))
 }
 
