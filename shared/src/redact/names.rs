@@ -1470,14 +1470,14 @@ fn weak_cue_before(line: &[u8], pos: usize) -> bool {
     while k > 0 && line[k - 1].is_ascii_alphabetic() {
         k -= 1;
     }
-    let word = line[k..j].to_ascii_lowercase();
-    j > k && WEAK.iter().any(|w| w.as_bytes() == word.as_slice())
+    let word = &line[k..j];
+    j > k && WEAK.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(word))
 }
 
 /// The strength of a cue from its matched text (`opened by `, `Author: `).
 fn classify_cue(m: &[u8]) -> Cue {
     let has_sep = m.iter().any(|b| matches!(b, b':' | b'='));
-    let core: Vec<u8> = m.iter().map(u8::to_ascii_lowercase).collect::<Vec<u8>>();
+    let core = m.to_ascii_lowercase();
     let text = String::from_utf8_lossy(&core);
     let text = text.trim_end_matches(|c: char| {
         matches!(
