@@ -16,9 +16,9 @@ use super::token::Kind;
 
 /// Compiled structured detectors.
 pub(crate) struct Structured {
-    at_group: Group,
-    num_group: Group,
-    tok_group: Group,
+    at_group: Regex,
+    num_group: Regex,
+    tok_group: Regex,
 }
 
 /// Literal prefixes (ASCII, any case) of every token-group match; a line
@@ -61,11 +61,6 @@ pub(crate) const TOKEN_CUES: &[&str] = &[
     "apikey",
     "api-key",
 ];
-
-/// One alternation regex.
-struct Group {
-    re: Regex,
-}
 
 const OCTET: &str = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
 
@@ -119,20 +114,19 @@ fn num_pattern() -> String {
     .join("|")
 }
 
-fn compile(pattern: &str) -> Group {
+/// Compiles one alternation regex.
+fn compile(pattern: &str) -> Regex {
     // Group names document the alternatives; the engine needs no captures.
-    let plain = pattern.replace("(?P<", "(?:<");
-    let plain = strip_group_names(&plain);
-    let re = big_regex(&format!("(?-u){plain}")).unwrap_or_else(|e| builtin_bug(&e));
-    Group { re }
+    big_regex(&format!("(?-u){}", strip_group_names(pattern))).unwrap_or_else(|e| builtin_bug(&e))
 }
 
-/// Turns `(?:<name>` (from `(?P<name>`) into `(?:`.
+/// Turns each `(?P<name>` into `(?:`.
 fn strip_group_names(p: &str) -> String {
     let mut out = String::with_capacity(p.len());
     let mut rest = p;
-    while let Some(i) = rest.find("(?:<") {
-        out.push_str(&rest[..i + 3]);
+    while let Some(i) = rest.find("(?P<") {
+        out.push_str(&rest[..i]);
+        out.push_str("(?:");
         let after = &rest[i + 4..];
         rest = after.find('>').map_or(after, |j| &after[j + 1..]);
     }
@@ -187,10 +181,10 @@ type Handler = fn(&[u8], usize, usize, &mut Vec<Finding>) -> bool;
 /// Runs `group` over `line`, handing each hit's span to `handle`. Only the
 /// DFA runs (no capture groups): handlers tell the alternatives apart by
 /// the shape of the span, which is much cheaper than capture extraction.
-fn scan(group: &Group, line: &[u8], out: &mut Vec<Finding>, handle: Handler) {
+fn scan(group: &Regex, line: &[u8], out: &mut Vec<Finding>, handle: Handler) {
     let mut at = 0;
     while at <= line.len() {
-        let Some(m) = group.re.find_at(line, at) else {
+        let Some(m) = group.find_at(line, at) else {
             break;
         };
         // A rejected candidate may hide a real one that starts inside it
