@@ -14,6 +14,7 @@ use vigil_shared::wire::{
     AgentId, EnrollRequest, EnrollResponse, ErrorBody, HostInfo, PATH_ENROLL, PROTOCOL_VERSION,
 };
 
+use crate::http::HttpsClient;
 use crate::state::{self, AgentState, StateDir};
 use crate::tls::{self, Fingerprint};
 
@@ -76,7 +77,7 @@ pub async fn enroll(opts: &EnrollOptions) -> anyhow::Result<AgentId> {
         host: host_info(),
     };
     let tls_config = tls::enroll_client_config(pin).context("while setting up TLS")?;
-    let client = tls::http_client(tls_config, Duration::from_secs(30));
+    let client = HttpsClient::new(tls_config, Duration::from_secs(30));
     let url = format!("{server}{PATH_ENROLL}");
     tracing::info!(server = %server, "enrolling");
     let response = match client.post_json(&url, &request).await {

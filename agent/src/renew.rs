@@ -59,7 +59,7 @@ impl Renewer {
             bail!("the renewed certificate is not for the key this agent generated");
         }
         let tls_cfg = tls::mtls_client_config(&self.ca_pem, &r.cert_pem, &kc.key_pem)?;
-        let new_client = tls::http_client(tls_cfg, self.request_timeout);
+        let new_client = HttpsClient::new(tls_cfg, self.request_timeout);
         let dir = self.dir.clone();
         let (key, cert) = (kc.key_pem, r.cert_pem.clone());
         tokio::task::spawn_blocking(move || dir.install_renewed(&key, &cert))

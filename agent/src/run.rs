@@ -29,6 +29,7 @@ use crate::collect::inventory::{InventoryCollector, Privacy};
 use crate::collect::metrics::MetricsCollector;
 use crate::config::AgentConfig;
 use crate::enroll::{host_info, normalize_server};
+use crate::http::HttpsClient;
 use crate::renew::{renew_loop, Renewer};
 use crate::ship::ship_loop;
 use crate::spool::{SpoolHandle, SpoolLimits, SpoolThread};
@@ -88,7 +89,7 @@ pub async fn run(
     let request_timeout = Duration::from_secs(cfg.ship.request_timeout_seconds);
     let tls_cfg = tls::mtls_client_config(&identity.ca_pem, &identity.cert_pem, &identity.key_pem)
         .context("while loading the agent's TLS identity")?;
-    let client = tls::http_client(tls_cfg, request_timeout);
+    let client = HttpsClient::new(tls_cfg, request_timeout);
     let (clients_tx, clients_rx) = watch::channel(client);
 
     let redact_key = {

@@ -32,6 +32,7 @@ use vigil_shared::wire::{
 };
 
 use crate::enroll::{error_body, normalize_server};
+use crate::http::HttpsClient;
 use crate::state::{now_ms, StateDir};
 use crate::tls;
 
@@ -323,7 +324,7 @@ pub async fn support_bundle(
         .await
         .context("while building the bundle")??;
     let tls = tls::mtls_client_config(&identity.ca_pem, &identity.cert_pem, &identity.key_pem)?;
-    let client = tls::http_client(tls, UPLOAD_TIMEOUT);
+    let client = HttpsClient::new(tls, UPLOAD_TIMEOUT);
     let resp = client
         .post(
             &format!("{server}{PATH_SUPPORT_BUNDLE}"),

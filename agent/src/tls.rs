@@ -240,11 +240,6 @@ pub fn mtls_client_config(
         .context("the agent key does not fit its certificate")
 }
 
-/// Builds the HTTPS client over a prepared rustls config.
-pub fn http_client(tls: ClientConfig, timeout: std::time::Duration) -> crate::http::HttpsClient {
-    crate::http::HttpsClient::new(tls, timeout)
-}
-
 pub fn parse_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, std::io::Error> {
     rustls_pemfile::certs(&mut pem.as_bytes()).collect()
 }
