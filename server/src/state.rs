@@ -15,7 +15,7 @@ use crate::config::ServerConfig;
 use crate::pki::Pki;
 use crate::seal::Sealer;
 use crate::store::audit::AuditKeys;
-use crate::store::{self, run_in_savepoint, Completion, Durability, Store, StoreError, Work};
+use crate::store::{self, run_in_savepoint, settle, Durability, Store, StoreError, Work};
 
 /// Where audit records for reads and refusals go. Changes write their
 /// record in their own transaction (see handlers); this is for the rest.
@@ -58,27 +58,14 @@ impl StoreAuditSink {
         Box::new(move |tx, cache| {
             let batch = std::mem::take(&mut *queue.lock().unwrap_or_else(|p| p.into_inner()));
             let result = run_in_savepoint(tx, cache, |tx, cache| {
-                if let Some(head) = store::audit::append_all(tx, &keys, batch.iter().map(|q| &q.0))?
-                {
-                    cache.audit_head = Some(head);
-                }
-                Ok(())
+                store::audit::append_all_tracked(tx, cache, &keys, batch.iter().map(|q| &q.0))
             });
-            let ok = result.is_ok();
-            let completion: Completion = Box::new(move |commit_err| {
-                let failure = match (&result, commit_err) {
-                    (Err(e), _) => Some(format!("audit records not written: {e}")),
-                    (Ok(()), Some(e)) => Some(format!("audit records not committed: {e}")),
-                    (Ok(()), None) => None,
-                };
+            Box::new(move |commit_err| {
+                let outcome = settle(result, commit_err).map_err(|e| e.to_string());
                 for (_, waiter) in batch {
-                    let _ = waiter.send(match &failure {
-                        Some(f) => Err(StoreError::Audit(f.clone())),
-                        None => Ok(()),
-                    });
+                    let _ = waiter.send(outcome.clone().map_err(StoreError::Audit));
                 }
-            });
-            (ok, completion)
+            })
         })
     }
 }

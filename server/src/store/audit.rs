@@ -43,24 +43,6 @@ pub fn append(conn: &Connection, keys: &AuditKeys, e: &AuditEntry) -> Result<Hea
     append_after(conn, keys, seq, &hash, e)
 }
 
-/// Appends `entries` in order in the caller's transaction, looking the
-/// chain's tip up once for all of them; returns the new head (None when
-/// `entries` is empty).
-pub fn append_all<'a>(
-    conn: &Connection,
-    keys: &AuditKeys,
-    entries: impl IntoIterator<Item = &'a AuditEntry>,
-) -> Result<Option<Head>, StoreError> {
-    let (mut seq, mut hash) = tip(conn)?;
-    let mut head = None;
-    for e in entries {
-        let h = append_after(conn, keys, seq, &hash, e)?;
-        (seq, hash) = (h.seq, h.hash.to_vec());
-        head = Some(h);
-    }
-    Ok(head)
-}
-
 fn append_after(
     conn: &Connection,
     keys: &AuditKeys,
@@ -119,7 +101,23 @@ pub fn append_tracked(
     keys: &AuditKeys,
     e: &AuditEntry,
 ) -> Result<(), StoreError> {
-    cache.audit_head = Some(append(conn, keys, e)?);
+    append_all_tracked(conn, cache, keys, [e])
+}
+
+/// As [`append_tracked`] for `entries` in order, looking the chain's tip up
+/// once for all of them.
+pub fn append_all_tracked<'a>(
+    conn: &Connection,
+    cache: &mut super::WriterCache,
+    keys: &AuditKeys,
+    entries: impl IntoIterator<Item = &'a AuditEntry>,
+) -> Result<(), StoreError> {
+    let (mut seq, mut hash) = tip(conn)?;
+    for e in entries {
+        let head = append_after(conn, keys, seq, &hash, e)?;
+        (seq, hash) = (head.seq, head.hash.to_vec());
+        cache.audit_head = Some(head);
+    }
     Ok(())
 }
 

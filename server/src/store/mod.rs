@@ -61,8 +61,9 @@ pub struct WriterCache {
 pub type Labels = BTreeMap<String, String>;
 
 pub(crate) type Completion = Box<dyn FnOnce(Option<&StoreError>) + Send>;
-pub(crate) type Work =
-    Box<dyn FnOnce(&Transaction<'_>, &mut WriterCache) -> (bool, Completion) + Send>;
+/// A writer job: runs in the group's transaction and returns what to run
+/// once the commit is done (with the commit's error, if any).
+pub(crate) type Work = Box<dyn FnOnce(&Transaction<'_>, &mut WriterCache) -> Completion + Send>;
 
 /// How a write must reach the disk before its caller hears back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,15 +180,9 @@ impl Store {
         let (done_tx, done_rx) = oneshot::channel::<Result<T, StoreError>>();
         let work: Work = Box::new(move |tx, cache| {
             let result = run_in_savepoint(tx, cache, f);
-            let ok = result.is_ok();
-            let completion: Completion = Box::new(move |commit_err| {
-                let outcome = match (result, commit_err) {
-                    (Ok(_), Some(e)) => Err(StoreError::Schema(format!("commit failed: {e}"))),
-                    (r, _) => r,
-                };
-                let _ = done_tx.send(outcome);
-            });
-            (ok, completion)
+            Box::new(move |commit_err| {
+                let _ = done_tx.send(settle(result, commit_err));
+            })
         });
         self.enqueue(Job { work, durability }).await?;
         done_rx.await.map_err(|_| StoreError::WriterGone)?
@@ -210,10 +205,8 @@ impl Store {
     }
 
     /// Queues `work` for the writer's next transaction and returns at once;
-    /// the job runs even if nobody awaits it. `work` returns whether it
-    /// succeeded and what to run once the commit is done (with the commit's
-    /// error, if any). For callers that fan one job's result out to many
-    /// waiters (the audit sink's batches).
+    /// the job runs even if nobody awaits it. For callers that fan one job's
+    /// result out to many waiters (the audit sink's batches).
     pub(crate) fn submit(&self, durability: Durability, work: Work) {
         let job = Job { work, durability };
         if let Err(std::sync::mpsc::TrySendError::Full(job)) = self.jobs.try_send(job) {
@@ -253,6 +246,18 @@ impl Store {
         })
         .await
         .map_err(|_| StoreError::WriterGone)?
+    }
+}
+
+/// A job's outcome once its commit is done: its own result, unless the
+/// commit failed.
+pub(crate) fn settle<T>(
+    result: Result<T, StoreError>,
+    commit_err: Option<&StoreError>,
+) -> Result<T, StoreError> {
+    match (result, commit_err) {
+        (Ok(_), Some(e)) => Err(StoreError::Schema(format!("commit failed: {e}"))),
+        (r, _) => r,
     }
 }
 
@@ -331,8 +336,7 @@ fn writer_loop(
             }
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for job in pending.drain(..) {
-                let (_, completion) = (job.work)(&tx, &mut cache);
-                completions.push(completion);
+                completions.push((job.work)(&tx, &mut cache));
             }
             tx.commit()?;
             Ok(())
