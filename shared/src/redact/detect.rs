@@ -21,22 +21,15 @@ pub(crate) struct Structured {
     tok_group: Regex,
 }
 
-/// Literal prefixes (ASCII, any case) of every token-group match; a line
-/// without one skips the token regex (see [`super::prefilter`]).
-pub(crate) const TOKEN_CUES: &[&str] = &[
+/// Prefixes of AWS access key ids.
+const AWS_PREFIXES: &[&str] = &[
+    "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA", "APKA", "ASCA",
+];
+
+/// With [`AWS_PREFIXES`], the literal prefixes (ASCII, any case) of every
+/// token-group match.
+const TOKEN_CUES: &[&str] = &[
     "eyJ",
-    "AKIA",
-    "ASIA",
-    "ABIA",
-    "ACCA",
-    "AGPA",
-    "AIDA",
-    "AIPA",
-    "ANPA",
-    "ANVA",
-    "AROA",
-    "APKA",
-    "ASCA",
     "ghp_",
     "gho_",
     "ghu_",
@@ -62,6 +55,16 @@ pub(crate) const TOKEN_CUES: &[&str] = &[
     "api-key",
 ];
 
+/// The cues of the token group: a line without one skips the token regex
+/// (see [`super::prefilter`]).
+pub(crate) fn token_cues() -> Vec<String> {
+    TOKEN_CUES
+        .iter()
+        .chain(AWS_PREFIXES)
+        .map(|w| (*w).to_owned())
+        .collect()
+}
+
 const OCTET: &str = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
 
 fn at_pattern() -> String {
@@ -75,7 +78,10 @@ fn at_pattern() -> String {
 fn tok_pattern() -> String {
     [
         r"(?P<jwt>eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*)",
-        r"(?P<akid>\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b)",
+        &format!(
+            r"(?P<akid>\b(?:{})[A-Z0-9]{{16}}\b)",
+            AWS_PREFIXES.join("|")
+        ),
         concat!(
             r"(?P<vendor>\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}",
             r"|glpat-[A-Za-z0-9_\-]{20,}|xox[abposr]-[A-Za-z0-9\-]{10,}",
@@ -230,11 +236,6 @@ fn handle_at(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     false
 }
 
-const AWS_PREFIXES: &[&[u8]] = &[
-    b"AKIA", b"ASIA", b"ABIA", b"ACCA", b"AGPA", b"AIDA", b"AIPA", b"ANPA", b"ANVA", b"AROA",
-    b"APKA", b"ASCA",
-];
-
 fn handle_tok(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     let m = &line[s..e];
     let b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/');
@@ -245,7 +246,7 @@ fn handle_tok(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         out.push(Finding::new(s, e, Kind::Jwt));
         return true;
     }
-    if m.len() == 20 && AWS_PREFIXES.iter().any(|p| m.starts_with(p)) {
+    if m.len() == 20 && AWS_PREFIXES.iter().any(|p| m.starts_with(p.as_bytes())) {
         out.push(Finding::new(s, e, Kind::AwsKeyId));
         return true;
     }

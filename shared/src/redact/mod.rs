@@ -231,7 +231,7 @@ impl Redactor {
         let owned = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
         let (name_cues, host_cues) = names.cues();
         let prefilter = Prefilter::new(&[
-            (prefilter::TOKENS, owned(detect::TOKEN_CUES)),
+            (prefilter::TOKENS, detect::token_cues()),
             (prefilter::SECRETS, owned(secrets::CUES)),
             (prefilter::USERS, owned(users::CUES)),
             (prefilter::NAMES, name_cues.to_vec()),
