@@ -1409,15 +1409,16 @@ impl Names {
                     e += 1;
                 }
                 let n = e - i;
-                if n < 2 || n > buf.len() || line.get(e).is_some_and(|c| *c >= 0x80) {
+                if line.get(e).is_some_and(|c| *c >= 0x80) {
                     // Non-ASCII letters follow: take the slow, Unicode path.
-                    n >= 2 && line.get(e).is_some_and(|c| *c >= 0x80) && listed_word(line, i)
-                } else {
+                    n >= 2 && listed_word(line, i)
+                } else if (2..=buf.len()).contains(&n) {
                     for (k, c) in line[i..e].iter().enumerate() {
                         buf[k] = c.to_ascii_lowercase();
                     }
-                    std::str::from_utf8(&buf[..n])
-                        .is_ok_and(|w| first_names().contains(w) && !is_ambiguous(w))
+                    std::str::from_utf8(&buf[..n]).is_ok_and(is_listed)
+                } else {
+                    false
                 }
             } else {
                 listed_word(line, i)
@@ -1448,10 +1449,12 @@ impl Names {
 
 /// Whether the word at `pos` is a listed, unambiguous first name (Unicode).
 fn listed_word(line: &[u8], pos: usize) -> bool {
-    word_at(line, pos).is_some_and(|(w, _)| {
-        let lower = w.to_lowercase();
-        is_capitalized(&w) && first_names().contains(&lower) && !is_ambiguous(lower.as_str())
-    })
+    word_at(line, pos).is_some_and(|(w, _)| is_capitalized(&w) && is_listed(&w.to_lowercase()))
+}
+
+/// A listed first name that is not also an everyday word (lowercase input).
+fn is_listed(lower: &str) -> bool {
+    first_names().contains(lower) && !is_ambiguous(lower)
 }
 
 /// A weak cue (`with`, `and`, `,`, `(` ...) right before `pos`.
