@@ -754,15 +754,14 @@ async fn login(
             .store
             .write(move |tx, cache| {
                 let e = c.entry(target.clone(), Outcome::Denied);
-                let mut head = store::audit::append(tx, &keys, &e)?;
+                store::audit::append_tracked(tx, cache, &keys, &e)?;
                 if count_failure && store::users::record_failed_login(tx, uid, max, lockout_ms)? {
                     let mut lock = c.entry(target, Outcome::Ok);
                     lock.action = "auth.lockout".into();
                     lock.actor = "system".into();
                     lock.role = "system".into();
-                    head = store::audit::append(tx, &keys, &lock)?;
+                    store::audit::append_tracked(tx, cache, &keys, &lock)?;
                 }
-                cache.audit_head = Some(head);
                 Ok(())
             })
             .await?;
