@@ -177,6 +177,7 @@ struct Custom {
 /// A compiled redaction engine. Build once, share freely (`Sync`).
 pub struct Redactor {
     key: ScopeKey,
+    tokens: token::TokenWriter,
     structured: detect::Structured,
     secrets: secrets::Secrets,
     users: users::Users,
@@ -238,6 +239,7 @@ impl Redactor {
             (prefilter::HOSTS, host_cues.to_vec()),
         ]);
         Ok(Redactor {
+            tokens: token::TokenWriter::new(&key),
             key,
             structured: detect::Structured::new(),
             secrets: secrets::Secrets::new(),
@@ -457,20 +459,21 @@ impl Redactor {
             }
             out.extend_from_slice(&line[pos..f.start]);
             let value = String::from_utf8_lossy(&line[f.start..f.end]);
-            let tok = match f.label {
+            match f.label {
                 Label::Kind(kind) => {
                     report.add(kind.name());
-                    token::token(kind, &value, &self.key)
+                    let normal = kind.normalized(&value);
+                    self.tokens
+                        .write(kind.label_str(), normal.as_bytes(), &mut out);
                 }
                 Label::Custom(i) => match self.custom.get(i) {
                     Some(c) => {
                         report.add(&c.name);
-                        token::token_with_label(&c.label, &value, &self.key)
+                        self.tokens.write(&c.label, value.as_bytes(), &mut out);
                     }
                     None => continue,
                 },
-            };
-            out.extend_from_slice(tok.as_bytes());
+            }
             pos = f.end;
         }
         out.extend_from_slice(&line[pos..]);
@@ -487,19 +490,30 @@ impl Redactor {
 /// first name alone) on the same line.
 fn same_word_elsewhere(line: &[u8], f: &Finding, out: &mut Vec<Finding>) {
     let value = &line[f.start..f.end];
-    let mut needles: Vec<&[u8]> = vec![value];
-    if f.kind() == Some(Kind::Name) {
-        if let Some(sp) = value.iter().position(|b| *b == b' ') {
-            if sp >= 3 {
-                needles.push(&value[..sp]);
-            }
-        }
-    }
     let Some(kind) = f.kind() else { return };
-    for needle in needles {
-        let finder = memchr::memmem::Finder::new(needle);
-        for at in finder.find_iter(line) {
+    let first = if kind == Kind::Name {
+        value
+            .iter()
+            .position(|b| *b == b' ')
+            .filter(|sp| *sp >= 3)
+            .map(|sp| &value[..sp])
+    } else {
+        None
+    };
+    for needle in std::iter::once(value).chain(first) {
+        // Needles are short and lines hold few copies: a first-byte scan
+        // is cheaper than building a substring searcher per finding.
+        let Some(&lead) = needle.first() else {
+            continue;
+        };
+        // Non-overlapping occurrences, leftmost first.
+        let mut from = 0;
+        for at in memchr::memchr_iter(lead, line) {
+            if at < from || !line[at..].starts_with(needle) {
+                continue;
+            }
             let end = at + needle.len();
+            from = end;
             if at == f.start {
                 continue;
             }

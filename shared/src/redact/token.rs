@@ -11,6 +11,7 @@
 //! any finding that overlaps an existing token, which makes redaction
 //! idempotent.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -103,40 +104,80 @@ impl Kind {
 
     /// The label used inside tokens (`EMAIL`, `AWS_KEY_ID`, ...).
     pub fn label(self) -> String {
-        self.name().to_ascii_uppercase()
+        self.label_str().to_owned()
+    }
+
+    /// [`Kind::label`] without an allocation.
+    pub(crate) fn label_str(self) -> &'static str {
+        match self {
+            Kind::Email => "EMAIL",
+            Kind::Ipv4 => "IPV4",
+            Kind::Ipv6 => "IPV6",
+            Kind::Mac => "MAC",
+            Kind::Phone => "PHONE",
+            Kind::Card => "CARD",
+            Kind::Iban => "IBAN",
+            Kind::Ssn => "SSN",
+            Kind::AwsKeyId => "AWS_KEY_ID",
+            Kind::AwsSecret => "AWS_SECRET",
+            Kind::Jwt => "JWT",
+            Kind::Token => "TOKEN",
+            Kind::UrlPassword => "URL_PASSWORD",
+            Kind::Secret => "SECRET",
+            Kind::PrivateKey => "PRIVATE_KEY",
+            Kind::Username => "USERNAME",
+            Kind::Name => "NAME",
+            Kind::Hostname => "HOSTNAME",
+        }
     }
 
     /// Brings a value to the form whose hash the token carries, so that
     /// spellings of one value share a token (`Alice@Example.COM` and
     /// `alice@example.com`, `4111 1111 1111 1111` and `4111111111111111`).
     pub fn normalize(self, value: &str) -> String {
+        self.normalized(value).into_owned()
+    }
+
+    /// [`Kind::normalize`], borrowing `value` when it is already normal.
+    pub(crate) fn normalized(self, value: &str) -> Cow<'_, str> {
         match self {
-            Kind::Email | Kind::Name | Kind::Hostname | Kind::Mac => {
-                let lower = value.to_lowercase();
-                if self == Kind::Mac {
-                    lower
-                        .chars()
-                        .filter(char::is_ascii_hexdigit)
-                        .collect::<String>()
+            Kind::Email | Kind::Name | Kind::Hostname => {
+                if value.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+                    Cow::Owned(value.to_lowercase())
                 } else {
-                    lower
+                    Cow::Borrowed(value)
                 }
             }
-            Kind::Ipv6 => match value.split('%').next().map(std::net::Ipv6Addr::from_str) {
-                Some(Ok(addr)) => addr.to_string(),
-                _ => value.to_ascii_lowercase(),
-            },
-            Kind::Phone => value
-                .chars()
-                .filter(|c| c.is_ascii_digit() || *c == '+')
-                .collect(),
-            Kind::Card | Kind::Ssn => value.chars().filter(char::is_ascii_digit).collect(),
-            Kind::Iban => value
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect::<String>()
-                .to_ascii_uppercase(),
-            _ => value.to_owned(),
+            Kind::Mac => Cow::Owned(
+                value
+                    .to_lowercase()
+                    .chars()
+                    .filter(char::is_ascii_hexdigit)
+                    .collect(),
+            ),
+            Kind::Ipv6 => Cow::Owned(
+                match value.split('%').next().map(std::net::Ipv6Addr::from_str) {
+                    Some(Ok(addr)) => addr.to_string(),
+                    _ => value.to_ascii_lowercase(),
+                },
+            ),
+            Kind::Phone => Cow::Owned(
+                value
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '+')
+                    .collect(),
+            ),
+            Kind::Card | Kind::Ssn => {
+                Cow::Owned(value.chars().filter(char::is_ascii_digit).collect())
+            }
+            Kind::Iban => Cow::Owned(
+                value
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_ascii_uppercase(),
+            ),
+            _ => Cow::Borrowed(value),
         }
     }
 }
@@ -177,6 +218,40 @@ pub fn token_with_label(label: &str, normalized: &str, key: &ScopeKey) -> String
     out.push_str(&hash);
     out.push(']');
     out
+}
+
+/// Writes tokens under one key: the HMAC key schedule is computed once,
+/// not per token.
+#[derive(Clone)]
+pub(crate) struct TokenWriter {
+    mac: Hmac<Sha256>,
+}
+
+impl TokenWriter {
+    pub(crate) fn new(key: &ScopeKey) -> Self {
+        // HMAC accepts keys of any length, so this cannot fail for 32 bytes.
+        let Ok(mac) = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()) else {
+            unreachable_key_length()
+        };
+        TokenWriter { mac }
+    }
+
+    /// Appends the token for an already normalized value to `out` (the
+    /// same bytes as [`token_with_label`]).
+    pub(crate) fn write(&self, label: &str, normalized: &[u8], out: &mut Vec<u8>) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut mac = self.mac.clone();
+        mac.update(normalized);
+        let digest = mac.finalize().into_bytes();
+        out.push(b'[');
+        out.extend_from_slice(label.as_bytes());
+        out.push(b':');
+        for b in &digest[..HASH_HEX_LEN / 2] {
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0x0f)]);
+        }
+        out.push(b']');
+    }
 }
 
 /// The truncated hex HMAC-SHA256 of `value` under `key`.

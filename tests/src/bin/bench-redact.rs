@@ -18,7 +18,8 @@
 //! and prints MB/s and the ratio to grep. `VIGIL_AGENT_BIN` overrides the
 //! agent binary path (default: `target/release/vigil-agent`).
 //! `--baseline BIN` also times another agent binary (an older build) on the
-//! same corpus in the same run, for before/after comparisons.
+//! same corpus in the same run, for before/after comparisons. `--keep FILE`
+//! also copies the corpus to FILE (for profiling or output comparisons).
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -33,13 +34,15 @@ const EMAIL_RE: &str = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}";
 fn main() -> anyhow::Result<()> {
     let mut mb: usize = 100;
     let mut baseline: Option<PathBuf> = None;
+    let mut keep: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--mb" => mb = args.next().context("--mb needs a number")?.parse()?,
             "--baseline" => baseline = Some(args.next().context("--baseline needs a path")?.into()),
+            "--keep" => keep = Some(args.next().context("--keep needs a path")?.into()),
             other => {
-                bail!("unknown argument {other} (usage: bench-redact [--mb N] [--baseline BIN])")
+                bail!("unknown argument {other} (usage: bench-redact [--mb N] [--baseline BIN] [--keep FILE])")
             }
         }
     }
@@ -58,6 +61,10 @@ fn main() -> anyhow::Result<()> {
     let bytes = generate(&file, mb * 1024 * 1024)?;
     let size_mb = bytes as f64 / 1e6;
     println!("corpus: {} ({size_mb:.1} MB)", file.display());
+    if let Some(keep) = &keep {
+        std::fs::copy(&file, keep)
+            .with_context(|| format!("while copying the corpus to {}", keep.display()))?;
+    }
 
     let cat = best_of(3, || run(Command::new("cat").arg(&file)))?;
     let grep = best_of(3, || {
