@@ -2,11 +2,12 @@
 //! line by line (buffered, streaming; PEM blocks followed across lines),
 //! and optionally writes a JSON report of findings per kind (never values).
 //!
-//! The input is cut into blocks of whole lines (about 1 MiB); a batch of
-//! blocks, one per core, is redacted in parallel and written in order. Each
-//! block after the first in a batch assumes no private key block is open at
-//! its start; if the block before it ends inside one, it is redone with the
-//! right state, so the output is the same as a sequential run.
+//! The input is cut into blocks of whole lines (about 1 MiB); one worker
+//! thread per core redacts blocks while the calling thread keeps reading
+//! ahead and writes the results in order. Each block assumes no private
+//! key block is open at its start; if the block before it ends inside one,
+//! it is redone with the right state, so the output is the same as a
+//! sequential run.
 //!
 //! The token key is random per invocation, so tokens correlate within one
 //! output only, unless `--key-file` names a key (32 raw bytes, or 64 hex
@@ -15,6 +16,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex};
 
 use anyhow::{bail, Context};
 use serde::Serialize;
@@ -106,6 +108,10 @@ pub fn redact_stream(
 }
 
 /// [`redact_stream`] with the block size and thread count given.
+///
+/// The calling thread reads blocks and writes results (the reader and
+/// writer need not be `Send`); `workers` threads redact. Up to two blocks
+/// per worker are in flight, so the workers never wait for the writer.
 fn redact_blocks(
     redactor: &Redactor,
     reader: &mut impl BufRead,
@@ -113,55 +119,122 @@ fn redact_blocks(
     block_bytes: usize,
     workers: usize,
 ) -> anyhow::Result<(u64, Report)> {
-    let mut report = Report::default();
-    let mut count = 0u64;
-    let mut state = PemState::Outside;
-    let mut eof = false;
-    let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(workers);
-    while !eof {
-        blocks.clear();
-        while blocks.len() < workers && !eof {
-            let mut block = Vec::with_capacity(block_bytes + 64 * 1024);
-            eof = read_block(reader, &mut block, block_bytes).context("while reading the input")?;
-            if !block.is_empty() {
-                blocks.push(block);
+    if workers <= 1 {
+        return redact_sequential(redactor, reader, writer, block_bytes);
+    }
+    let mut out = Output::default();
+    let (job_tx, job_rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(workers * 2);
+    let job_rx = Mutex::new(job_rx);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        // Owned by this closure: an early return drops them, which stops
+        // the workers before the scope joins them.
+        let job_tx = job_tx;
+        let (done_tx, done_rx) = mpsc::sync_channel::<Done>(workers * 2);
+        for _ in 0..workers {
+            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            scope.spawn(move || loop {
+                let job = match job_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((seq, input)) = job else { return };
+                // Every block but the first assumes no key block is open at
+                // its start; the writer redoes it if that was wrong.
+                let block = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    redact_block(redactor, &input, PemState::Outside)
+                }));
+                if done_tx.send((seq, input, block)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        let mut eof = false;
+        let (mut sent, mut written) = (0u64, 0u64);
+        let mut pending = std::collections::BTreeMap::new();
+        loop {
+            while !eof && sent - written < (workers * 2) as u64 {
+                let mut block = Vec::with_capacity(block_bytes + 64 * 1024);
+                eof = read_block(reader, &mut block, block_bytes)
+                    .context("while reading the input")?;
+                if block.is_empty() {
+                    break;
+                }
+                if job_tx.send((sent, block)).is_err() {
+                    bail!("a redaction worker stopped");
+                }
+                sent += 1;
+            }
+            if written == sent {
+                return Ok(());
+            }
+            let Ok((seq, input, block)) = done_rx.recv() else {
+                bail!("a redaction worker stopped");
+            };
+            let block = block.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            pending.insert(seq, (input, block));
+            while let Some((input, block)) = pending.remove(&written) {
+                out.write(redactor, &input, block, writer)?;
+                written += 1;
             }
         }
-        let done: Vec<Block> = if blocks.len() <= 1 {
-            blocks
-                .iter()
-                .map(|b| redact_block(redactor, b, state))
-                .collect()
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = blocks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| {
-                        let start = if i == 0 { state } else { PemState::Outside };
-                        scope.spawn(move || redact_block(redactor, b, start))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            })
-        };
-        for (block, mut out) in blocks.iter().zip(done) {
-            if out.start != state {
-                // The block before ended inside a key block: redo this one.
-                out = redact_block(redactor, block, state);
-            }
-            writer
-                .write_all(&out.bytes)
-                .context("while writing the output")?;
-            report.merge(&out.report);
-            count += out.lines;
-            state = out.end;
+    })?;
+    Ok((out.lines, out.report))
+}
+
+/// A redacted block with its input (kept in case it must be redone).
+type Done = (u64, Vec<u8>, std::thread::Result<Block>);
+
+/// One block at a time on the calling thread.
+fn redact_sequential(
+    redactor: &Redactor,
+    reader: &mut impl BufRead,
+    writer: &mut impl Write,
+    block_bytes: usize,
+) -> anyhow::Result<(u64, Report)> {
+    let mut out = Output::default();
+    let mut eof = false;
+    while !eof {
+        let mut input = Vec::with_capacity(block_bytes + 64 * 1024);
+        eof = read_block(reader, &mut input, block_bytes).context("while reading the input")?;
+        if !input.is_empty() {
+            let block = redact_block(redactor, &input, out.state);
+            out.write(redactor, &input, block, writer)?;
         }
     }
-    Ok((count, report))
+    Ok((out.lines, out.report))
+}
+
+/// What the writer knows about the stream so far.
+#[derive(Default)]
+struct Output {
+    lines: u64,
+    report: Report,
+    /// The PEM state after the last block written.
+    state: PemState,
+}
+
+impl Output {
+    /// Writes the next block in order, redoing it first if it was redacted
+    /// from the wrong PEM state (the block before ended inside a key block).
+    fn write(
+        &mut self,
+        redactor: &Redactor,
+        input: &[u8],
+        mut block: Block,
+        writer: &mut impl Write,
+    ) -> anyhow::Result<()> {
+        if block.start != self.state {
+            block = redact_block(redactor, input, self.state);
+        }
+        writer
+            .write_all(&block.bytes)
+            .context("while writing the output")?;
+        self.report.merge(&block.report);
+        self.lines += block.lines;
+        self.state = block.end;
+        Ok(())
+    }
 }
 
 /// One redacted block and what the stream needs to know about it.
