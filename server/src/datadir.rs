@@ -31,6 +31,10 @@ impl DataDir {
     pub fn db(&self) -> PathBuf {
         self.root.join("vigil.db")
     }
+    /// The audit trail's file (see [`store::open_rw`]).
+    pub fn audit_db(&self) -> PathBuf {
+        store::audit_path(&self.db())
+    }
     pub fn key_file(&self) -> PathBuf {
         self.root.join("master.key")
     }

@@ -25,6 +25,24 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Waits until the store's connections are closed (SQLite removes a WAL
+/// file with its last connection), so a copy is a consistent snapshot.
+fn wait_for_close(dir: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let open = || {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .any(|e| e.unwrap().file_name().to_string_lossy().ends_with("-wal"))
+    };
+    while open() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the store never closed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 fn broken_at(v: Verdict) -> i64 {
     match v {
         Verdict::Broken {
@@ -58,6 +76,7 @@ async fn chain_fixture(root: &Path) -> (std::path::PathBuf, i64) {
     } = env;
     drop(app);
     drop(state);
+    wait_for_close(&dir);
     let saved = root.join("fixture");
     copy_dir(&dir, &saved);
     drop(tmp);
@@ -65,7 +84,7 @@ async fn chain_fixture(root: &Path) -> (std::path::PathBuf, i64) {
 }
 
 /// A fresh copy of the fixture with `attack` applied by someone who can
-/// write the database file (append-only triggers dropped) but has no key.
+/// write the audit file (append-only triggers dropped) but has no key.
 fn attacked(
     fixture: &Path,
     root: &Path,
@@ -74,7 +93,7 @@ fn attacked(
 ) -> std::path::PathBuf {
     let dir = root.join(name);
     copy_dir(fixture, &dir);
-    let c = rusqlite::Connection::open(dir.join("vigil.db")).unwrap();
+    let c = rusqlite::Connection::open(dir.join("audit.db")).unwrap();
     c.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
         .unwrap();
     attack(&c);
@@ -281,12 +300,12 @@ async fn cli_and_server_appending_at_once_never_fork_the_chain() {
     let admin = env.admin_token().await;
     let dir = env.dir.clone();
     const CLI_RUNS: usize = 25;
+    let before = env.audit_head();
     let cli_loop = std::thread::spawn(move || {
         for _ in 0..CLI_RUNS {
             cli::user_unlock(&dir, "admin").unwrap();
         }
     });
-    let before = env.audit_head();
     let mut tasks = Vec::new();
     let env = std::sync::Arc::new(env);
     for _ in 0..16 {

@@ -315,15 +315,22 @@ impl Collector {
             .to_owned()
     }
 
-    /// Opens the database read-only (the collector may be running).
+    /// Opens the database and the audit file read-only (the collector may
+    /// be running); unqualified table names resolve in either.
     pub fn db(&self) -> rusqlite::Connection {
         let c = rusqlite::Connection::open_with_flags(
-            self.data.join("vigil.db"),
+            self.data.join("audit.db"),
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
         )
-        .expect("open db");
+        .expect("open audit db");
         c.busy_timeout(Duration::from_secs(10))
             .expect("busy timeout");
+        let db = self.data.join("vigil.db");
+        c.execute(
+            "ATTACH DATABASE ?1 AS data",
+            [db.to_str().expect("UTF-8 path")],
+        )
+        .expect("attach db");
         c
     }
 

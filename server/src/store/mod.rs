@@ -57,6 +57,14 @@ pub struct WriterCache {
     pub audit_head: Option<crate::audit::checkpoint::Head>,
 }
 
+impl WriterCache {
+    /// Forgets what a rollback may have invalidated.
+    fn reset(&mut self) {
+        self.series.clear();
+        self.audit_head = None;
+    }
+}
+
 /// A series' labels, as on the wire.
 pub type Labels = BTreeMap<String, String>;
 
@@ -100,18 +108,73 @@ pub struct Store {
 /// Largest number of queued jobs folded into one transaction.
 const GROUP_COMMIT_MAX: usize = 512;
 
-/// Opens (and migrates) the database file for direct, synchronous use: CLI
-/// commands and the writer thread.
+/// The audit trail's file, beside the database file.
+pub fn audit_path(db: &Path) -> PathBuf {
+    db.with_file_name("audit.db")
+}
+
+/// The name the database file is attached under on every connection.
+pub(crate) const DATA: &str = "data";
+
+/// Opens (and migrates) the database and its audit file for direct,
+/// synchronous use: CLI commands and the writer thread.
+///
+/// The audit records live in a file of their own so that the commits of
+/// read-only requests' records leave the database file, and with it every
+/// reader's page cache, untouched. The audit file is the connection's main
+/// database and the database file is attached as [`DATA`]: SQLite commits
+/// the files of one transaction main first, so a crash between the two can
+/// leave the record of a change that did not land, never a change without
+/// its record. Unqualified table names resolve in either file.
 pub fn open_rw(path: &Path) -> Result<Connection, StoreError> {
-    let mut conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    schema::configure(&conn)?;
-    schema::migrate(&mut conn)?;
+    let audit = audit_path(path);
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    {
+        let mut data = Connection::open_with_flags(path, flags)?;
+        schema::configure_connection(&data)?;
+        schema::configure_file(&data, "main", DATA_CACHE_KIB)?;
+        schema::migrate(&mut data, schema::MIGRATIONS)?;
+    }
+    if !audit.exists() && !holds_audit_table(path)? {
+        return Err(StoreError::Audit(format!(
+            "the audit trail {} is missing (restore it from the backup it was taken with)",
+            audit.display()
+        )));
+    }
+    let mut conn = Connection::open_with_flags(&audit, flags)?;
+    schema::configure_connection(&conn)?;
+    schema::configure_file(&conn, "main", AUDIT_CACHE_KIB)?;
+    schema::migrate(&mut conn, schema::AUDIT_MIGRATIONS)?;
+    attach_data(&conn, path)?;
+    schema::configure_file(&conn, DATA, DATA_CACHE_KIB)?;
+    schema::move_audit_table(&mut conn, DATA)?;
     Ok(conn)
+}
+
+/// Page cache of the database file per connection (samples, users, ...).
+const DATA_CACHE_KIB: u32 = 65_536;
+/// Page cache of the audit file: appends touch the chain's last pages.
+const AUDIT_CACHE_KIB: u32 = 4_096;
+
+fn attach_data(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let name = path
+        .to_str()
+        .ok_or_else(|| StoreError::Schema(format!("{} is not UTF-8", path.display())))?;
+    conn.execute(&format!("ATTACH DATABASE ?1 AS {DATA}"), [name])?;
+    Ok(())
+}
+
+/// Whether the database file still holds the audit table (a data
+/// directory written before the audit file existed).
+fn holds_audit_table(path: &Path) -> Result<bool, StoreError> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    Ok(conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'audit'",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Opens an existing database without creating it (CLI commands on a data
@@ -126,12 +189,14 @@ pub fn open_existing(path: &Path) -> Result<Connection, StoreError> {
     open_rw(path)
 }
 
+/// A read-only connection laid out as [`open_rw`]'s.
 fn open_ro(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
-        path,
+        audit_path(path),
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    attach_data(&conn, path)?;
     Ok(conn)
 }
 
@@ -276,7 +341,7 @@ where
             Ok(v)
         }
         Err(e) => {
-            *cache = WriterCache::default();
+            cache.reset();
             tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
             Err(e)
         }
@@ -332,6 +397,11 @@ fn writer_loop(
                 // commits, so a durable commit also makes every earlier one so.
                 let level = if durable { "FULL" } else { "NORMAL" };
                 conn.pragma_update(None, "synchronous", level)?;
+                conn.pragma_update(
+                    Some(rusqlite::DatabaseName::Attached(DATA)),
+                    "synchronous",
+                    level,
+                )?;
                 synchronous_full = durable;
             }
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -363,7 +433,7 @@ fn writer_loop(
                 }
             }
             Err(e) => {
-                cache = WriterCache::default();
+                cache.reset();
                 tracing::error!(error = %e, "storage commit failed");
             }
         }
@@ -383,4 +453,91 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database file as collectors wrote it before the audit file: the
+    /// audit table inside, holding `records` records.
+    fn older_layout(path: &Path, records: i64) {
+        let mut conn = Connection::open(path).unwrap();
+        schema::configure_connection(&conn).unwrap();
+        schema::configure_file(&conn, "main", DATA_CACHE_KIB).unwrap();
+        schema::migrate(&mut conn, schema::MIGRATIONS).unwrap();
+        for seq in 1..=records {
+            conn.execute(
+                "INSERT INTO audit (seq, time_ms, actor, role, action, target, outcome, request_id, hash)
+                 VALUES (?1, 0, 'cli', 'local', 'init', '', 'ok', '', x'00')",
+                [seq],
+            )
+            .unwrap();
+        }
+    }
+
+    fn audit_count(conn: &Connection, schema: &str) -> i64 {
+        conn.query_row(&format!("SELECT count(*) FROM {schema}.audit"), [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
+    fn data_holds_audit(conn: &Connection) -> bool {
+        conn.query_row(
+            &format!("SELECT count(*) > 0 FROM {DATA}.sqlite_master WHERE name = 'audit'"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn audit_records_move_out_of_an_older_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("vigil.db");
+        older_layout(&db, 3);
+        let conn = open_rw(&db).unwrap();
+        assert_eq!(audit_count(&conn, "main"), 3);
+        assert!(!data_holds_audit(&conn));
+        assert!(
+            conn.execute("DELETE FROM audit", []).is_err(),
+            "append-only"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_move_finishes_without_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("vigil.db");
+        older_layout(&db, 2);
+        // The audit file committed its copy; the database file's drop did
+        // not land.
+        {
+            let mut conn = Connection::open(audit_path(&db)).unwrap();
+            schema::migrate(&mut conn, schema::AUDIT_MIGRATIONS).unwrap();
+            attach_data(&conn, &db).unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO main.audit SELECT * FROM {DATA}.audit"
+            ))
+            .unwrap();
+        }
+        let conn = open_rw(&db).unwrap();
+        assert_eq!(audit_count(&conn, "main"), 2);
+        assert!(!data_holds_audit(&conn));
+    }
+
+    #[test]
+    fn a_missing_audit_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("vigil.db");
+        drop(open_rw(&db).unwrap());
+        std::fs::remove_file(audit_path(&db)).unwrap();
+        let err = open_rw(&db).unwrap_err().to_string();
+        assert!(
+            err.contains("audit trail") && err.contains("missing"),
+            "{err}"
+        );
+        assert!(!audit_path(&db).exists(), "nothing created");
+    }
 }

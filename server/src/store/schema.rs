@@ -4,32 +4,93 @@ use rusqlite::Connection;
 
 use super::StoreError;
 
-/// Settings every connection needs. `secure_delete` is per connection in
+/// Settings of the connection itself. `secure_delete` is per connection in
 /// SQLite, so it is set on every open, not only by the first migration.
-pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
+pub(super) fn configure_connection(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    // auto_vacuum only takes effect on a database with no tables yet, and
-    // must precede the switch to WAL; on an existing database it is a no-op.
-    // Free pages are then reclaimable (erasure) without a rebuild.
     // Samples of many series land on as many leaf pages per commit; a
     // checkpoint every 8192 WAL pages (32 MiB) instead of SQLite's 1000
     // copies each page into the database once for many commits, not once
-    // per commit. The WAL file is cut back to 64 MiB after a checkpoint.
+    // per commit.
     conn.execute_batch(
-        "PRAGMA auto_vacuum = INCREMENTAL;
-         PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = FULL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA secure_delete = ON;
+        "PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -65536;
-         PRAGMA wal_autocheckpoint = 8192;
-         PRAGMA journal_size_limit = 67108864;",
+         PRAGMA wal_autocheckpoint = 8192;",
     )?;
     Ok(())
 }
 
-const MIGRATIONS: &[&str] = &[
+/// Settings of one database file of the connection (`schema` is `main` or
+/// an attached name), with a page cache of `cache_kib`.
+pub(super) fn configure_file(
+    conn: &Connection,
+    schema: &str,
+    cache_kib: u32,
+) -> Result<(), StoreError> {
+    // auto_vacuum only takes effect on a database with no tables yet, and
+    // must precede the switch to WAL; on an existing database it is a no-op.
+    // Free pages are then reclaimable (erasure) without a rebuild. The WAL
+    // file is cut back to 64 MiB after a checkpoint.
+    conn.execute_batch(&format!(
+        "PRAGMA {schema}.auto_vacuum = INCREMENTAL;
+         PRAGMA {schema}.journal_mode = WAL;
+         PRAGMA {schema}.synchronous = FULL;
+         PRAGMA {schema}.secure_delete = ON;
+         PRAGMA {schema}.cache_size = -{cache_kib};
+         PRAGMA {schema}.journal_size_limit = 67108864;"
+    ))?;
+    Ok(())
+}
+
+/// The audit trail's own file. Its table starts out in the database file
+/// (migration 1 there) and is moved by [`move_audit_table`].
+pub(super) const AUDIT_MIGRATIONS: &[&str] = &[
+    // 1: the record chain, append-only.
+    "CREATE TABLE audit (
+         seq INTEGER PRIMARY KEY,
+         time_ms INTEGER NOT NULL,
+         actor TEXT NOT NULL,
+         role TEXT NOT NULL,
+         source BLOB,
+         action TEXT NOT NULL,
+         target TEXT NOT NULL,
+         outcome TEXT NOT NULL,
+         request_id TEXT NOT NULL,
+         hash BLOB NOT NULL
+     );
+     CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;",
+];
+
+/// Moves records of a database file that still holds the audit table
+/// (created by its migration 1, or written by an older collector) into the
+/// audit file, and drops the table there, in one transaction. The audit
+/// file is the connection's main database and commits first, so a crash in
+/// between leaves the records in both files and the next open finishes the
+/// move (the copy ignores records already present).
+pub(super) fn move_audit_table(conn: &mut Connection, data: &str) -> Result<(), StoreError> {
+    let present: bool = conn.query_row(
+        &format!(
+            "SELECT count(*) > 0 FROM {data}.sqlite_master WHERE type = 'table' AND name = 'audit'"
+        ),
+        [],
+        |r| r.get(0),
+    )?;
+    if present {
+        let tx = conn.transaction()?;
+        tx.execute_batch(&format!(
+            "INSERT OR IGNORE INTO main.audit SELECT * FROM {data}.audit;
+             DROP TABLE {data}.audit;"
+        ))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// The database file's migrations.
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the pipeline.
     "CREATE TABLE agents (
          id TEXT PRIMARY KEY,
@@ -197,16 +258,16 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX support_grants_by_bundle ON support_grants (bundle_id, user_id);",
 ];
 
-/// Brings the database up to the newest schema.
-pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+/// Brings the connection's main database up to the newest of `migrations`.
+pub(super) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), StoreError> {
     let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if current > MIGRATIONS.len() {
+    if current > migrations.len() {
         return Err(StoreError::Schema(format!(
             "database schema version {current} is newer than this collector ({})",
-            MIGRATIONS.len()
+            migrations.len()
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+    for (i, sql) in migrations.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;

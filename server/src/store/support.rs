@@ -284,10 +284,11 @@ pub fn purge_received_before(conn: &Connection, cutoff_ms: i64) -> Result<PurgeC
     Ok(counts)
 }
 
-/// `PRAGMA incremental_vacuum`, stepped to the end (each step may free
-/// a page; stopping early would leave free pages in the file).
+/// `PRAGMA incremental_vacuum` of the database file, stepped to the end
+/// (each step may free a page; stopping early would leave free pages in
+/// the file).
 fn incremental_vacuum(conn: &Connection) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare("PRAGMA incremental_vacuum")?;
+    let mut stmt = conn.prepare(&format!("PRAGMA {}.incremental_vacuum", super::DATA))?;
     let mut rows = stmt.query([])?;
     while rows.next()?.is_some() {}
     Ok(())

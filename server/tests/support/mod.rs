@@ -178,11 +178,10 @@ impl Env {
         self.session_until(user, store::now_ms() + 3_600_000).await
     }
 
-    /// A direct connection to the database file (test-side SQL).
+    /// A direct connection to the database and audit files, laid out as
+    /// the collector's own (test-side SQL).
     pub fn db(&self) -> rusqlite::Connection {
-        let c = rusqlite::Connection::open(DataDir::new(&self.dir).db()).unwrap();
-        c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-        c
+        store::open_existing(&DataDir::new(&self.dir).db()).unwrap()
     }
 
     pub fn audit_head(&self) -> i64 {
