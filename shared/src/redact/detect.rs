@@ -17,6 +17,9 @@ use super::token::Kind;
 /// Compiled structured detectors.
 pub(crate) struct Structured {
     at_group: Regex,
+    /// `://`, prebuilt (building a searcher per line costs more than the
+    /// search).
+    url_sep: memchr::memmem::Finder<'static>,
     num_group: Regex,
     tok_group: Regex,
 }
@@ -162,6 +165,7 @@ impl Structured {
         let num_group = compile(&num_pattern());
         Structured {
             at_group,
+            url_sep: memchr::memmem::Finder::new(b"://"),
             num_group,
             tok_group,
         }
@@ -170,7 +174,7 @@ impl Structured {
     /// Appends the structured findings of `line`.
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         if memchr::memchr(b'@', line).is_some() {
-            if memchr::memmem::find(line, b"://").is_some() {
+            if self.url_sep.find(line).is_some() {
                 scan(&self.at_group, line, out, handle_at);
             } else {
                 // Without `://` only the e-mail alternative can match.

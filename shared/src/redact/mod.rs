@@ -315,9 +315,7 @@ impl Redactor {
             None => (line, false),
         };
         let mut findings = Vec::new();
-        let pem_spans = if *state == PemState::InsideKey
-            || memchr::memmem::find(body, b"-----BEGIN ").is_some()
-        {
+        let pem_spans = if *state == PemState::InsideKey || self.pem.has_begin(body) {
             self.pem.step(state, body)
         } else {
             Vec::new()
@@ -350,7 +348,7 @@ impl Redactor {
         // nothing changes, which is what makes redaction idempotent.
         for _ in 1..MAX_PASSES {
             let mut again = Vec::new();
-            if memchr::memmem::find(&out, b"-----BEGIN ").is_some() {
+            if self.pem.has_begin(&out) {
                 // Inline markers left over after an overlap; the line state
                 // was already updated by the first pass.
                 let mut scratch = PemState::Outside;

@@ -30,6 +30,12 @@ impl Pem {
         }
     }
 
+    /// Whether `line` holds a `-----BEGIN ` marker (a prebuilt searcher:
+    /// building one per line costs more than the search).
+    pub(crate) fn has_begin(&self, line: &[u8]) -> bool {
+        self.begin.find(line).is_some()
+    }
+
     /// Updates `state` for `line` and returns the spans to redact.
     pub(crate) fn step(&self, state: &mut PemState, line: &[u8]) -> Vec<(usize, usize)> {
         let mut spans = Vec::new();

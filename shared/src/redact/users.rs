@@ -16,7 +16,8 @@ pub(crate) struct Users {
 }
 
 /// Literal cues (ASCII, any case); a line without any skips the regex (see
-/// [`super::prefilter`]).
+/// [`super::prefilter`]) unless [`at_or_access_log_user`] says an
+/// alternative without a literal cue here may match.
 pub(crate) const CUES: &[&str] = &[
     "user",
     "for ",
@@ -29,7 +30,6 @@ pub(crate) const CUES: &[&str] = &[
     "\\users\\",
     "/var/mail/",
     "/var/spool/",
-    "@",
     "(to ",
     "cron",
     "~",
@@ -44,7 +44,6 @@ pub(crate) const CUES: &[&str] = &[
     "session",
     "access",
     "lockout",
-    " - ",
     " -u",
     " -l",
     " -d",
@@ -326,61 +325,64 @@ const STOP: &[&str] = &[
 
 const NAME: &str = r"[A-Za-z_][A-Za-z0-9._\-]*\$?";
 
+/// The alternatives of the user regex, in priority order.
+fn alternatives() -> Vec<String> {
+    vec![
+        format!(
+            r"(?i:\b(?:invalid|illegal|authenticating|for|of|by|from|to|as|unknown|disallowed|locked|new)[ \t]+user[ \t:]+)['\x22]?(?P<a>{NAME})"
+        ),
+        format!(r"\bfor[ \t]+(?P<b>{NAME})[ \t]+from\b"),
+        format!(
+            concat!(
+                r"(?i:(?:\b|_)(?:user|username|user_name|user-name|userid|login|logname|loginname|login_name|",
+                r"uid|ruser|euser|suser|account|acct|account[ \t]name|user[ \t]name|owner|auth_user|remote_user|",
+                r"sasl_username|db_user|dbuser|os_user|osuser|user_login|login_user|logon[ \t]account)\b)",
+                r"(?:=['\x22]?|:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22)(?P<c>{NAME})"
+            ),
+            NAME = NAME
+        ),
+        format!(
+            r"(?i:\b(?:user|username|user[ \t]name|account[ \t]name))[ \t]+['\x22]?(?P<r>{NAME})"
+        ),
+        format!(r"\bsudo(?:\[[0-9]+\])?:[ \t]+(?P<d>{NAME})[ \t]+:[ \t]"),
+        format!(r"(?:^|[ \t])(?P<k>{NAME})[ \t]+:[ \t]+(?:TTY|PWD|USER|COMMAND)="),
+        format!(r"\bby[ \t]+(?P<e>{NAME})\(uid="),
+        format!(
+            r"(?i:/home/|/Users/|/var/mail/|/var/spool/mail/|/var/spool/cron/crontabs/|[A-Za-z]:\\Users\\|[A-Za-z]:\\\\Users\\\\|\\\\Users\\\\|\\Users\\)(?P<f>{NAME})"
+        ),
+        format!(r"(?:^|[ \t\x22\[])(?P<g>{NAME})@[A-Za-z0-9.\-]+:[~/]"),
+        format!(r"\(to[ \t]+[^)]*\)[ \t]+(?P<h>{NAME})[ \t]+on\b"),
+        format!(
+            r"(?i:\b(?:password|passwd|login|logon|authentication|auth|session|access|lockout|account)[ \t]+(?:changed|updated|reset|expired|failed|failure|succeeded|successful|denied|granted|locked|attempt|attempts|opened|closed|started|ended|ok)[ \t]+(?:for|of|by)[ \t]+(?:user[ \t]+)?)['\x22]?(?P<q>{NAME})"
+        ),
+        format!(r"\b(?:uid|gid|euid|egid)=[0-9]+\((?P<i>{NAME})\)"),
+        format!(
+            r"(?i:cron)[^:]*:[ \t]+\((?P<j>{NAME})\)[ \t]+(?:CMD|LIST|REPLACE|BEGIN|END|RELOAD|DELETE)"
+        ),
+        r"(?:^|[ \t])~(?P<l>[a-z_][a-z0-9._\-]*)/".to_owned(),
+        format!(r"(?:^|[\s'\x22=(])(?P<m>{NAME})@(?:[0-9]{{1,3}}\.){{3}}[0-9]{{1,3}}\b"),
+        format!(r"(?:^|[\s'\x22=(])(?P<n>{NAME})@[A-Za-z0-9\-]+(?:[:\s'\x22]|$)"),
+        format!(r"^\S+[ \t]+-[ \t]+(?P<o>{NAME})[ \t]+\[[0-9]{{2}}/[A-Z][a-z]{{2}}/[0-9]{{4}}:"),
+        format!(
+            concat!(
+                r"\b(?:mysql|mysqldump|mysqladmin|mongo|mongosh|psql|pg_dump|curl|wget|docker|podman|sudo|su|crontab|ssh|scp|sftp|ftp|lftp|",
+                r"smbclient|rsync|pkexec|runuser|usermod|passwd|chage|gpasswd|htpasswd|redis-cli|git|helm|kubectl|az|gcloud|aws|ldapsearch|net)\b",
+                r"[^\n|;&]*?[ \t](?:-u|--user|--username|-l|--login|-U|-D)[ \t=]+['\x22]?(?P<p>{NAME})"
+            ),
+            NAME = NAME
+        ),
+    ]
+}
+
 impl Users {
     pub(crate) fn new() -> Self {
-        let alts = [
-            format!(
-                r"(?i:\b(?:invalid|illegal|authenticating|for|of|by|from|to|as|unknown|disallowed|locked|new)[ \t]+user[ \t:]+)['\x22]?(?P<a>{NAME})"
-            ),
-            format!(r"\bfor[ \t]+(?P<b>{NAME})[ \t]+from\b"),
-            format!(
-                concat!(
-                    r"(?i:(?:\b|_)(?:user|username|user_name|user-name|userid|login|logname|loginname|login_name|",
-                    r"uid|ruser|euser|suser|account|acct|account[ \t]name|user[ \t]name|owner|auth_user|remote_user|",
-                    r"sasl_username|db_user|dbuser|os_user|osuser|user_login|login_user|logon[ \t]account)\b)",
-                    r"(?:=['\x22]?|:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22)(?P<c>{NAME})"
-                ),
-                NAME = NAME
-            ),
-            format!(
-                r"(?i:\b(?:user|username|user[ \t]name|account[ \t]name))[ \t]+['\x22]?(?P<r>{NAME})"
-            ),
-            format!(r"\bsudo(?:\[[0-9]+\])?:[ \t]+(?P<d>{NAME})[ \t]+:[ \t]"),
-            format!(r"(?:^|[ \t])(?P<k>{NAME})[ \t]+:[ \t]+(?:TTY|PWD|USER|COMMAND)="),
-            format!(r"\bby[ \t]+(?P<e>{NAME})\(uid="),
-            format!(
-                r"(?i:/home/|/Users/|/var/mail/|/var/spool/mail/|/var/spool/cron/crontabs/|[A-Za-z]:\\Users\\|[A-Za-z]:\\\\Users\\\\|\\\\Users\\\\|\\Users\\)(?P<f>{NAME})"
-            ),
-            format!(r"(?:^|[ \t\x22\[])(?P<g>{NAME})@[A-Za-z0-9.\-]+:[~/]"),
-            format!(r"\(to[ \t]+[^)]*\)[ \t]+(?P<h>{NAME})[ \t]+on\b"),
-            format!(
-                r"(?i:\b(?:password|passwd|login|logon|authentication|auth|session|access|lockout|account)[ \t]+(?:changed|updated|reset|expired|failed|failure|succeeded|successful|denied|granted|locked|attempt|attempts|opened|closed|started|ended|ok)[ \t]+(?:for|of|by)[ \t]+(?:user[ \t]+)?)['\x22]?(?P<q>{NAME})"
-            ),
-            format!(r"\b(?:uid|gid|euid|egid)=[0-9]+\((?P<i>{NAME})\)"),
-            format!(
-                r"(?i:cron)[^:]*:[ \t]+\((?P<j>{NAME})\)[ \t]+(?:CMD|LIST|REPLACE|BEGIN|END|RELOAD|DELETE)"
-            ),
-            r"(?:^|[ \t])~(?P<l>[a-z_][a-z0-9._\-]*)/".to_owned(),
-            format!(r"(?:^|[\s'\x22=(])(?P<m>{NAME})@(?:[0-9]{{1,3}}\.){{3}}[0-9]{{1,3}}\b"),
-            format!(r"(?:^|[\s'\x22=(])(?P<n>{NAME})@[A-Za-z0-9\-]+(?:[:\s'\x22]|$)"),
-            format!(
-                r"^\S+[ \t]+-[ \t]+(?P<o>{NAME})[ \t]+\[[0-9]{{2}}/[A-Z][a-z]{{2}}/[0-9]{{4}}:"
-            ),
-            format!(
-                concat!(
-                    r"\b(?:mysql|mysqldump|mysqladmin|mongo|mongosh|psql|pg_dump|curl|wget|docker|podman|sudo|su|crontab|ssh|scp|sftp|ftp|lftp|",
-                    r"smbclient|rsync|pkexec|runuser|usermod|passwd|chage|gpasswd|htpasswd|redis-cli|git|helm|kubectl|az|gcloud|aws|ldapsearch|net)\b",
-                    r"[^\n|;&]*?[ \t](?:-u|--user|--username|-l|--login|-U|-D)[ \t=]+['\x22]?(?P<p>{NAME})"
-                ),
-                NAME = NAME
-            ),
-        ];
+        let alts = alternatives();
         let re = big_regex(&format!("(?-u){}", alts.join("|"))).unwrap_or_else(|e| builtin_bug(&e));
         Users { re }
     }
 
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
-        if !hints.has(prefilter::USERS) {
+        if !hints.has(prefilter::USERS) && !at_or_access_log_user(line) {
             return;
         }
         let mut locs = self.re.capture_locations();
@@ -404,6 +406,64 @@ impl Users {
             }
         }
     }
+}
+
+/// Whether one of the alternatives that [`CUES`] does not cover may match:
+/// `user@host:~`, `user@1.2.3.4`, `user@host ` (an '@' after a name byte,
+/// then a host part that is not a dotted domain, or ends in ':', or is an
+/// address), and the access log's `ip - user [date`. A cheap necessary
+/// condition: e-mail addresses and `ip - - [date` lines, most of the lines
+/// with an '@' or a ` - `, fail it.
+fn at_or_access_log_user(line: &[u8]) -> bool {
+    let name_byte = |b: u8| checks::is_word(b) || matches!(b, b'.' | b'-' | b'$');
+    let host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+    for a in memchr::memchr_iter(b'@', line) {
+        if a == 0 || !name_byte(line[a - 1]) {
+            continue;
+        }
+        let after = &line[a + 1..];
+        // `@[0-9]{1,3}\.`...: an address.
+        if after.first().is_some_and(u8::is_ascii_digit) {
+            return true;
+        }
+        // `@[A-Za-z0-9\-]+(?:[:\s'"]|$)`: one label, not followed by '.'.
+        let label = after.iter().take_while(|b| host_byte(**b)).count();
+        if label > 0 && after.get(label) != Some(&b'.') {
+            return true;
+        }
+        // `@[A-Za-z0-9.\-]+:[~/]`: a dotted host, then ':'.
+        let host = after
+            .iter()
+            .take_while(|b| host_byte(**b) || **b == b'.')
+            .count();
+        if host > 0 && after.get(host) == Some(&b':') {
+            return true;
+        }
+    }
+    // `^\S+[ \t]+-[ \t]+NAME`: the first field, blanks, '-', blanks, then a
+    // name's first byte.
+    let first = line
+        .iter()
+        .take_while(|b| !matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '))
+        .count();
+    let mut i = first;
+    let blanks = |i: &mut usize| {
+        let from = *i;
+        while line.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
+            *i += 1;
+        }
+        *i > from
+    };
+    first > 0
+        && blanks(&mut i)
+        && line.get(i) == Some(&b'-')
+        && {
+            i += 1;
+            blanks(&mut i)
+        }
+        && line
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
 }
 
 fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
@@ -452,4 +512,75 @@ fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The alternatives without a literal cue in [`CUES`] never match where
+    /// [`at_or_access_log_user`] says they cannot.
+    #[test]
+    fn uncued_alternatives_are_prefiltered() {
+        let uncued: Vec<String> = alternatives()
+            .into_iter()
+            .filter(|a| a.contains('@') || a.starts_with(r"^\S+"))
+            .collect();
+        assert_eq!(uncued.len(), 4);
+        let re = big_regex(&format!("(?-u){}", uncued.join("|"))).unwrap();
+        let pieces: &[&[u8]] = &[
+            b"bob",
+            b"a.b",
+            b"x_1$",
+            b"@",
+            b"@",
+            b" - ",
+            b"bob@",
+            b"@host",
+            b"bob@10.0.0.1",
+            b"bob@host:~",
+            b"10.0.0.1 - bob [",
+            b"example",
+            b".",
+            b"com",
+            b"10",
+            b"1.2.3.4",
+            b":",
+            b"~",
+            b"/",
+            b" ",
+            b"\t",
+            b"-",
+            b"'",
+            b"\x22",
+            b"[",
+            b"(",
+            b"=",
+            b"[01/Mar/2024:10:00:00",
+            b"\xc3\xa9",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut below = |n: usize| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+        };
+        let mut matched = 0;
+        for _ in 0..50_000 {
+            let mut line = Vec::new();
+            for _ in 0..below(12) {
+                line.extend_from_slice(pieces[below(pieces.len())]);
+            }
+            if re.is_match(&line) {
+                matched += 1;
+                assert!(
+                    at_or_access_log_user(&line),
+                    "{:?}",
+                    String::from_utf8_lossy(&line)
+                );
+            }
+        }
+        assert!(matched > 5000, "only {matched} generated lines match");
+    }
 }
