@@ -1488,15 +1488,35 @@ fn classify_cue(m: &[u8]) -> Cue {
             ' ' | '\t' | ':' | '=' | '>' | '"' | '\'' | '<' | '(' | '@' | ',' | '.'
         )
     });
-    let norm: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if has_sep && PERSON_FIELDS.contains(&norm.as_str()) {
+    let mut norm = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !norm.is_empty() {
+            norm.push(' ');
+        }
+        norm.push_str(word);
+    }
+    static FIELDS: OnceLock<WordSet<&'static str>> = OnceLock::new();
+    static STRONG_SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
+    static ONE_WORD_VERBS: OnceLock<WordSet<&'static str>> = OnceLock::new();
+    if has_sep
+        && FIELDS
+            .get_or_init(|| static_set(PERSON_FIELDS))
+            .contains(norm.as_str())
+    {
         return Cue::Field;
     }
     if let Some((first, _)) = norm.split_once(' ') {
-        if VERBS
-            .split('|')
-            .any(|v| v == first || norm.starts_with(v) && v.contains(' '))
-            && !STRONG.contains(&norm.as_str())
+        let verbs = ONE_WORD_VERBS.get_or_init(|| VERBS.split('|').collect());
+        // A verb equal to the first word, or a two-word verb ("signed off")
+        // that starts the cue.
+        let verb = verbs.contains(first)
+            || VERBS
+                .split('|')
+                .any(|v| v.contains(' ') && norm.starts_with(v));
+        if verb
+            && !STRONG_SET
+                .get_or_init(|| static_set(STRONG))
+                .contains(norm.as_str())
         {
             return Cue::Verb;
         }

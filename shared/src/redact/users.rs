@@ -3,6 +3,9 @@
 //! `user=`/`uid=`-style fields, home directories (`/home/USER/`,
 //! `C:\Users\USER\`), shell prompts (`USER@host:~$`).
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 use regex::bytes::Regex;
 
 use super::checks;
@@ -501,17 +504,34 @@ fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     if v[0].is_ascii_digit() {
         return false;
     }
-    let lower = v.to_ascii_lowercase();
-    let lower_str = String::from_utf8_lossy(&lower);
-    if SYSTEM_ACCOUNTS.contains(&lower_str.as_ref()) || STOP.contains(&lower_str.as_ref()) {
+    // At most 64 bytes (checked above); ASCII (the regex's name class).
+    let mut buf = [0u8; 64];
+    let lower = &mut buf[..v.len()];
+    lower.copy_from_slice(v);
+    lower.make_ascii_lowercase();
+    if not_personal(lower) {
         return false;
     }
-    if lower_str.starts_with("systemd-")
-        || lower_str.starts_with('_') && lower.len() > 1 && !checks::is_word(lower[1])
+    if lower.starts_with(b"systemd-")
+        || lower.starts_with(b"_") && lower.len() > 1 && !checks::is_word(lower[1])
     {
         return false;
     }
     true
+}
+
+/// A system account or a word that follows a user cue without being a
+/// user name (lowercase input).
+fn not_personal(lower: &[u8]) -> bool {
+    static SET: OnceLock<HashSet<&'static [u8]>> = OnceLock::new();
+    SET.get_or_init(|| {
+        SYSTEM_ACCOUNTS
+            .iter()
+            .chain(STOP)
+            .map(|w| w.as_bytes())
+            .collect()
+    })
+    .contains(lower)
 }
 
 #[cfg(test)]
