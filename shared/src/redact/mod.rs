@@ -299,14 +299,14 @@ impl Redactor {
         LineRedactor {
             redactor: self,
             state,
-            hints: Hints::default(),
+            scratch: Scratch::default(),
         }
     }
 
     fn redact_line<'l>(
         &self,
         state: &mut PemState,
-        hints: &mut Hints,
+        scratch: &mut Scratch,
         line: &'l [u8],
         report: &mut Report,
     ) -> Cow<'l, [u8]> {
@@ -314,7 +314,8 @@ impl Redactor {
             Some(b) => (b, true),
             None => (line, false),
         };
-        let mut findings = Vec::new();
+        let mut findings = std::mem::take(&mut scratch.findings);
+        findings.clear();
         let pem_spans = if *state == PemState::InsideKey || self.pem.has_begin(body) {
             self.pem.step(state, body)
         } else {
@@ -335,36 +336,40 @@ impl Redactor {
             findings.push(Finding::new(*s, *e, Kind::PrivateKey));
         }
         if !whole_line_key {
-            self.detect(body, hints, &mut findings);
+            self.detect(body, &mut scratch.hints, &mut findings);
         }
-        if findings.is_empty() {
-            return Cow::Borrowed(line);
-        }
-        let Some(mut out) = self.apply(body, findings, report) else {
+        let first = if findings.is_empty() {
+            None
+        } else {
+            self.apply(body, &mut findings, scratch, report)
+        };
+        let Some(mut out) = first else {
+            scratch.findings = findings;
             return Cow::Borrowed(line);
         };
         // A dropped (overlapping) finding can leave something behind, and a
         // token can change the context of its neighbours: re-scan until
         // nothing changes, which is what makes redaction idempotent.
         for _ in 1..MAX_PASSES {
-            let mut again = Vec::new();
+            findings.clear();
             if self.pem.has_begin(&out) {
                 // Inline markers left over after an overlap; the line state
                 // was already updated by the first pass.
-                let mut scratch = PemState::Outside;
-                for (s, e) in self.pem.step(&mut scratch, &out) {
-                    again.push(Finding::new(s, e, Kind::PrivateKey));
+                let mut inline = PemState::Outside;
+                for (s, e) in self.pem.step(&mut inline, &out) {
+                    findings.push(Finding::new(s, e, Kind::PrivateKey));
                 }
             }
-            self.detect(&out, hints, &mut again);
-            if again.is_empty() {
+            self.detect(&out, &mut scratch.hints, &mut findings);
+            if findings.is_empty() {
                 break;
             }
-            match self.apply(&out, again, report) {
+            match self.apply(&out, &mut findings, scratch, report) {
                 Some(next) => out = next,
                 None => break,
             }
         }
+        scratch.findings = findings;
         if cr {
             out.push(b'\r');
         }
@@ -405,12 +410,14 @@ impl Redactor {
     fn apply(
         &self,
         line: &[u8],
-        mut findings: Vec<Finding>,
+        findings: &mut Vec<Finding>,
+        scratch: &mut Scratch,
         report: &mut Report,
     ) -> Option<Vec<u8>> {
-        let mut tokens = Vec::new();
+        let tokens = &mut scratch.tokens;
+        tokens.clear();
         if memchr::memchr(b'[', line).is_some() {
-            token::token_spans(line, &mut tokens);
+            token::token_spans(line, tokens);
         }
         findings.retain(|f| {
             f.end > f.start
@@ -422,14 +429,15 @@ impl Redactor {
                 && !self.allowed(&line[f.start..f.end])
         });
         // The same user or person elsewhere on the line goes too.
-        let mut extra = Vec::new();
-        for f in &findings {
+        let extra = &mut scratch.extra;
+        extra.clear();
+        for f in findings.iter() {
             if matches!(f.kind(), Some(Kind::Username | Kind::Name)) && f.end - f.start >= 3 {
-                same_word_elsewhere(line, f, &mut extra);
+                same_word_elsewhere(line, f, extra);
             }
         }
         extra.retain(|f: &Finding| !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end));
-        findings.extend(extra);
+        findings.append(extra);
         if findings.is_empty() {
             return None;
         }
@@ -441,17 +449,23 @@ impl Redactor {
                 .then((b.end - b.start).cmp(&(a.end - a.start)))
                 .then(a.start.cmp(&b.start))
         });
-        let mut taken: Vec<Finding> = Vec::with_capacity(findings.len());
-        for f in findings {
-            if !taken.iter().any(|t| f.start < t.end && t.start < f.end) {
-                taken.push(f);
+        // In place: keep a finding if it overlaps none kept before it.
+        let mut kept = 0;
+        for i in 0..findings.len() {
+            let f = findings[i];
+            if !findings[..kept]
+                .iter()
+                .any(|t| f.start < t.end && t.start < f.end)
+            {
+                findings[kept] = f;
+                kept += 1;
             }
         }
-        taken.sort_by_key(|f| f.start);
-        let findings = taken;
+        findings.truncate(kept);
+        findings.sort_by_key(|f| f.start);
         let mut out = Vec::with_capacity(line.len() + 16 * findings.len());
         let mut pos = 0;
-        for f in &findings {
+        for f in findings.iter() {
             if f.start < pos {
                 continue;
             }
@@ -527,11 +541,23 @@ fn same_word_elsewhere(line: &[u8], f: &Finding, out: &mut Vec<Finding>) {
     }
 }
 
+/// Buffers reused from line to line (a line with findings would otherwise
+/// allocate a handful of small vectors per pass).
+#[derive(Default)]
+struct Scratch {
+    hints: Hints,
+    findings: Vec<Finding>,
+    /// Spans of tokens already on the line.
+    tokens: Vec<(usize, usize)>,
+    /// Other occurrences of found users and names.
+    extra: Vec<Finding>,
+}
+
 /// Redacts a stream line by line, carrying PEM state between lines.
 pub struct LineRedactor<'r> {
     redactor: &'r Redactor,
     state: PemState,
-    hints: Hints,
+    scratch: Scratch,
 }
 
 impl LineRedactor<'_> {
@@ -540,7 +566,7 @@ impl LineRedactor<'_> {
     pub fn redact_line<'l>(&mut self, line: &'l str, report: &mut Report) -> Cow<'l, str> {
         match self
             .redactor
-            .redact_line(&mut self.state, &mut self.hints, line.as_bytes(), report)
+            .redact_line(&mut self.state, &mut self.scratch, line.as_bytes(), report)
         {
             Cow::Borrowed(_) => Cow::Borrowed(line),
             Cow::Owned(bytes) => Cow::Owned(match String::from_utf8(bytes) {
@@ -553,7 +579,7 @@ impl LineRedactor<'_> {
     /// Redacts one line of bytes; invalid UTF-8 passes through unchanged.
     pub fn redact_line_bytes<'l>(&mut self, line: &'l [u8], report: &mut Report) -> Cow<'l, [u8]> {
         self.redactor
-            .redact_line(&mut self.state, &mut self.hints, line, report)
+            .redact_line(&mut self.state, &mut self.scratch, line, report)
     }
 
     /// Whether a private key block is open after the last line.

@@ -1416,7 +1416,7 @@ impl Names {
                     for (k, c) in line[i..e].iter().enumerate() {
                         buf[k] = c.to_ascii_lowercase();
                     }
-                    std::str::from_utf8(&buf[..n]).is_ok_and(is_listed)
+                    is_listed_ascii(&buf[..n])
                 } else {
                     false
                 }
@@ -1450,6 +1450,20 @@ impl Names {
 /// Whether the word at `pos` is a listed, unambiguous first name (Unicode).
 fn listed_word(line: &[u8], pos: usize) -> bool {
     word_at(line, pos).is_some_and(|(w, _)| is_capitalized(&w) && is_listed(&w.to_lowercase()))
+}
+
+/// [`is_listed`] for lowercase ASCII bytes, with one hash look-up: the
+/// pair scan asks this for every capitalised word of every line.
+fn is_listed_ascii(lower: &[u8]) -> bool {
+    static SET: OnceLock<WordSet<Box<[u8]>>> = OnceLock::new();
+    SET.get_or_init(|| {
+        first_names()
+            .iter()
+            .filter(|w| !is_ambiguous(w))
+            .map(|w| w.as_bytes().into())
+            .collect()
+    })
+    .contains(lower)
 }
 
 /// A listed first name that is not also an everyday word (lowercase input).
