@@ -1389,12 +1389,11 @@ impl Names {
         let mut i = 0;
         let mut buf = [0u8; 24];
         while i < line.len() {
-            let b = line[i];
             // Cheapest test first: most bytes are not a capital letter.
-            if !(b.is_ascii_uppercase() || b >= 0xC0) {
-                i += 1;
-                continue;
-            }
+            i = next_capital(line, i);
+            let Some(&b) = line.get(i) else {
+                break;
+            };
             let starts_word = i == 0
                 || !(line[i - 1].is_ascii_alphanumeric()
                     || line[i - 1] >= 0x80
@@ -1445,6 +1444,40 @@ impl Names {
             }
         }
     }
+}
+
+/// The first index at or after `from` holding an ASCII capital or a byte
+/// from 0xC0 up (which may start a non-ASCII letter), or `line.len()`.
+/// Eight bytes at a time while they are all ASCII.
+fn next_capital(line: &[u8], from: usize) -> usize {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = line.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(bytes);
+        if w & HIGH != 0 {
+            break;
+        }
+        // Per byte x < 0x80 (no carries between bytes): the high bit of
+        // x + (0x80 - 0x41) says x >= b'A', that of x + (0x80 - 0x5B) says
+        // x > b'Z'.
+        let ge_a = w.wrapping_add((0x80 - 0x41) * LOW);
+        let gt_z = w.wrapping_add((0x80 - 0x5B) * LOW);
+        if ge_a & !gt_z & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&b) = line.get(i) {
+        if b.is_ascii_uppercase() || b >= 0xC0 {
+            return i;
+        }
+        i += 1;
+    }
+    line.len()
 }
 
 /// Whether the word at `pos` is a listed, unambiguous first name (Unicode).
@@ -1858,6 +1891,38 @@ impl Hosts {
             });
             if personal {
                 out.push(Finding::new(m.start(), m.end(), Kind::Hostname));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_capital_matches_a_byte_scan() {
+        let slow = |line: &[u8], from: usize| {
+            (from..line.len())
+                .find(|&i| line[i].is_ascii_uppercase() || line[i] >= 0xC0)
+                .unwrap_or(line.len())
+        };
+        let mut lines: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"abc".to_vec(),
+            b"all lower case words here, and digits 0123456789".to_vec(),
+            b"@[\\]^_`{|}~ZA".to_vec(),
+            "caf\u{e9} na\u{ef}ve \u{c9}mile".as_bytes().to_vec(),
+        ];
+        lines.push((0u8..=255).collect());
+        lines.push((0u8..=255).rev().collect());
+        for line in &lines {
+            for from in 0..=line.len() {
+                assert_eq!(
+                    next_capital(line, from),
+                    slow(line, from),
+                    "{line:?} {from}"
+                );
             }
         }
     }
