@@ -145,6 +145,12 @@ pub fn install_provider() {
     });
 }
 
+/// Every stored sample once, as `(series_id, ts_ms)`: the collector stages
+/// acknowledged samples and moves them into `samples` shortly after, and a
+/// sample sits in both tables during a move.
+pub const STORED_SAMPLES: &str = "(SELECT series_id, ts_ms FROM samples \
+     UNION SELECT series_id, ts_ms FROM samples_staged)";
+
 /// A collector: an initialized data dir and, when started, a `serve` process.
 pub struct Collector {
     pub tmp: TempDir,

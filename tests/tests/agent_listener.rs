@@ -10,7 +10,7 @@ use vigil_shared::wire::{
     Batch, BatchId, EnrollRequest, EnrollResponse, HostInfo, MetricsSnapshot, Record, Sample,
     BATCH_CONTENT_TYPE, PATH_ENROLL, PATH_INGEST, PROTOCOL_VERSION,
 };
-use vigil_tests::{wait_for, Collector};
+use vigil_tests::{wait_for, Collector, STORED_SAMPLES};
 
 fn csr() -> (rcgen::KeyPair, String) {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
@@ -92,7 +92,9 @@ fn post_ingest(client: &reqwest::blocking::Client, c: &Collector, body: Vec<u8>)
 
 fn sample_count(c: &Collector) -> i64 {
     c.db()
-        .query_row("SELECT count(*) FROM samples", [], |r| r.get(0))
+        .query_row(&format!("SELECT count(*) FROM {STORED_SAMPLES}"), [], |r| {
+            r.get(0)
+        })
         .unwrap()
 }
 

@@ -6,17 +6,17 @@
 use std::process::Command;
 use std::time::Duration;
 
-use vigil_tests::{bin, first_host, wait_for, Agent, Collector};
+use vigil_tests::{bin, first_host, wait_for, Agent, Collector, STORED_SAMPLES};
 
 /// Timestamps (ms) of the agent's total-CPU series, ascending.
 fn cpu_timestamps(c: &Collector) -> Vec<i64> {
     let db = c.db();
     let mut stmt = db
-        .prepare(
-            "SELECT s.ts_ms FROM samples s JOIN series r ON r.id = s.series_id
+        .prepare(&format!(
+            "SELECT s.ts_ms FROM {STORED_SAMPLES} s JOIN series r ON r.id = s.series_id
              WHERE r.name = 'cpu_usage_percent' AND r.labels LIKE '%\"total\"%'
-             ORDER BY s.ts_ms",
-        )
+             ORDER BY s.ts_ms"
+        ))
         .unwrap();
     stmt.query_map([], |r| r.get(0))
         .unwrap()

@@ -64,7 +64,7 @@ pub fn apply(
         ..IngestOutcome::default()
     };
     let mut insert_sample = conn.prepare_cached(
-        "INSERT OR IGNORE INTO samples (series_id, ts_ms, value) VALUES (?1, ?2, ?3)",
+        "INSERT INTO samples_staged (series_id, ts_ms, value) VALUES (?1, ?2, ?3)",
     )?;
     for record in &batch.records {
         match record {
@@ -75,6 +75,7 @@ pub fn apply(
                     }
                     let id = series_id(conn, cache, agent, &s.name, &s.labels)?;
                     out.samples += insert_sample.execute(params![id, m.ts_ms, s.value])? as u64;
+                    cache.staged_samples += 1;
                 }
             }
             Record::Inventory(inv) => {
@@ -133,6 +134,99 @@ pub fn apply(
     Ok(out)
 }
 
+/// Moving staged samples into `samples`, a slice at a time.
+///
+/// Why staging: one group commit holds batches of many agents, one point
+/// per series each, so writing them straight into `samples` (ordered by
+/// series, then time) touched one leaf page per series per commit. Staged,
+/// a commit appends to the end of one table. A move first copies what is
+/// staged, sorted by series and time, into a temporary table of the writer's
+/// connection (in memory), then inserts it into `samples` slice by slice —
+/// each series' points of the last seconds together, on its own pages —
+/// and finally deletes the moved rows from staging, also in slices. Every
+/// step is one statement (its own transaction), so the store writer runs
+/// group commits between steps and acknowledgements do not wait for a whole
+/// move. Queries read both tables; a sample seen twice (same series and
+/// time) keeps the value that arrived first, as it did when inserted
+/// directly. Steps can be repeated, so an interrupted move (a failed step,
+/// a restart) simply starts over.
+#[derive(Debug)]
+pub struct Compaction {
+    /// The last staged row this move takes.
+    upto: i64,
+    /// Rows of the sorted copy inserted so far.
+    inserted: i64,
+    /// Rows in the sorted copy.
+    rows: i64,
+    /// Staged rows below this id are deleted.
+    deleted_below: i64,
+}
+
+/// Rows per step: a step touches at most this many pages of `samples`, so
+/// it stays in the page cache and takes milliseconds.
+const STEP_ROWS: i64 = 8_192;
+
+impl Compaction {
+    /// A move of everything staged so far; `None` if nothing is.
+    pub fn start(conn: &Connection) -> Result<Option<Compaction>, StoreError> {
+        let (first, upto): (Option<i64>, Option<i64>) = conn
+            .prepare_cached("SELECT min(id), max(id) FROM samples_staged")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (Some(first), Some(upto)) = (first, upto) else {
+            return Ok(None);
+        };
+        conn.execute_batch(
+            "DROP TABLE IF EXISTS temp.moving;
+             CREATE TEMP TABLE moving (series_id INTEGER, ts_ms INTEGER, value REAL);",
+        )?;
+        let rows = conn
+            .prepare_cached(
+                "INSERT INTO temp.moving (series_id, ts_ms, value)
+                 SELECT series_id, ts_ms, value FROM samples_staged
+                 WHERE id <= ?1 ORDER BY series_id, ts_ms, id",
+            )?
+            .execute([upto])?;
+        Ok(Some(Compaction {
+            upto,
+            inserted: 0,
+            rows: rows as i64,
+            deleted_below: first,
+        }))
+    }
+
+    /// Runs the next step; `true` once the move is complete.
+    pub fn step(&mut self, conn: &Connection) -> Result<bool, StoreError> {
+        if self.inserted < self.rows {
+            let end = self.inserted + STEP_ROWS;
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO samples (series_id, ts_ms, value)
+                 SELECT series_id, ts_ms, value FROM temp.moving
+                 WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid",
+            )?
+            .execute([self.inserted, end])?;
+            self.inserted = end;
+            return Ok(false);
+        }
+        if self.deleted_below <= self.upto {
+            let end = (self.deleted_below + STEP_ROWS * 4).min(self.upto + 1);
+            conn.prepare_cached("DELETE FROM samples_staged WHERE id < ?1")?
+                .execute([end])?;
+            self.deleted_below = end;
+            return Ok(false);
+        }
+        conn.execute_batch("DROP TABLE temp.moving")?;
+        Ok(true)
+    }
+
+    /// Moves everything staged, all steps at once.
+    pub fn run(conn: &Connection) -> Result<(), StoreError> {
+        if let Some(mut c) = Compaction::start(conn)? {
+            while !c.step(conn)? {}
+        }
+        Ok(())
+    }
+}
+
 /// The sealing context of an agent's inventory snapshot.
 pub fn inventory_context(agent: &AgentId) -> String {
     format!("inventory:{agent}")
@@ -175,4 +269,83 @@ fn series_id(
         .or_default()
         .push((labels.clone(), id));
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::{host, make_batch, series_shape};
+    use crate::store::metrics::{self, Aggregate};
+
+    fn cpu0(conn: &Connection, agent: &AgentId) -> Vec<(i64, f64)> {
+        let series = metrics::range(
+            conn,
+            agent.as_str(),
+            "cpu_usage_percent",
+            0,
+            i64::MAX,
+            None,
+            Aggregate::Avg,
+        )
+        .unwrap();
+        series[0].points.clone()
+    }
+
+    fn staged(conn: &Connection) -> i64 {
+        conn.query_row("SELECT count(*) FROM samples_staged", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn staged_samples_are_read_before_and_after_the_move() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open_rw(&dir.path().join("vigil.db")).unwrap();
+        let (sealer, mut cache) = (Sealer::ephemeral(), WriterCache::default());
+        let agent = AgentId::from_bytes([7; 16]);
+        crate::store::agents::insert_agent(&conn, &agent, &host(), i64::MAX).unwrap();
+        let shape = series_shape(10);
+        for seq in 1..=3 {
+            let out = apply(
+                &conn,
+                &mut cache,
+                &sealer,
+                &agent,
+                &make_batch(&shape, 1, seq),
+            )
+            .unwrap();
+            assert_eq!(out.samples, 10);
+        }
+        // The same times again under a new epoch (a restored spool) with
+        // other values: the first values stay.
+        let mut again = make_batch(&shape, 2, 2);
+        if let Record::Metrics(m) = &mut again.records[0] {
+            m.samples.iter_mut().for_each(|s| s.value = -1.0);
+        }
+        apply(&conn, &mut cache, &sealer, &agent, &again).unwrap();
+        assert_eq!(cache.staged_samples, 40);
+
+        let before = cpu0(&conn, &agent);
+        assert_eq!(before.len(), 3, "{before:?}");
+        assert!(before.iter().all(|p| p.1 >= 0.0), "{before:?}");
+        Compaction::run(&conn).unwrap();
+        assert_eq!(staged(&conn), 0);
+        assert_eq!(cpu0(&conn, &agent), before);
+        let stored: i64 = conn
+            .query_row("SELECT count(*) FROM samples", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, 30);
+
+        // Staged again after the move: the stored value still wins.
+        apply(
+            &conn,
+            &mut cache,
+            &sealer,
+            &agent,
+            &make_batch(&shape, 3, 1),
+        )
+        .unwrap();
+        assert_eq!(cpu0(&conn, &agent), before);
+        Compaction::run(&conn).unwrap();
+        assert_eq!(cpu0(&conn, &agent), before);
+    }
 }

@@ -110,14 +110,23 @@ pub fn range(
     let series: Vec<(i64, String)> = series_stmt
         .query_map(params![host, name], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
+    // Samples not yet moved out of staging (store::ingest::compact) are
+    // read too; a time present twice keeps the value that arrived first,
+    // as the move will.
     let mut points_stmt = conn.prepare_cached(
-        "SELECT ts_ms, value FROM samples WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms <= ?3 ORDER BY ts_ms",
+        "SELECT ts_ms, value, 0 AS staged, 0 AS id FROM samples
+             WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms <= ?3
+         UNION ALL
+         SELECT ts_ms, value, 1, id FROM samples_staged
+             WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms <= ?3
+         ORDER BY 1, 3, 4",
     )?;
     let mut out = Vec::with_capacity(series.len());
     for (id, labels) in series {
-        let raw: Vec<(i64, f64)> = points_stmt
+        let mut raw: Vec<(i64, f64)> = points_stmt
             .query_map(params![id, from_ms, to_ms], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
+        raw.dedup_by_key(|p| p.0);
         let points = match step_ms {
             Some(step) if step > 0 => bucket(&raw, from_ms, step, agg),
             _ => raw,

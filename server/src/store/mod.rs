@@ -55,6 +55,9 @@ pub struct WriterCache {
     pub series: HashMap<String, HashMap<String, Vec<(Labels, i64)>>>,
     /// The audit head written by this transaction, for the checkpoint.
     pub audit_head: Option<crate::audit::checkpoint::Head>,
+    /// Samples staged since the last move began ([`ingest::Compaction`];
+    /// an upper bound: a rolled-back job's samples stay counted).
+    pub staged_samples: u64,
 }
 
 impl WriterCache {
@@ -356,8 +359,23 @@ fn writer_loop(
     let mut cache = WriterCache::default();
     let mut last_durable = std::time::Instant::now();
     let mut synchronous_full = true;
+    // Whatever a previous run staged is moved first.
+    let mut moving = ingest::Compaction::start(&conn).unwrap_or_else(|error| {
+        tracing::error!(%error, "staged samples not moved");
+        None
+    });
+    let mut last_compact = std::time::Instant::now();
     loop {
-        let first = match rx.recv_timeout(RELAXED_WINDOW) {
+        let wait = if moving.is_some() {
+            std::time::Duration::ZERO
+        } else if cache.staged_samples > 0 {
+            COMPACT_AGE
+                .saturating_sub(last_compact.elapsed())
+                .min(RELAXED_WINDOW)
+        } else {
+            RELAXED_WINDOW
+        };
+        let first = match rx.recv_timeout(wait) {
             Ok(job) => job,
             Err(idle) => {
                 // Idle (or shutting down) with relaxed records not yet
@@ -376,6 +394,7 @@ fn writer_loop(
                 if idle == std::sync::mpsc::RecvTimeoutError::Disconnected {
                     break;
                 }
+                compaction_step(&conn, &mut cache, &mut moving, &mut last_compact);
                 continue;
             }
         };
@@ -443,6 +462,55 @@ fn writer_loop(
         let err = commit.err();
         for c in completions {
             c(err.as_ref());
+        }
+        compaction_step(&conn, &mut cache, &mut moving, &mut last_compact);
+    }
+}
+
+/// Staged samples that start a move into `samples` ([`ingest::Compaction`]):
+/// enough that each series gets dozens of points per move.
+const COMPACT_SAMPLES: u64 = 262_144;
+/// Longest a staged sample waits for a move to begin.
+const COMPACT_AGE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Between group commits: begins a move of the staged samples when enough
+/// are staged or the oldest is old enough, else runs the next step of the
+/// move under way. A failed step drops the move; it starts over (each step
+/// can be repeated) after [`COMPACT_AGE`].
+fn compaction_step(
+    conn: &Connection,
+    cache: &mut WriterCache,
+    moving: &mut Option<ingest::Compaction>,
+    last_compact: &mut std::time::Instant,
+) {
+    if moving.is_none() {
+        let due = cache.staged_samples >= COMPACT_SAMPLES
+            || (cache.staged_samples > 0 && last_compact.elapsed() >= COMPACT_AGE);
+        if !due {
+            return;
+        }
+        *last_compact = std::time::Instant::now();
+        cache.staged_samples = 0;
+        match ingest::Compaction::start(conn) {
+            Ok(c) => *moving = c,
+            Err(error) => tracing::error!(%error, "staged samples not moved"),
+        }
+        return;
+    }
+    let started = std::time::Instant::now();
+    let step = moving.as_mut().map(|c| c.step(conn));
+    tracing::trace!(
+        micros = started.elapsed().as_micros() as u64,
+        "staged samples step"
+    );
+    match step {
+        Some(Ok(false)) => {}
+        Some(Ok(true)) | None => *moving = None,
+        Some(Err(error)) => {
+            tracing::error!(%error, "staged samples not moved");
+            *moving = None;
+            *last_compact = std::time::Instant::now();
+            cache.staged_samples = cache.staged_samples.max(1);
         }
     }
 }

@@ -256,6 +256,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
          expires_ms INTEGER NOT NULL
      );
      CREATE INDEX support_grants_by_bundle ON support_grants (bundle_id, user_id);",
+    // 4: acknowledged samples land here first, in arrival order, and move
+    // into `samples` in large series-ordered batches (store::ingest::compact).
+    "CREATE TABLE samples_staged (
+         id INTEGER PRIMARY KEY,
+         series_id INTEGER NOT NULL,
+         ts_ms INTEGER NOT NULL,
+         value REAL NOT NULL
+     );",
 ];
 
 /// Brings the connection's main database up to the newest of `migrations`.
