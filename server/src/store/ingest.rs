@@ -243,8 +243,8 @@ fn series_id(
         .series
         .get(agent.as_str())
         .and_then(|names| names.get(name))
-        .and_then(|list| list.iter().find(|(l, _)| l == labels));
-    if let Some((_, id)) = cached {
+        .and_then(|by_labels| by_labels.get(labels));
+    if let Some(id) = cached {
         return Ok(*id);
     }
     let labels_json =
@@ -267,7 +267,7 @@ fn series_id(
         .or_default()
         .entry(name.to_owned())
         .or_default()
-        .push((labels.clone(), id));
+        .insert(labels.clone(), id);
     Ok(id)
 }
 

@@ -50,9 +50,10 @@ pub enum StoreError {
 /// a commit fails, so it never outlives a rollback.
 #[derive(Default)]
 pub struct WriterCache {
-    /// agent → name → [(labels, series id)]: looked up by borrowed keys, so
-    /// the per-sample hot path allocates nothing.
-    pub series: HashMap<String, HashMap<String, Vec<(Labels, i64)>>>,
+    /// agent → name → labels → series id: looked up by borrowed keys, so
+    /// the per-sample hot path allocates nothing (and hashes the labels
+    /// once instead of comparing them with every series of the name).
+    pub series: HashMap<String, HashMap<String, HashMap<Labels, i64>>>,
     /// The audit head written by this transaction, for the checkpoint.
     pub audit_head: Option<crate::audit::checkpoint::Head>,
     /// Samples staged since the last move began ([`ingest::Compaction`];
