@@ -61,7 +61,7 @@ impl Prefilter {
         }
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&patterns)
             .unwrap_or_else(|e| builtin_bug(&e));
         Prefilter { ac, groups }
