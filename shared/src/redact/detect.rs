@@ -15,6 +15,7 @@ use super::prefilter::{self, Hints};
 use super::token::Kind;
 
 /// Compiled structured detectors.
+#[derive(Clone)]
 pub(crate) struct Structured {
     at_group: Regex,
     /// `://`, prebuilt (building a searcher per line costs more than the

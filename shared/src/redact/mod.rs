@@ -168,6 +168,7 @@ pub enum ConfigError {
     PatternRegex { name: String, error: String },
 }
 
+#[derive(Clone)]
 struct Custom {
     name: String,
     label: String,
@@ -193,6 +194,25 @@ pub struct Redactor {
 const MAX_PASSES: usize = 3;
 
 impl Redactor {
+    /// The same engine with empty search caches. The compiled patterns are
+    /// shared, not rebuilt; the lazy-DFA caches, which grow with the
+    /// variety of text searched (a first scan of `/etc` leaves megabytes),
+    /// start small again, and the old ones go when `self` is dropped.
+    pub fn with_fresh_caches(&self) -> Redactor {
+        Redactor {
+            key: self.key.clone(),
+            structured: self.structured.clone(),
+            secrets: self.secrets.clone(),
+            users: self.users.clone(),
+            names: self.names.clone(),
+            prefilter: self.prefilter.clone(),
+            pem: self.pem.clone(),
+            custom: self.custom.clone(),
+            allow: self.allow.clone(),
+            disabled: self.disabled.clone(),
+        }
+    }
+
     pub fn new(key: ScopeKey, config: &RedactConfig) -> Result<Self, ConfigError> {
         let mut custom = Vec::new();
         for p in &config.custom_patterns {

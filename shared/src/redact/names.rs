@@ -1014,6 +1014,7 @@ const VERBS: &str = concat!(
     "flagged|investigated|fixed|patched|inspected|audited|registered|booked"
 );
 
+#[derive(Clone)]
 pub(crate) struct Names {
     cue: Regex,
     /// `cue` anchored at the start of the haystack, run at cue-word hits.
@@ -1024,6 +1025,7 @@ pub(crate) struct Names {
     host: Option<Hosts>,
 }
 
+#[derive(Clone)]
 struct Hosts {
     re: Regex,
     /// Device words next to a `-`/`_`: a line without one skips the regex

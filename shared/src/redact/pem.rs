@@ -17,6 +17,7 @@ pub enum PemState {
     InsideKey,
 }
 
+#[derive(Clone)]
 pub(crate) struct Pem {
     begin: memmem::Finder<'static>,
     end: memmem::Finder<'static>,

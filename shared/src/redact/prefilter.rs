@@ -20,6 +20,7 @@ pub(crate) const USERS: u8 = 1 << 2;
 pub(crate) const NAMES: u8 = 1 << 3;
 pub(crate) const HOSTS: u8 = 1 << 4;
 
+#[derive(Clone)]
 pub(crate) struct Prefilter {
     ac: AhoCorasick,
     /// The groups each pattern of `ac` belongs to.
@@ -60,7 +61,7 @@ impl Prefilter {
         }
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&patterns)
             .unwrap_or_else(|e| builtin_bug(&e));
         Prefilter { ac, groups }

@@ -11,6 +11,7 @@ use super::finding::Finding;
 use super::prefilter::{self, Hints};
 use super::token::Kind;
 
+#[derive(Clone)]
 pub(crate) struct Secrets {
     assign: Regex,
     phrase: Regex,

@@ -494,3 +494,14 @@ fn invalid_utf8_passes_through() {
     assert!(out.starts_with(b"\xff\xfe ") && out.ends_with(b" \xc3\n\xe2\x82"));
     assert_eq!(report.counts.get("email"), Some(&1));
 }
+
+#[test]
+fn fresh_caches_redact_the_same() {
+    let r = redactor();
+    let line = "user alice@example.com from 10.0.0.1 password=hunter2 opened by John Smith";
+    let (before, _) = run(&r, line);
+    let fresh = r.with_fresh_caches();
+    let (after, _) = run(&fresh, line);
+    assert_eq!(before, after);
+    assert_ne!(after, line);
+}

@@ -14,6 +14,7 @@ use super::finding::Finding;
 use super::prefilter::{self, Hints};
 use super::token::Kind;
 
+#[derive(Clone)]
 pub(crate) struct Users {
     re: Regex,
 }

@@ -1,7 +1,8 @@
 //! Agent footprint beside prometheus-node-exporter, same host, same run.
 //!
 //!     cargo build --release --workspace --bins
-//!     cargo run --release -p vigil-tests --bin bench-footprint -- [SECONDS]
+//!     cargo build --profile agent -p vigil-agent    # the shipped build
+//!     target/release/bench-footprint [SECONDS]
 //!
 //! Starts a collector and an enrolled `vigil-agent run` at the default
 //! interval (10 s), and `prometheus-node-exporter` (Debian package) scraped
@@ -10,16 +11,49 @@
 //! SECONDS (default 120); prints averages and the agent/node_exporter
 //! ratios.
 //!
+//! The agent measured is the shipped build, `target/agent/vigil-agent`
+//! (cargo profile `agent`), run with the `Environment=` lines of
+//! `packaging/vigil-agent.service` (read at build time), as systemd would
+//! run it, so the numbers are those of the shipped configuration.
+//!
 //! The window starts once both are up: node_exporter answers, and the
 //! agent's config watch has taken its first baseline of /etc (every file
 //! read, hashed and redacted once, a one-off on a fresh state dir). That
 //! start-up is reported on its own line (`vigil-agent startup:`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use vigil_tests::{wait_for, Agent, Collector, Proc};
+
+/// The shipped unit; its `Environment=` lines apply to the agent here too.
+const UNIT: &str = include_str!("../../../packaging/vigil-agent.service");
+
+/// `Environment=` assignments of a unit, in order (`KEY=VALUE` words,
+/// optionally double-quoted; the simple forms systemd accepts).
+fn unit_environment(unit: &str) -> Vec<(String, String)> {
+    unit.lines()
+        .filter_map(|l| l.trim().strip_prefix("Environment="))
+        .flat_map(str::split_whitespace)
+        .filter_map(|word| {
+            let word = word.trim_matches('"');
+            let (key, value) = word.split_once('=')?;
+            Some((key.to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// The agent as packaged: built with the `agent` profile, which lands
+/// beside the release directory this bench runs from.
+fn shipped_agent() -> PathBuf {
+    let release = vigil_tests::bin_dir();
+    release
+        .parent()
+        .map_or_else(|| release.clone(), Path::to_path_buf)
+        .join("agent")
+        .join("vigil-agent")
+}
 
 /// A `kB` line of /proc/<pid>/status.
 fn status_kib(status: &str, key: &str) -> Option<u64> {
@@ -122,12 +156,25 @@ fn main() {
         eprintln!("install the baseline first: apt-get install prometheus-node-exporter");
         std::process::exit(2);
     }
+    let shipped = shipped_agent();
+    if !shipped.exists() {
+        eprintln!(
+            "{} is missing: build the shipped agent first: cargo build --profile agent -p vigil-agent",
+            shipped.display()
+        );
+        std::process::exit(2);
+    }
     let mut c = Collector::init();
     c.start();
     let mut agent = Agent::enroll(&c, c.tmp.path());
     // The default interval: no --interval-seconds override.
-    let mut cmd = Command::new(vigil_tests::bin("vigil-agent"));
+    println!("vigil-agent binary: {}", shipped.display());
+    let mut cmd = Command::new(&shipped);
     cmd.arg("run").arg("--state-dir").arg(&agent.state);
+    for (key, value) in unit_environment(UNIT) {
+        println!("vigil-agent environment (from the unit): {key}={value}");
+        cmd.env(key, value);
+    }
     let spawned = Instant::now();
     agent.proc = Some(Proc::spawn(cmd, c.tmp.path().join("agent-bench.log")));
     let agent_pid = agent.proc.as_ref().map(|p| p.child.id()).unwrap_or(0);

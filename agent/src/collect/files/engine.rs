@@ -63,7 +63,9 @@ struct Pending {
 pub(crate) struct Engine {
     cfg: Compiled,
     db: Baseline,
-    redactor: Arc<Redactor>,
+    /// The engine's own copy (shared patterns, its own search caches),
+    /// renewed after every full scan: see [`Redactor::with_fresh_caches`].
+    redactor: Redactor,
     emit: Emit,
     shared: Arc<Shared>,
     watcher: Option<RecommendedWatcher>,
@@ -113,7 +115,7 @@ impl Engine {
     pub(crate) fn new(
         cfg: Compiled,
         db: Baseline,
-        redactor: Arc<Redactor>,
+        redactor: &Redactor,
         emit: Emit,
         shared: Arc<Shared>,
         watcher: Option<RecommendedWatcher>,
@@ -122,7 +124,7 @@ impl Engine {
         Engine {
             cfg,
             db,
-            redactor,
+            redactor: redactor.with_fresh_caches(),
             emit,
             shared,
             watcher,
@@ -444,6 +446,9 @@ impl Engine {
             }
         }
         self.db.commit()?;
+        // A scan redacts every changed file (every file, the first time):
+        // let the search caches it grew go rather than keep them for good.
+        self.redactor = self.redactor.with_fresh_caches();
         self.next_rescan = Instant::now() + self.cfg.rescan_interval;
         self.shared.scans_completed.fetch_add(1, Ordering::Relaxed);
         debug!(

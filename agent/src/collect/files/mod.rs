@@ -145,7 +145,7 @@ impl FileWatch {
                     let db = open_baseline(&state_dir, &db_path)?;
                     let emit: engine::Emit = Arc::new(emit);
                     let mut engine =
-                        Engine::new(compiled, db, redactor, emit, thread_shared, watcher);
+                        Engine::new(compiled, db, &redactor, emit, thread_shared, watcher);
                     let started = Instant::now();
                     engine.start()?;
                     tracing::info!(
