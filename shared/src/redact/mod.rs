@@ -201,6 +201,7 @@ impl Redactor {
     pub fn with_fresh_caches(&self) -> Redactor {
         Redactor {
             key: self.key.clone(),
+            tokens: self.tokens.clone(),
             structured: self.structured.clone(),
             secrets: self.secrets.clone(),
             users: self.users.clone(),
