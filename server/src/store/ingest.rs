@@ -63,19 +63,15 @@ pub fn apply(
         status: Some(AckStatus::Committed),
         ..IngestOutcome::default()
     };
-    let mut insert_sample = conn.prepare_cached(
-        "INSERT INTO samples_staged (series_id, ts_ms, value) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut staged = Vec::new();
     for record in &batch.records {
         match record {
             Record::Metrics(m) => {
                 for s in &m.samples {
-                    if !s.value.is_finite() {
-                        continue;
+                    if s.value.is_finite() {
+                        let id = series_id(conn, cache, agent, &s.name, &s.labels)?;
+                        staged.push((id, m.ts_ms, s.value));
                     }
-                    let id = series_id(conn, cache, agent, &s.name, &s.labels)?;
-                    out.samples += insert_sample.execute(params![id, m.ts_ms, s.value])? as u64;
-                    cache.staged_samples += 1;
                 }
             }
             Record::Inventory(inv) => {
@@ -117,6 +113,9 @@ pub fn apply(
             }
         }
     }
+    stage(conn, &staged)?;
+    out.samples = staged.len() as u64;
+    cache.staged_samples += out.samples;
     for g in &batch.gaps {
         conn.prepare_cached(
             "INSERT INTO gaps (agent_id, records_dropped, first_ts_ms, last_ts_ms, reported_ms)
@@ -132,6 +131,37 @@ pub fn apply(
         out.records_dropped += g.records_dropped;
     }
     Ok(out)
+}
+
+/// Rows per multi-row insert into staging: one statement step per this
+/// many samples instead of one per sample.
+const STAGE_ROWS: usize = 32;
+
+/// Appends `(series, time, value)` rows to staging.
+fn stage(conn: &Connection, rows: &[(i64, i64, f64)]) -> Result<(), StoreError> {
+    let mut chunks = rows.chunks_exact(STAGE_ROWS);
+    if chunks.len() > 0 {
+        let sql = format!(
+            "INSERT INTO samples_staged (series_id, ts_ms, value) VALUES {}",
+            vec!["(?, ?, ?)"; STAGE_ROWS].join(", ")
+        );
+        let mut many = conn.prepare_cached(&sql)?;
+        for chunk in chunks.by_ref() {
+            for (i, (series, ts, value)) in chunk.iter().enumerate() {
+                many.raw_bind_parameter(3 * i + 1, series)?;
+                many.raw_bind_parameter(3 * i + 2, ts)?;
+                many.raw_bind_parameter(3 * i + 3, value)?;
+            }
+            many.raw_execute()?;
+        }
+    }
+    let mut one = conn.prepare_cached(
+        "INSERT INTO samples_staged (series_id, ts_ms, value) VALUES (?1, ?2, ?3)",
+    )?;
+    for (series, ts, value) in chunks.remainder() {
+        one.execute(params![series, ts, value])?;
+    }
+    Ok(())
 }
 
 /// Moving staged samples into `samples`, a slice at a time.
@@ -303,7 +333,8 @@ mod tests {
         let (sealer, mut cache) = (Sealer::ephemeral(), WriterCache::default());
         let agent = AgentId::from_bytes([7; 16]);
         crate::store::agents::insert_agent(&conn, &agent, &host(), i64::MAX).unwrap();
-        let shape = series_shape(10);
+        // 70 series: two multi-row inserts and six single ones per batch.
+        let shape = series_shape(70);
         for seq in 1..=3 {
             let out = apply(
                 &conn,
@@ -313,7 +344,7 @@ mod tests {
                 &make_batch(&shape, 1, seq),
             )
             .unwrap();
-            assert_eq!(out.samples, 10);
+            assert_eq!(out.samples, 70);
         }
         // The same times again under a new epoch (a restored spool) with
         // other values: the first values stay.
@@ -322,18 +353,18 @@ mod tests {
             m.samples.iter_mut().for_each(|s| s.value = -1.0);
         }
         apply(&conn, &mut cache, &sealer, &agent, &again).unwrap();
-        assert_eq!(cache.staged_samples, 40);
+        assert_eq!(cache.staged_samples, 280);
 
         let before = cpu0(&conn, &agent);
-        assert_eq!(before.len(), 3, "{before:?}");
-        assert!(before.iter().all(|p| p.1 >= 0.0), "{before:?}");
+        let ts = |seq: i64| 1_700_000_000_000 + seq * 1000;
+        assert_eq!(before, vec![(ts(1), 1.5), (ts(2), 3.0), (ts(3), 4.5)]);
         Compaction::run(&conn).unwrap();
         assert_eq!(staged(&conn), 0);
         assert_eq!(cpu0(&conn, &agent), before);
         let stored: i64 = conn
             .query_row("SELECT count(*) FROM samples", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(stored, 30);
+        assert_eq!(stored, 210);
 
         // Staged again after the move: the stored value still wins.
         apply(

@@ -470,9 +470,9 @@ fn writer_loop(
 
 /// Staged samples that start a move into `samples` ([`ingest::Compaction`]):
 /// enough that each series gets dozens of points per move.
-const COMPACT_SAMPLES: u64 = 262_144;
+const COMPACT_SAMPLES: u64 = 524_288;
 /// Longest a staged sample waits for a move to begin.
-const COMPACT_AGE: std::time::Duration = std::time::Duration::from_secs(2);
+const COMPACT_AGE: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// Between group commits: begins a move of the staged samples when enough
 /// are staged or the oldest is old enough, else runs the next step of the
