@@ -133,17 +133,22 @@ pub fn apply(
     Ok(out)
 }
 
-/// Rows per multi-row insert into staging: one statement step per this
-/// many samples instead of one per sample.
-const STAGE_ROWS: usize = 32;
+/// Rows per multi-row insert statement: one statement step per this many
+/// samples instead of one per sample.
+const INSERT_ROWS: usize = 32;
 
-/// Appends `(series, time, value)` rows to staging.
-fn stage(conn: &Connection, rows: &[(i64, i64, f64)]) -> Result<(), StoreError> {
-    let mut chunks = rows.chunks_exact(STAGE_ROWS);
+/// Runs `insert` (e.g. `INSERT INTO samples_staged`) over `(series_id,
+/// ts_ms, value)` rows, `INSERT_ROWS` per statement.
+fn insert_rows(
+    conn: &Connection,
+    insert: &str,
+    rows: &[(i64, i64, f64)],
+) -> Result<(), StoreError> {
+    let mut chunks = rows.chunks_exact(INSERT_ROWS);
     if chunks.len() > 0 {
         let sql = format!(
-            "INSERT INTO samples_staged (series_id, ts_ms, value) VALUES {}",
-            vec!["(?, ?, ?)"; STAGE_ROWS].join(", ")
+            "{insert} (series_id, ts_ms, value) VALUES {}",
+            vec!["(?, ?, ?)"; INSERT_ROWS].join(", ")
         );
         let mut many = conn.prepare_cached(&sql)?;
         for chunk in chunks.by_ref() {
@@ -155,13 +160,18 @@ fn stage(conn: &Connection, rows: &[(i64, i64, f64)]) -> Result<(), StoreError> 
             many.raw_execute()?;
         }
     }
-    let mut one = conn.prepare_cached(
-        "INSERT INTO samples_staged (series_id, ts_ms, value) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut one = conn.prepare_cached(&format!(
+        "{insert} (series_id, ts_ms, value) VALUES (?1, ?2, ?3)"
+    ))?;
     for (series, ts, value) in chunks.remainder() {
         one.execute(params![series, ts, value])?;
     }
     Ok(())
+}
+
+/// Appends `(series, time, value)` rows to staging.
+fn stage(conn: &Connection, rows: &[(i64, i64, f64)]) -> Result<(), StoreError> {
+    insert_rows(conn, "INSERT INTO samples_staged", rows)
 }
 
 /// Moving staged samples into `samples`, a slice at a time.
@@ -169,32 +179,32 @@ fn stage(conn: &Connection, rows: &[(i64, i64, f64)]) -> Result<(), StoreError> 
 /// Why staging: one group commit holds batches of many agents, one point
 /// per series each, so writing them straight into `samples` (ordered by
 /// series, then time) touched one leaf page per series per commit. Staged,
-/// a commit appends to the end of one table. A move first copies what is
-/// staged, sorted by series and time, into a temporary table of the writer's
-/// connection (in memory), then inserts it into `samples` slice by slice —
-/// each series' points of the last seconds together, on its own pages —
-/// and finally deletes the moved rows from staging, also in slices. Every
-/// step is one statement (its own transaction), so the store writer runs
-/// group commits between steps and acknowledgements do not wait for a whole
-/// move. Queries read both tables; a sample seen twice (same series and
-/// time) keeps the value that arrived first, as it did when inserted
-/// directly. Steps can be repeated, so an interrupted move (a failed step,
-/// a restart) simply starts over.
+/// a commit appends to the end of one table. A move reads what is staged
+/// (in arrival order, a sequential scan), sorts it by series and time in
+/// memory (stable: of two samples with the same series and time, the one
+/// that arrived first comes first and is kept, as when it was inserted
+/// directly), inserts it into `samples` slice by slice — each series'
+/// points of the last seconds together, on its own pages — and finally
+/// deletes the moved rows from staging, also in slices. Every step is its
+/// own transaction, so the store writer runs group commits between steps
+/// and acknowledgements do not wait for a whole move. Queries read both
+/// tables. Steps can be repeated, so an interrupted move (a failed step, a
+/// restart) simply starts over.
 #[derive(Debug)]
 pub struct Compaction {
     /// The last staged row this move takes.
     upto: i64,
-    /// Rows of the sorted copy inserted so far.
-    inserted: i64,
-    /// Rows in the sorted copy.
-    rows: i64,
+    /// The rows, sorted.
+    rows: Vec<(i64, i64, f64)>,
+    /// Rows inserted so far.
+    inserted: usize,
     /// Staged rows below this id are deleted.
     deleted_below: i64,
 }
 
 /// Rows per step: a step touches at most this many pages of `samples`, so
 /// it stays in the page cache and takes milliseconds.
-const STEP_ROWS: i64 = 8_192;
+const STEP_ROWS: usize = 8_192;
 
 impl Compaction {
     /// A move of everything staged so far; `None` if nothing is.
@@ -205,46 +215,42 @@ impl Compaction {
         let (Some(first), Some(upto)) = (first, upto) else {
             return Ok(None);
         };
-        conn.execute_batch(
-            "DROP TABLE IF EXISTS temp.moving;
-             CREATE TEMP TABLE moving (series_id INTEGER, ts_ms INTEGER, value REAL);",
-        )?;
-        let rows = conn
+        let mut rows: Vec<(i64, i64, f64)> = conn
             .prepare_cached(
-                "INSERT INTO temp.moving (series_id, ts_ms, value)
-                 SELECT series_id, ts_ms, value FROM samples_staged
-                 WHERE id <= ?1 ORDER BY series_id, ts_ms, id",
+                "SELECT series_id, ts_ms, value FROM samples_staged WHERE id <= ?1 ORDER BY id",
             )?
-            .execute([upto])?;
+            .query_map([upto], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        rows.sort_by_key(|&(series, ts, _)| (series, ts));
         Ok(Some(Compaction {
             upto,
+            rows,
             inserted: 0,
-            rows: rows as i64,
             deleted_below: first,
         }))
     }
 
     /// Runs the next step; `true` once the move is complete.
     pub fn step(&mut self, conn: &Connection) -> Result<bool, StoreError> {
-        if self.inserted < self.rows {
-            let end = self.inserted + STEP_ROWS;
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO samples (series_id, ts_ms, value)
-                 SELECT series_id, ts_ms, value FROM temp.moving
-                 WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid",
-            )?
-            .execute([self.inserted, end])?;
+        if self.inserted < self.rows.len() {
+            let end = (self.inserted + STEP_ROWS).min(self.rows.len());
+            let tx = conn.unchecked_transaction()?;
+            insert_rows(
+                &tx,
+                "INSERT OR IGNORE INTO samples",
+                &self.rows[self.inserted..end],
+            )?;
+            tx.commit()?;
             self.inserted = end;
             return Ok(false);
         }
         if self.deleted_below <= self.upto {
-            let end = (self.deleted_below + STEP_ROWS * 4).min(self.upto + 1);
+            let end = (self.deleted_below + 4 * STEP_ROWS as i64).min(self.upto + 1);
             conn.prepare_cached("DELETE FROM samples_staged WHERE id < ?1")?
                 .execute([end])?;
             self.deleted_below = end;
             return Ok(false);
         }
-        conn.execute_batch("DROP TABLE temp.moving")?;
         Ok(true)
     }
 
