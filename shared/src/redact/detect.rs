@@ -253,9 +253,26 @@ fn email_domain_end(line: &[u8], d: usize) -> Option<usize> {
     // `after_dot` holds where each possible top-level label would start.
     let mut after_dot: [usize; 16] = [0; 16];
     let mut dots = 0;
+    let mut starts = label_starts(line, d);
+    while let Some(t) = starts.next() {
+        if dots == after_dot.len() {
+            // Rare: more labels than the buffer holds; take them all.
+            let all: Vec<usize> = after_dot.iter().copied().chain([t]).chain(starts).collect();
+            return tld_end(line, &all);
+        }
+        after_dot[dots] = t;
+        dots += 1;
+    }
+    tld_end(line, &after_dot[..dots])
+}
+
+/// Where each label after `d` that ends in '.' is followed by the next.
+fn label_starts(line: &[u8], d: usize) -> impl Iterator<Item = usize> + '_ {
     let mut i = d;
-    let mut more = false;
-    while line.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+    std::iter::from_fn(move || {
+        if !line.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
         let mut k = i + 1;
         while line
             .get(k)
@@ -264,21 +281,11 @@ fn email_domain_end(line: &[u8], d: usize) -> Option<usize> {
             k += 1;
         }
         if line.get(k) != Some(&b'.') {
-            break;
+            return None;
         }
         i = k + 1;
-        if dots == after_dot.len() {
-            more = true;
-            break;
-        }
-        after_dot[dots] = i;
-        dots += 1;
-    }
-    if more {
-        // Rare: more labels than the buffer holds; count them all.
-        return email_domain_end_long(line, d);
-    }
-    tld_end(line, &after_dot[..dots])
+        Some(i)
+    })
 }
 
 /// The greedy choice: the most labels whose following top-level label fits.
@@ -291,27 +298,6 @@ fn tld_end(line: &[u8], after_dot: &[usize]) -> Option<usize> {
         ((2..=24).contains(&(r - t)) && !line.get(r).copied().is_some_and(checks::is_word))
             .then_some(r)
     })
-}
-
-#[cold]
-fn email_domain_end_long(line: &[u8], d: usize) -> Option<usize> {
-    let mut after_dot = Vec::new();
-    let mut i = d;
-    while line.get(i).is_some_and(u8::is_ascii_alphanumeric) {
-        let mut k = i + 1;
-        while line
-            .get(k)
-            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-')
-        {
-            k += 1;
-        }
-        if line.get(k) != Some(&b'.') {
-            break;
-        }
-        i = k + 1;
-        after_dot.push(i);
-    }
-    tld_end(line, &after_dot)
 }
 
 fn handle_at(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
