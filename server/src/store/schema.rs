@@ -42,11 +42,11 @@ pub(super) fn configure_file(
     Ok(())
 }
 
-/// The audit trail's own file. Its table starts out in the database file
-/// (migration 1 there) and is moved by [`move_audit_table`].
-pub(super) const AUDIT_MIGRATIONS: &[&str] = &[
-    // 1: the record chain, append-only.
-    "CREATE TABLE audit (
+/// The audit table and its append-only triggers: created by the database
+/// file's migration 1 (history) and by the audit file's.
+macro_rules! audit_table {
+    () => {
+        "CREATE TABLE audit (
          seq INTEGER PRIMARY KEY,
          time_ms INTEGER NOT NULL,
          actor TEXT NOT NULL,
@@ -61,7 +61,15 @@ pub(super) const AUDIT_MIGRATIONS: &[&str] = &[
      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
          BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;",
+         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;"
+    };
+}
+
+/// The audit trail's own file. Its table starts out in the database file
+/// (migration 1 there) and is moved by [`move_audit_table`].
+pub(super) const AUDIT_MIGRATIONS: &[&str] = &[
+    // 1: the record chain, append-only.
+    audit_table!(),
 ];
 
 /// Moves records of a database file that still holds the audit table
@@ -92,7 +100,8 @@ pub(super) fn move_audit_table(conn: &mut Connection, data: &str) -> Result<(), 
 /// The database file's migrations.
 pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the pipeline.
-    "CREATE TABLE agents (
+    concat!(
+        "CREATE TABLE agents (
          id TEXT PRIMARY KEY,
          hostname TEXT NOT NULL DEFAULT '',
          os TEXT NOT NULL DEFAULT '',
@@ -178,22 +187,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
          last_used_ms INTEGER NOT NULL,
          revoked_ms INTEGER
      );
-     CREATE TABLE audit (
-         seq INTEGER PRIMARY KEY,
-         time_ms INTEGER NOT NULL,
-         actor TEXT NOT NULL,
-         role TEXT NOT NULL,
-         source BLOB,
-         action TEXT NOT NULL,
-         target TEXT NOT NULL,
-         outcome TEXT NOT NULL,
-         request_id TEXT NOT NULL,
-         hash BLOB NOT NULL
-     );
-     CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
-     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;",
+     ",
+        audit_table!()
+    ),
     // 2: host groups, user scope, two-person rule, soft-deleted users.
     "CREATE TABLE host_groups (
          id INTEGER PRIMARY KEY AUTOINCREMENT,
