@@ -149,7 +149,8 @@ pub fn install_provider() {
 /// acknowledged samples and moves them into `samples` shortly after, and a
 /// sample sits in both tables during a move.
 pub const STORED_SAMPLES: &str = "(SELECT series_id, ts_ms FROM samples \
-     UNION SELECT series_id, ts_ms FROM samples_staged)";
+     UNION SELECT series_id, ts_ms FROM samples_staged_0 \
+     UNION SELECT series_id, ts_ms FROM samples_staged_1)";
 
 /// A collector: an initialized data dir and, when started, a `serve` process.
 pub struct Collector {

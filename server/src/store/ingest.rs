@@ -113,7 +113,7 @@ pub fn apply(
             }
         }
     }
-    stage(conn, &staged)?;
+    insert_rows(conn, STAGE_INSERT[cache.staging], &staged)?;
     out.samples = staged.len() as u64;
     cache.staged_samples += out.samples;
     for g in &batch.gaps {
@@ -137,7 +137,7 @@ pub fn apply(
 /// samples instead of one per sample.
 const INSERT_ROWS: usize = 32;
 
-/// Runs `insert` (e.g. `INSERT INTO samples_staged`) over `(series_id,
+/// Runs `insert` (e.g. `INSERT INTO samples_staged_0`) over `(series_id,
 /// ts_ms, value)` rows, `INSERT_ROWS` per statement.
 fn insert_rows(
     conn: &Connection,
@@ -169,64 +169,80 @@ fn insert_rows(
     Ok(())
 }
 
-/// Appends `(series, time, value)` rows to staging.
-fn stage(conn: &Connection, rows: &[(i64, i64, f64)]) -> Result<(), StoreError> {
-    insert_rows(conn, "INSERT INTO samples_staged", rows)
-}
+/// The two staging tables: one takes new samples while the other is
+/// moved, then emptied whole (far cheaper than deleting moved rows one by
+/// one, each overwritten under `secure_delete`).
+pub const STAGING: [&str; 2] = ["samples_staged_0", "samples_staged_1"];
+const STAGE_INSERT: [&str; 2] = [
+    "INSERT INTO samples_staged_0",
+    "INSERT INTO samples_staged_1",
+];
 
 /// Moving staged samples into `samples`, a slice at a time.
 ///
 /// Why staging: one group commit holds batches of many agents, one point
 /// per series each, so writing them straight into `samples` (ordered by
 /// series, then time) touched one leaf page per series per commit. Staged,
-/// a commit appends to the end of one table. A move reads what is staged
-/// (in arrival order, a sequential scan), sorts it by series and time in
-/// memory (stable: of two samples with the same series and time, the one
-/// that arrived first comes first and is kept, as when it was inserted
-/// directly), inserts it into `samples` slice by slice — each series'
-/// points of the last seconds together, on its own pages — and finally
-/// deletes the moved rows from staging, also in slices. Every step is its
+/// a commit appends to the end of one table. A move switches new samples
+/// to the other staging table, reads the one it takes (in arrival order,
+/// a sequential scan), sorts it by series and time in memory (stable: of
+/// two samples with the same series and time, the one that arrived first
+/// comes first and is kept, as when it was inserted directly), inserts it
+/// into `samples` slice by slice — each series' points of the last seconds
+/// together, on its own pages — and empties the table. Every step is its
 /// own transaction, so the store writer runs group commits between steps
-/// and acknowledgements do not wait for a whole move. Queries read both
-/// tables. Steps can be repeated, so an interrupted move (a failed step, a
-/// restart) simply starts over.
+/// and acknowledgements do not wait for a whole move. Queries read all
+/// three tables. Steps can be repeated, so an interrupted move (a failed
+/// step, a restart) simply starts over.
 #[derive(Debug)]
 pub struct Compaction {
-    /// The last staged row this move takes.
-    upto: i64,
-    /// The rows, sorted.
+    /// The staging table being moved (index into [`STAGING`]).
+    table: usize,
+    /// Its rows, sorted.
     rows: Vec<(i64, i64, f64)>,
     /// Rows inserted so far.
     inserted: usize,
-    /// Staged rows below this id are deleted.
-    deleted_below: i64,
 }
 
 /// Rows per step: a step touches at most this many pages of `samples`, so
 /// it stays in the page cache and takes milliseconds.
 const STEP_ROWS: usize = 8_192;
 
+fn holds_rows(conn: &Connection, table: usize) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT EXISTS (SELECT 1 FROM {})", STAGING[table]))?
+        .query_row([], |r| r.get(0))?)
+}
+
 impl Compaction {
-    /// A move of everything staged so far; `None` if nothing is.
-    pub fn start(conn: &Connection) -> Result<Option<Compaction>, StoreError> {
-        let (first, upto): (Option<i64>, Option<i64>) = conn
-            .prepare_cached("SELECT min(id), max(id) FROM samples_staged")?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let (Some(first), Some(upto)) = (first, upto) else {
+    /// A move of one staging table; `None` if both are empty. The table not
+    /// taking samples is moved if a previous move left rows in it;
+    /// otherwise new samples switch to it and the current one is moved.
+    pub fn start(
+        conn: &Connection,
+        cache: &mut WriterCache,
+    ) -> Result<Option<Compaction>, StoreError> {
+        let idle = 1 - cache.staging;
+        let table = if holds_rows(conn, idle)? {
+            idle
+        } else if holds_rows(conn, cache.staging)? {
+            cache.staging = idle;
+            1 - idle
+        } else {
             return Ok(None);
         };
         let mut rows: Vec<(i64, i64, f64)> = conn
-            .prepare_cached(
-                "SELECT series_id, ts_ms, value FROM samples_staged WHERE id <= ?1 ORDER BY id",
-            )?
-            .query_map([upto], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .prepare_cached(&format!(
+                "SELECT series_id, ts_ms, value FROM {} ORDER BY id",
+                STAGING[table]
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
         rows.sort_by_key(|&(series, ts, _)| (series, ts));
         Ok(Some(Compaction {
-            upto,
+            table,
             rows,
             inserted: 0,
-            deleted_below: first,
         }))
     }
 
@@ -244,19 +260,14 @@ impl Compaction {
             self.inserted = end;
             return Ok(false);
         }
-        if self.deleted_below <= self.upto {
-            let end = (self.deleted_below + 4 * STEP_ROWS as i64).min(self.upto + 1);
-            conn.prepare_cached("DELETE FROM samples_staged WHERE id < ?1")?
-                .execute([end])?;
-            self.deleted_below = end;
-            return Ok(false);
-        }
+        conn.prepare_cached(&format!("DELETE FROM {}", STAGING[self.table]))?
+            .execute([])?;
         Ok(true)
     }
 
-    /// Moves everything staged, all steps at once.
-    pub fn run(conn: &Connection) -> Result<(), StoreError> {
-        if let Some(mut c) = Compaction::start(conn)? {
+    /// Moves everything staged (both tables), all steps at once.
+    pub fn run(conn: &Connection, cache: &mut WriterCache) -> Result<(), StoreError> {
+        while let Some(mut c) = Compaction::start(conn, cache)? {
             while !c.step(conn)? {}
         }
         Ok(())
@@ -328,8 +339,12 @@ mod tests {
     }
 
     fn staged(conn: &Connection) -> i64 {
-        conn.query_row("SELECT count(*) FROM samples_staged", [], |r| r.get(0))
-            .unwrap()
+        conn.query_row(
+            "SELECT (SELECT count(*) FROM samples_staged_0) + (SELECT count(*) FROM samples_staged_1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -364,7 +379,7 @@ mod tests {
         let before = cpu0(&conn, &agent);
         let ts = |seq: i64| 1_700_000_000_000 + seq * 1000;
         assert_eq!(before, vec![(ts(1), 1.5), (ts(2), 3.0), (ts(3), 4.5)]);
-        Compaction::run(&conn).unwrap();
+        Compaction::run(&conn, &mut cache).unwrap();
         assert_eq!(staged(&conn), 0);
         assert_eq!(cpu0(&conn, &agent), before);
         let stored: i64 = conn
@@ -382,7 +397,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cpu0(&conn, &agent), before);
-        Compaction::run(&conn).unwrap();
+        // A restarted writer (fresh cache, new samples to table 0) first
+        // moves what the other table still holds.
+        assert_eq!(cache.staging, 1);
+        Compaction::run(&conn, &mut WriterCache::default()).unwrap();
+        assert_eq!(staged(&conn), 0);
         assert_eq!(cpu0(&conn, &agent), before);
     }
 }

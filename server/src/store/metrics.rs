@@ -110,14 +110,18 @@ pub fn range(
     let series: Vec<(i64, String)> = series_stmt
         .query_map(params![host, name], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    // Samples not yet moved out of staging (store::ingest::compact) are
-    // read too; a time present twice keeps the value that arrived first,
-    // as the move will.
+    // Samples not yet moved out of staging (store::ingest::Compaction) are
+    // read too; a time already stored keeps its stored value, as the move
+    // will (two staged values for one time, which only a replayed spool
+    // sends, show the first table's until the move settles it).
     let mut points_stmt = conn.prepare_cached(
         "SELECT ts_ms, value, 0 AS staged, 0 AS id FROM samples
              WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms <= ?3
          UNION ALL
-         SELECT ts_ms, value, 1, id FROM samples_staged
+         SELECT ts_ms, value, 1, id FROM samples_staged_0
+             WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms <= ?3
+         UNION ALL
+         SELECT ts_ms, value, 2, id FROM samples_staged_1
              WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms <= ?3
          ORDER BY 1, 3, 4",
     )?;

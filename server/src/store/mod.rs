@@ -59,6 +59,8 @@ pub struct WriterCache {
     /// Samples staged since the last move began ([`ingest::Compaction`];
     /// an upper bound: a rolled-back job's samples stay counted).
     pub staged_samples: u64,
+    /// The staging table samples go to now ([`ingest::STAGING`]).
+    pub staging: usize,
 }
 
 impl WriterCache {
@@ -361,7 +363,7 @@ fn writer_loop(
     let mut last_durable = std::time::Instant::now();
     let mut synchronous_full = true;
     // Whatever a previous run staged is moved first.
-    let mut moving = ingest::Compaction::start(&conn).unwrap_or_else(|error| {
+    let mut moving = ingest::Compaction::start(&conn, &mut cache).unwrap_or_else(|error| {
         tracing::error!(%error, "staged samples not moved");
         None
     });
@@ -492,7 +494,7 @@ fn compaction_step(
         }
         *last_compact = std::time::Instant::now();
         cache.staged_samples = 0;
-        match ingest::Compaction::start(conn) {
+        match ingest::Compaction::start(conn, cache) {
             Ok(c) => *moving = c,
             Err(error) => tracing::error!(%error, "staged samples not moved"),
         }

@@ -252,9 +252,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
          expires_ms INTEGER NOT NULL
      );
      CREATE INDEX support_grants_by_bundle ON support_grants (bundle_id, user_id);",
-    // 4: acknowledged samples land here first, in arrival order, and move
-    // into `samples` in large series-ordered batches (store::ingest::compact).
-    "CREATE TABLE samples_staged (
+    // 4: acknowledged samples land in one of these first, in arrival
+    // order, and move into `samples` in series-sorted slices
+    // (store::ingest::Compaction); the two take turns.
+    "CREATE TABLE samples_staged_0 (
+         id INTEGER PRIMARY KEY,
+         series_id INTEGER NOT NULL,
+         ts_ms INTEGER NOT NULL,
+         value REAL NOT NULL
+     );
+     CREATE TABLE samples_staged_1 (
          id INTEGER PRIMARY KEY,
          series_id INTEGER NOT NULL,
          ts_ms INTEGER NOT NULL,
