@@ -1,5 +1,7 @@
 //! Applying one agent batch, exactly once.
 
+use std::sync::LazyLock;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use vigil_shared::wire::{AckStatus, AgentId, Batch, Record};
 
@@ -113,7 +115,7 @@ pub fn apply(
             }
         }
     }
-    insert_rows(conn, STAGE_INSERT[cache.staging], &staged)?;
+    insert_rows(conn, &STAGE[cache.staging], &staged)?;
     out.samples = staged.len() as u64;
     cache.staged_samples += out.samples;
     for g in &batch.gaps {
@@ -137,20 +139,44 @@ pub fn apply(
 /// samples instead of one per sample.
 const INSERT_ROWS: usize = 32;
 
-/// Runs `insert` (e.g. `INSERT INTO samples_staged_0`) over `(series_id,
-/// ts_ms, value)` rows, `INSERT_ROWS` per statement.
+/// Both statements of a multi-row insert of `(series_id, ts_ms, value)`
+/// rows into one table, built once.
+struct RowInsert {
+    /// `INSERT_ROWS` rows per statement.
+    many: String,
+    /// One row, for the rest.
+    one: String,
+}
+
+impl RowInsert {
+    fn new(insert: &str) -> Self {
+        let cols = "(series_id, ts_ms, value)";
+        RowInsert {
+            many: format!(
+                "{insert} {cols} VALUES {}",
+                vec!["(?, ?, ?)"; INSERT_ROWS].join(", ")
+            ),
+            one: format!("{insert} {cols} VALUES (?1, ?2, ?3)"),
+        }
+    }
+}
+
+/// Inserts into each staging table.
+static STAGE: LazyLock<[RowInsert; 2]> =
+    LazyLock::new(|| STAGING.map(|t| RowInsert::new(&format!("INSERT INTO {t}"))));
+/// Inserts of moved samples (the first value of a series and time stays).
+static MOVE: LazyLock<RowInsert> =
+    LazyLock::new(|| RowInsert::new("INSERT OR IGNORE INTO samples"));
+
+/// Runs `insert` over `rows`, `INSERT_ROWS` per statement.
 fn insert_rows(
     conn: &Connection,
-    insert: &str,
+    insert: &RowInsert,
     rows: &[(i64, i64, f64)],
 ) -> Result<(), StoreError> {
     let mut chunks = rows.chunks_exact(INSERT_ROWS);
     if chunks.len() > 0 {
-        let sql = format!(
-            "{insert} (series_id, ts_ms, value) VALUES {}",
-            vec!["(?, ?, ?)"; INSERT_ROWS].join(", ")
-        );
-        let mut many = conn.prepare_cached(&sql)?;
+        let mut many = conn.prepare_cached(&insert.many)?;
         for chunk in chunks.by_ref() {
             for (i, (series, ts, value)) in chunk.iter().enumerate() {
                 many.raw_bind_parameter(3 * i + 1, series)?;
@@ -160,9 +186,7 @@ fn insert_rows(
             many.raw_execute()?;
         }
     }
-    let mut one = conn.prepare_cached(&format!(
-        "{insert} (series_id, ts_ms, value) VALUES (?1, ?2, ?3)"
-    ))?;
+    let mut one = conn.prepare_cached(&insert.one)?;
     for (series, ts, value) in chunks.remainder() {
         one.execute(params![series, ts, value])?;
     }
@@ -173,10 +197,6 @@ fn insert_rows(
 /// moved, then emptied whole (far cheaper than deleting moved rows one by
 /// one, each overwritten under `secure_delete`).
 pub const STAGING: [&str; 2] = ["samples_staged_0", "samples_staged_1"];
-const STAGE_INSERT: [&str; 2] = [
-    "INSERT INTO samples_staged_0",
-    "INSERT INTO samples_staged_1",
-];
 
 /// Moving staged samples into `samples`, a slice at a time.
 ///
@@ -251,11 +271,7 @@ impl Compaction {
         if self.inserted < self.rows.len() {
             let end = (self.inserted + STEP_ROWS).min(self.rows.len());
             let tx = conn.unchecked_transaction()?;
-            insert_rows(
-                &tx,
-                "INSERT OR IGNORE INTO samples",
-                &self.rows[self.inserted..end],
-            )?;
+            insert_rows(&tx, &MOVE, &self.rows[self.inserted..end])?;
             tx.commit()?;
             self.inserted = end;
             return Ok(false);
