@@ -8,12 +8,10 @@ use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use notify::event::{CreateKind, ModifyKind, RenameMode};
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tracing::{debug, info, warn};
 use vigil_shared::redact::Redactor;
 use vigil_shared::wire::{ChangeKind, Detection, FileChange, FileMeta, Record};
@@ -22,6 +20,7 @@ use super::baseline::Baseline;
 use super::config::Compiled;
 use super::diff;
 use super::snapshot::{self, Entry, Kind};
+use super::watcher::{FsEvent, WatchError, Watcher};
 
 /// Raw events queued between the watcher thread and the engine; beyond
 /// this the engine schedules a rescan instead. The queue grows with what
@@ -31,7 +30,7 @@ pub(crate) const EVENT_QUEUE: usize = 16 * 1024;
 pub(crate) type Emit = Arc<dyn Fn(Record) + Send + Sync>;
 
 pub(crate) enum Msg {
-    Fs(notify::Result<notify::Event>),
+    Fs(FsEvent),
     Rescan,
     Stop,
 }
@@ -68,7 +67,7 @@ pub(crate) struct Engine {
     redactor: Redactor,
     emit: Emit,
     shared: Arc<Shared>,
-    watcher: Option<RecommendedWatcher>,
+    watcher: Option<Watcher>,
     watched: HashSet<PathBuf>,
     /// Paths already warned about (once per path per process).
     warned: HashSet<PathBuf>,
@@ -89,28 +88,6 @@ fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Builds the watcher whose handler forwards the events the engine cares
-/// about. Opens and closes are dropped here, before the queue.
-pub(crate) fn make_watcher(
-    tx: Sender<Msg>,
-    shared: Arc<Shared>,
-) -> notify::Result<RecommendedWatcher> {
-    notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
-        if let Ok(e) = &ev {
-            if matches!(e.kind, EventKind::Access(_)) && !e.need_rescan() {
-                return;
-            }
-        }
-        if shared.queued.fetch_add(1, Ordering::AcqRel) >= EVENT_QUEUE {
-            shared.queued.fetch_sub(1, Ordering::AcqRel);
-            shared.overflowed.store(true, Ordering::Relaxed);
-            return;
-        }
-        // Disconnected: the engine is gone, nothing to tell.
-        let _ = tx.send(Msg::Fs(ev));
-    })
-}
-
 impl Engine {
     pub(crate) fn new(
         cfg: Compiled,
@@ -118,7 +95,7 @@ impl Engine {
         redactor: &Redactor,
         emit: Emit,
         shared: Arc<Shared>,
-        watcher: Option<RecommendedWatcher>,
+        watcher: Option<Watcher>,
     ) -> Engine {
         let next_rescan = Instant::now() + cfg.rescan_interval;
         Engine {
@@ -184,73 +161,46 @@ impl Engine {
 
     // ----- realtime -------------------------------------------------------
 
-    fn on_event(&mut self, ev: notify::Result<notify::Event>) {
-        let ev = match ev {
-            Ok(ev) => ev,
-            Err(e) => {
-                if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
-                    self.budget_exhausted("the kernel's inotify watch limit");
-                } else {
-                    warn!(error = %e, "file watcher error; scheduling a rescan");
-                }
+    fn on_event(&mut self, ev: FsEvent) {
+        match ev {
+            FsEvent::Lost => {
+                warn!("file events were lost; scheduling a rescan");
                 self.rescan_soon();
-                return;
             }
-        };
-        if ev.need_rescan() {
-            warn!("the kernel dropped file events; scheduling a rescan");
-            self.rescan_soon();
-        }
-        match ev.kind {
-            EventKind::Access(_) => {}
-            EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
-                if let [from, to] = ev.paths.as_slice() {
-                    self.forget_watches(from);
-                    self.touch(from, None);
-                    if let Some(pending) = self.pending.get_mut(from) {
-                        pending.created = None;
-                    }
-                    let from = self.cfg.in_scope(from).then(|| from.clone());
-                    self.touch(to, from);
+            FsEvent::Renamed { from, to } => {
+                self.forget_watches(&from);
+                self.touch(&from, None);
+                if let Some(pending) = self.pending.get_mut(&from) {
+                    pending.created = None;
+                }
+                let from = self.cfg.in_scope(&from).then_some(from);
+                self.touch(&to, from);
+            }
+            FsEvent::MovedAway(p) => {
+                self.forget_watches(&p);
+                self.touch(&p, None);
+                // Moved, not created-and-deleted (an editor's temp file).
+                if let Some(pending) = self.pending.get_mut(&p) {
+                    pending.created = None;
                 }
             }
-            EventKind::Modify(ModifyKind::Name(RenameMode::From)) => {
-                for p in &ev.paths {
-                    self.forget_watches(p);
-                    self.touch(p, None);
-                    // Moved, not created-and-deleted (an editor's temp file).
-                    if let Some(pending) = self.pending.get_mut(p) {
-                        pending.created = None;
-                    }
-                }
+            FsEvent::Removed(p) => {
+                self.forget_watches(&p);
+                self.touch(&p, None);
             }
-            EventKind::Remove(_) => {
-                for p in &ev.paths {
-                    self.forget_watches(p);
-                    self.touch(p, None);
-                }
+            FsEvent::Created(p) => {
+                self.touch(&p, None);
+                self.note_created(&p);
             }
-            EventKind::Create(CreateKind::File | CreateKind::Any) => {
-                for p in &ev.paths {
-                    self.touch(p, None);
-                    self.note_created(p);
+            FsEvent::CreatedDir(p) => {
+                // Watch now, so files made inside during the debounce are
+                // seen; the reconcile lists the directory anyway.
+                if self.cfg.in_scope(&p) && !self.cfg.ignore.is_match(&p) {
+                    self.ensure_watch(&p);
                 }
+                self.touch(&p, None);
             }
-            EventKind::Create(CreateKind::Folder) => {
-                for p in &ev.paths {
-                    // Watch now, so files made inside during the debounce
-                    // are seen; the reconcile lists the directory anyway.
-                    if self.cfg.in_scope(p) && !self.cfg.ignore.is_match(p) {
-                        self.ensure_watch(p);
-                    }
-                    self.touch(p, None);
-                }
-            }
-            _ => {
-                for p in &ev.paths {
-                    self.touch(p, None);
-                }
-            }
+            FsEvent::Changed(p) => self.touch(&p, None),
         }
     }
 
@@ -655,24 +605,16 @@ impl Engine {
             self.budget_exhausted("max_watches");
             return;
         }
-        match watcher.watch(dir, RecursiveMode::NonRecursive) {
+        match watcher.watch(dir) {
             Ok(()) => {
                 self.watched.insert(dir.to_path_buf());
                 self.shared
                     .watches
                     .store(self.watched.len() as u64, Ordering::Relaxed);
             }
-            Err(e) => match e.kind {
-                notify::ErrorKind::MaxFilesWatch => {
-                    self.budget_exhausted("the kernel's inotify watch limit")
-                }
-                notify::ErrorKind::PathNotFound => {}
-                notify::ErrorKind::Io(ref io) => {
-                    let io = io::Error::new(io.kind(), io.to_string());
-                    self.warn_unreadable(dir, &io)
-                }
-                _ => warn!(path = %dir.display(), error = %e, "cannot watch directory"),
-            },
+            Err(WatchError::Limit) => self.budget_exhausted("the kernel's inotify watch limit"),
+            Err(WatchError::NotFound) => {}
+            Err(WatchError::Io(e)) => self.warn_unreadable(dir, &e),
         }
     }
 
@@ -689,8 +631,7 @@ impl Engine {
         for w in gone {
             self.watched.remove(&w);
             if let Some(watcher) = self.watcher.as_mut() {
-                // Usually already gone; an error here only says so.
-                let _ = watcher.unwatch(&w);
+                watcher.unwatch(&w);
             }
         }
         if self.watched.len() != before {

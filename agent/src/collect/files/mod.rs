@@ -20,6 +20,7 @@ mod engine;
 mod snapshot;
 #[cfg(test)]
 mod tests;
+mod watcher;
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::future::Future;
@@ -121,7 +122,7 @@ impl FileWatch {
         let (exit_tx, exit_rx) = tokio::sync::oneshot::channel::<()>();
         let watcher = if compiled.max_watches > 0 {
             Some(
-                engine::make_watcher(tx.clone(), Arc::clone(&shared))
+                watcher::Watcher::start(tx.clone(), Arc::clone(&shared))
                     .context("while creating the inotify watcher")?,
             )
         } else {
