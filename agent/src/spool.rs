@@ -127,7 +127,7 @@ impl Spool {
         conn.pragma_update(None, "synchronous", "FULL")?;
         // The spool holds a few batches in normal operation: a small page
         // cache (KiB) keeps the agent's footprint down.
-        conn.pragma_update(None, "cache_size", -256)?;
+        conn.pragma_update(None, "cache_size", -64)?;
         conn.execute_batch(SCHEMA)?;
         let epoch = match get_meta(&conn, "epoch")? {
             Some(e) => e as u64,

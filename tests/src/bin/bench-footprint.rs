@@ -1,7 +1,7 @@
 //! Agent footprint beside prometheus-node-exporter, same host, same run.
 //!
 //!     cargo build --release --workspace --bins
-//!     cargo build --profile agent -p vigil-agent    # the shipped build
+//!     scripts/build-agent    # the shipped build
 //!     target/release/bench-footprint [SECONDS]
 //!
 //! Starts a collector and an enrolled `vigil-agent run` at the default
@@ -11,8 +11,9 @@
 //! SECONDS (default 120); prints averages and the agent/node_exporter
 //! ratios.
 //!
-//! The agent measured is the shipped build, `target/agent/vigil-agent`
-//! (cargo profile `agent`), run with the `Environment=` lines of
+//! The agent measured is the shipped build,
+//! `target/x86_64-unknown-linux-gnu/agent/vigil-agent` (`scripts/build-agent`:
+//! cargo profile `agent`, C library linked statically), run with the `Environment=` lines of
 //! `packaging/vigil-agent.service` (read at build time), as systemd would
 //! run it, so the numbers are those of the shipped configuration.
 //!
@@ -51,8 +52,7 @@ fn shipped_agent() -> PathBuf {
     release
         .parent()
         .map_or_else(|| release.clone(), Path::to_path_buf)
-        .join("agent")
-        .join("vigil-agent")
+        .join("x86_64-unknown-linux-gnu/agent/vigil-agent")
 }
 
 /// A `kB` line of /proc/<pid>/status.
@@ -159,7 +159,7 @@ fn main() {
     let shipped = shipped_agent();
     if !shipped.exists() {
         eprintln!(
-            "{} is missing: build the shipped agent first: cargo build --profile agent -p vigil-agent",
+            "{} is missing: build the shipped agent first: scripts/build-agent",
             shipped.display()
         );
         std::process::exit(2);

@@ -71,7 +71,7 @@ impl Baseline {
         // Small page cache (KiB): footprint is a feature. A rescan reads
         // each row once, so a bigger cache buys little; misses are served
         // from the OS page cache.
-        conn.pragma_update(None, "cache_size", -256)?;
+        conn.pragma_update(None, "cache_size", -64)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS entries (
                 path BLOB PRIMARY KEY,
