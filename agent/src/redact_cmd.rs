@@ -21,7 +21,7 @@ use std::sync::{mpsc, Mutex};
 use anyhow::{bail, Context};
 use serde::Serialize;
 use vigil_shared::redact::pem::PemState;
-use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey};
+use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey, Tables};
 
 /// Parsed options of the command.
 #[derive(Clone, Debug, Default)]
@@ -64,7 +64,9 @@ pub fn redact(opts: &RedactOptions) -> anyhow::Result<RedactSummary> {
         Some(path) => load_key(path)?,
         None => ScopeKey::from_bytes(rand::random()),
     };
-    let redactor = Redactor::new(key, &config).context("while building the redactor")?;
+    // A one-off bulk run: the faster cue tables are worth their memory.
+    let redactor =
+        Redactor::with_tables(key, &config, Tables::Fast).context("while building the redactor")?;
 
     let input: Box<dyn Read> = match dash_or(&opts.input) {
         Some(path) => {

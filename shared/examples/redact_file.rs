@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey};
+use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey, Tables};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -19,7 +19,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let output = args.next();
     let data = std::fs::read(&input)?;
-    let redactor = Redactor::new(ScopeKey::from_bytes([5; 32]), &RedactConfig::default())?;
+    // The tables `vigil-agent redact` uses.
+    let redactor = Redactor::with_tables(
+        ScopeKey::from_bytes([5; 32]),
+        &RedactConfig::default(),
+        Tables::Fast,
+    )?;
     let mut lines = redactor.line_redactor();
     let mut report = Report::default();
     let mut out = Vec::with_capacity(data.len() + data.len() / 4);

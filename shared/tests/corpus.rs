@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey};
+use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey, Tables};
 
 struct Marked {
     raw: String,
@@ -174,6 +174,33 @@ fn corpus_recall_and_keep_rate() {
         );
     }
     assert!(keep.rate() >= 0.99, "keep-rate {:.4} < 0.99", keep.rate());
+}
+
+/// Both builds of the cue tables give the same output.
+#[test]
+fn compact_and_fast_tables_agree() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let key = ScopeKey::from_bytes([42; 32]);
+    let config = RedactConfig::default();
+    let compact = Redactor::with_tables(key.clone(), &config, Tables::Compact).unwrap();
+    let fast = Redactor::with_tables(key, &config, Tables::Fast).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "marked") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let raw: Vec<String> = text.lines().map(|l| parse_line(l).raw).collect();
+        let raw = raw.join("\n");
+        let (mut a, mut b) = (Report::default(), Report::default());
+        assert_eq!(
+            compact.redact_text(&raw, &mut a),
+            fast.redact_text(&raw, &mut b),
+            "{}",
+            path.display()
+        );
+        assert_eq!(a, b);
+    }
 }
 
 #[test]

@@ -27,7 +27,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey};
+use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey, Tables};
 
 const EMAIL_RE: &str = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}";
 
@@ -143,7 +143,12 @@ fn best_of(n: usize, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Resul
 }
 
 fn engine_only(file: &Path) -> anyhow::Result<()> {
-    let r = Redactor::new(ScopeKey::from_bytes([5; 32]), &RedactConfig::default())?;
+    // The tables `vigil-agent redact` uses.
+    let r = Redactor::with_tables(
+        ScopeKey::from_bytes([5; 32]),
+        &RedactConfig::default(),
+        Tables::Fast,
+    )?;
     let mut lines = r.line_redactor();
     let mut report = Report::default();
     let data = std::fs::read(file)?;
