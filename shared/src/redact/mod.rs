@@ -383,8 +383,12 @@ impl Redactor {
         for (s, e) in &pem_spans {
             findings.push(Finding::new(*s, *e, Kind::PrivateKey));
         }
+        // Whether `scratch.hints` holds the cue scan of the line last applied.
+        let mut scanned = false;
         if !whole_line_key {
-            self.detect(body, &mut scratch.hints, &mut findings);
+            self.prefilter.scan(body, &mut scratch.hints);
+            self.detect(body, &scratch.hints, &mut findings);
+            scanned = true;
         }
         let first = if findings.is_empty() {
             None
@@ -408,7 +412,14 @@ impl Redactor {
                     findings.push(Finding::new(s, e, Kind::PrivateKey));
                 }
             }
-            self.detect(&out, &mut scratch.hints, &mut findings);
+            if scanned {
+                self.prefilter
+                    .rescan(&out, &scratch.edits, &mut scratch.hints);
+            } else {
+                self.prefilter.scan(&out, &mut scratch.hints);
+                scanned = true;
+            }
+            self.detect(&out, &scratch.hints, &mut findings);
             if findings.is_empty() {
                 break;
             }
@@ -424,8 +435,8 @@ impl Redactor {
         Cow::Owned(out)
     }
 
-    fn detect(&self, line: &[u8], hints: &mut Hints, out: &mut Vec<Finding>) {
-        self.prefilter.scan(line, hints);
+    /// Appends the findings of `line`, given its cue scan `hints`.
+    fn detect(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         self.structured.find(line, hints, out);
         self.secrets.find(line, hints, out);
         self.users.find(line, hints, out);
@@ -511,6 +522,8 @@ impl Redactor {
         }
         findings.truncate(kept);
         findings.sort_by_key(|f| f.start);
+        let edits = &mut scratch.edits;
+        edits.clear();
         let mut out = Vec::with_capacity(line.len() + 16 * findings.len());
         let mut pos = 0;
         for f in findings.iter() {
@@ -519,6 +532,7 @@ impl Redactor {
             }
             out.extend_from_slice(&line[pos..f.start]);
             let value = String::from_utf8_lossy(&line[f.start..f.end]);
+            let at = out.len();
             match f.label {
                 Label::Kind(kind) => {
                     report.add(kind.name());
@@ -534,6 +548,10 @@ impl Redactor {
                     None => continue,
                 },
             }
+            edits.push(prefilter::Edit {
+                old: (f.start, f.end),
+                new: (at, out.len()),
+            });
             pos = f.end;
         }
         out.extend_from_slice(&line[pos..]);
@@ -599,6 +617,8 @@ struct Scratch {
     tokens: Vec<(usize, usize)>,
     /// Other occurrences of found users and names.
     extra: Vec<Finding>,
+    /// The values the last `apply` replaced (for [`Prefilter::rescan`]).
+    edits: Vec<prefilter::Edit>,
 }
 
 /// Redacts a stream line by line, carrying PEM state between lines.

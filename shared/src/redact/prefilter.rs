@@ -12,6 +12,10 @@
 //! of KiB) for long-lived processes that redact a little now and then, and
 //! a DFA (about 1 MiB, one table look-up per byte) for bulk runs, where
 //! this scan is a fifth of the engine's time with the NFA.
+//!
+//! The re-scan that follows redaction ([`Prefilter::rescan`]) does not
+//! scan the whole line again: it keeps the cue occurrences of the scan
+//! before that no replaced value touched and scans only the new tokens.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
@@ -31,6 +35,9 @@ pub(crate) struct Prefilter {
     ac: AhoCorasick,
     /// The groups each pattern of `ac` belongs to.
     groups: Vec<u8>,
+    /// No cue holds '[' or ']', so [`Prefilter::rescan`] may carry cue hits
+    /// over (false only for odd configured host-name device words).
+    carry: bool,
 }
 
 /// What the scan of one line found. Reused between lines.
@@ -40,6 +47,26 @@ pub(crate) struct Hints {
     pub(crate) groups: u8,
     /// Starts of name cue words at a word boundary, ascending, no repeats.
     pub(crate) name_starts: Vec<usize>,
+    /// Every cue occurrence on the line, for [`Prefilter::rescan`].
+    hits: Vec<Hit>,
+    /// The hits of the line before, while `hits` is rebuilt.
+    old_hits: Vec<Hit>,
+}
+
+/// One cue occurrence: its span and the groups of its cue.
+#[derive(Clone, Copy)]
+struct Hit {
+    start: usize,
+    end: usize,
+    groups: u8,
+}
+
+/// A value that redaction replaced with a token: its span in the line
+/// before and the token's span in the line after. See [`Prefilter::rescan`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Edit {
+    pub(crate) old: (usize, usize),
+    pub(crate) new: (usize, usize),
 }
 
 impl Hints {
@@ -73,32 +100,197 @@ impl Prefilter {
             }))
             .build(&patterns)
             .unwrap_or_else(|e| builtin_bug(&e));
-        Prefilter { ac, groups }
+        let carry = patterns.iter().all(|p| !p.contains(['[', ']']));
+        Prefilter { ac, groups, carry }
     }
 
     pub(crate) fn scan(&self, line: &[u8], hints: &mut Hints) {
-        hints.groups = 0;
-        hints.name_starts.clear();
+        hints.hits.clear();
+        self.push_hits(line, 0, &mut hints.hits);
+        hints.derive(line);
+    }
+
+    /// The same hints as [`Prefilter::scan`] of `line`, which is the line
+    /// last scanned into `hints` with the values at `edits` (ascending,
+    /// disjoint) replaced by tokens, without scanning all of it again.
+    ///
+    /// Exact because no cue holds '[' or ']': a cue occurrence cannot
+    /// straddle a token's edge, so the occurrences on `line` are those of
+    /// the line before that no replaced value touched (shifted), plus those
+    /// inside the new tokens.
+    pub(crate) fn rescan(&self, line: &[u8], edits: &[Edit], hints: &mut Hints) {
+        if !self.carry {
+            self.scan(line, hints);
+            return;
+        }
+        std::mem::swap(&mut hints.hits, &mut hints.old_hits);
+        hints.hits.clear();
+        for h in &hints.old_hits {
+            // Edits wholly before the hit: the last of them gives the shift.
+            let i = edits.partition_point(|e| e.old.1 <= h.start);
+            if edits.get(i).is_some_and(|e| e.old.0 < h.end) {
+                continue;
+            }
+            let (start, end) = match i.checked_sub(1).map(|j| edits[j]) {
+                Some(e) => (h.start - e.old.1 + e.new.1, h.end - e.old.1 + e.new.1),
+                None => (h.start, h.end),
+            };
+            hints.hits.push(Hit {
+                start,
+                end,
+                groups: h.groups,
+            });
+        }
+        for e in edits {
+            self.push_hits(&line[e.new.0..e.new.1], e.new.0, &mut hints.hits);
+        }
+        hints.derive(line);
+    }
+
+    /// Appends the cue occurrences of `text`, which starts at `at` of its line.
+    fn push_hits(&self, text: &[u8], at: usize, hits: &mut Vec<Hit>) {
+        for m in self.ac.find_overlapping_iter(text) {
+            hits.push(Hit {
+                start: at + m.start(),
+                end: at + m.end(),
+                groups: self.groups[m.pattern().as_usize()],
+            });
+        }
+    }
+}
+
+impl Hints {
+    /// Sets `groups` and `name_starts` from `hits` on `line`.
+    fn derive(&mut self, line: &[u8]) {
+        self.groups = 0;
+        self.name_starts.clear();
         let mut sorted = true;
-        for m in self.ac.find_overlapping_iter(line) {
-            let g = self.groups[m.pattern().as_usize()];
-            hints.groups |= g;
-            if g & NAMES != 0 {
-                let s = m.start();
+        for h in &self.hits {
+            self.groups |= h.groups;
+            if h.groups & NAMES != 0 {
+                let s = h.start;
                 if s == 0 || !checks::is_word(line[s - 1]) {
-                    if let Some(&last) = hints.name_starts.last() {
+                    if let Some(&last) = self.name_starts.last() {
                         if last == s {
                             continue;
                         }
                         sorted &= last < s;
                     }
-                    hints.name_starts.push(s);
+                    self.name_starts.push(s);
                 }
             }
         }
         if !sorted {
-            hints.name_starts.sort_unstable();
-            hints.name_starts.dedup();
+            self.name_starts.sort_unstable();
+            self.name_starts.dedup();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redact::{detect, names, secrets, users};
+
+    fn prefilter() -> Prefilter {
+        let owned = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+        let names = names::Names::new(true, &[]);
+        let (name_cues, host_cues) = names.cues();
+        Prefilter::new(
+            &[
+                (TOKENS, detect::token_cues()),
+                (SECRETS, owned(secrets::CUES)),
+                (USERS, owned(users::CUES)),
+                (NAMES, name_cues.to_vec()),
+                (HOSTS, host_cues.to_vec()),
+            ],
+            Tables::Compact,
+        )
+    }
+
+    /// Lines of cue-laden pieces with random values replaced by tokens:
+    /// carrying the hits over gives the hints of a fresh scan.
+    #[test]
+    fn rescan_matches_a_fresh_scan() {
+        let pf = prefilter();
+        assert!(pf.carry);
+        let pieces: &[&[u8]] = &[
+            b"user",
+            b"for ",
+            b"opened by ",
+            b"Dear ",
+            b"password",
+            b"token",
+            b"bearer ",
+            b"alice",
+            b"-laptop",
+            b"sudo",
+            b"secret",
+            b"name",
+            b" ",
+            b"\t",
+            b"=",
+            b":",
+            b"_",
+            b"-",
+            b"x",
+            b"Maria",
+            b"[",
+            b"]",
+            b"[USERNAME:0123abcd]",
+        ];
+        let tokens: &[&[u8]] = &[
+            b"[USERNAME:0123abcd]",
+            b"[SECRET:deadbeef]",
+            b"[NAME:00000000]",
+            b"[HOSTNAME:12345678]",
+            b"[TICKET:abcdef01]",
+            b"[TOKEN:0a0b0c0d]",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut below = |n: usize| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+        };
+        let mut carried = Hints::default();
+        let mut fresh = Hints::default();
+        let mut changed = 0;
+        for _ in 0..20_000 {
+            let mut line = Vec::new();
+            for _ in 0..below(14) {
+                line.extend_from_slice(pieces[below(pieces.len())]);
+            }
+            pf.scan(&line, &mut carried);
+            // Up to three disjoint values, replaced left to right.
+            let mut cuts: Vec<usize> = (0..2 * below(4)).map(|_| below(line.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut next = Vec::new();
+            let mut edits = Vec::new();
+            let mut pos = 0;
+            for pair in cuts.chunks(2) {
+                let (s, e) = (pair[0], pair[1]);
+                if s == e || s < pos {
+                    continue;
+                }
+                next.extend_from_slice(&line[pos..s]);
+                let at = next.len();
+                next.extend_from_slice(tokens[below(tokens.len())]);
+                edits.push(Edit {
+                    old: (s, e),
+                    new: (at, next.len()),
+                });
+                pos = e;
+            }
+            next.extend_from_slice(&line[pos..]);
+            pf.rescan(&next, &edits, &mut carried);
+            pf.scan(&next, &mut fresh);
+            let line = String::from_utf8_lossy(&next);
+            assert_eq!(carried.groups, fresh.groups, "{line:?} {edits:?}");
+            assert_eq!(carried.name_starts, fresh.name_starts, "{line:?} {edits:?}");
+            changed += usize::from(!edits.is_empty());
+        }
+        assert!(changed > 10_000, "only {changed} lines with edits");
     }
 }
