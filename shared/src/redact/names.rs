@@ -47,14 +47,15 @@ impl Hasher for WordHasher {
 
 type WordSet<T> = HashSet<T, BuildHasherDefault<WordHasher>>;
 
-fn first_names() -> &'static WordSet<String> {
-    static SET: OnceLock<WordSet<String>> = OnceLock::new();
+/// The bundled list, lowercase already (a test checks), so the set points
+/// into the bundled text instead of holding a copy of every name.
+fn first_names() -> &'static WordSet<&'static str> {
+    static SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| {
         FIRST_NAMES
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_lowercase)
             .collect()
     })
 }
@@ -77,7 +78,7 @@ fn is_not_surname(lower: &str) -> bool {
 
 /// Whether `word` is in the bundled first-name list (any case).
 pub(crate) fn is_first_name(word: &str) -> bool {
-    first_names().contains(&word.to_lowercase())
+    first_names().contains(word.to_lowercase().as_str())
 }
 
 /// First names that are also everyday words, months or languages: they need a
@@ -1490,12 +1491,12 @@ fn listed_word(line: &[u8], pos: usize) -> bool {
 /// [`is_listed`] for lowercase ASCII bytes, with one hash look-up: the
 /// pair scan asks this for every capitalised word of every line.
 fn is_listed_ascii(lower: &[u8]) -> bool {
-    static SET: OnceLock<WordSet<Box<[u8]>>> = OnceLock::new();
+    static SET: OnceLock<WordSet<&'static [u8]>> = OnceLock::new();
     SET.get_or_init(|| {
         first_names()
             .iter()
             .filter(|w| !is_ambiguous(w))
-            .map(|w| w.as_bytes().into())
+            .map(|w| w.as_bytes())
             .collect()
     })
     .contains(lower)
@@ -1657,7 +1658,7 @@ const PARTICLES: &[&str] = &[
 fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
     let (first, mut end) = word_at(line, pos)?;
     let lower = first.to_lowercase();
-    let listed = first_names().contains(&lower);
+    let listed = first_names().contains(lower.as_str());
     let cap = is_capitalized(&first);
     let common = is_not_surname(lower.as_str());
     let ok = match cue {
@@ -1901,6 +1902,16 @@ impl Hosts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The set holds the bundled lines as they are (no lowercasing at
+    /// start-up), and look-ups are lowercase.
+    #[test]
+    fn bundled_first_names_are_lowercase() {
+        for line in FIRST_NAMES.lines().map(str::trim) {
+            assert_eq!(line, line.to_lowercase(), "first_names.txt: {line:?}");
+        }
+        assert!(is_first_name("Adrián") && is_first_name("MARIA"));
+    }
 
     #[test]
     fn next_capital_matches_a_byte_scan() {
