@@ -63,8 +63,10 @@ impl DataDir {
     }
 
     pub fn audit_keys(sealer: &Arc<Sealer>) -> AuditKeys {
+        let chain = Self::chain_key(sealer);
         AuditKeys {
-            chain: Self::chain_key(sealer),
+            linker: crate::audit::Linker::new(&chain),
+            chain,
             sealer: sealer.clone(),
         }
     }

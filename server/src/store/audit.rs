@@ -12,6 +12,8 @@ use crate::seal::{SealedValue, Sealer};
 /// What appending needs: the chain key and the sealer for source addresses.
 pub struct AuditKeys {
     pub chain: ChainKey,
+    /// The chain MAC keyed with `chain`, set up once for every append.
+    pub linker: audit::Linker,
     pub sealer: std::sync::Arc<Sealer>,
 }
 
@@ -40,11 +42,19 @@ fn tip(conn: &Connection) -> Result<(i64, Vec<u8>), StoreError> {
 /// change rolls back with it (fail closed).
 pub fn append(conn: &Connection, keys: &AuditKeys, e: &AuditEntry) -> Result<Head, StoreError> {
     let (seq, hash) = tip(conn)?;
-    append_after(conn, keys, seq, &hash, e)
+    let mut insert = insert_statement(conn)?;
+    append_after(&mut insert, keys, seq, &hash, e)
+}
+
+fn insert_statement(conn: &Connection) -> Result<rusqlite::CachedStatement<'_>, StoreError> {
+    Ok(conn.prepare_cached(
+        "INSERT INTO audit (seq, time_ms, actor, role, source, action, target, outcome, request_id, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?)
 }
 
 fn append_after(
-    conn: &Connection,
+    insert: &mut rusqlite::Statement<'_>,
     keys: &AuditKeys,
     prev_seq: i64,
     prev_hash: &[u8],
@@ -59,37 +69,37 @@ fn append_after(
         ),
         None => None,
     };
-    let mut rec = StoredRecord {
-        seq,
-        time_ms: now_ms(),
-        actor: e.actor.clone(),
-        role: e.role.clone(),
-        source,
-        action: e.action.clone(),
-        target: e.target.clone(),
-        outcome: e.outcome.as_str().to_owned(),
-        request_id: e.request_id.clone(),
-        hash: vec![],
-    };
-    let hash = audit::link(&keys.chain, prev_hash, &rec);
-    rec.hash = hash.to_vec();
-    conn.prepare_cached(
-        "INSERT INTO audit (seq, time_ms, actor, role, source, action, target, outcome, request_id, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        rec.seq,
-        rec.time_ms,
-        rec.actor,
-        rec.role,
-        rec.source,
-        rec.action,
-        rec.target,
-        rec.outcome,
-        rec.request_id,
-        rec.hash
-    ])
-    .map_err(|e| StoreError::Audit(format!("audit record not written: {e}")))?;
+    let time_ms = now_ms();
+    let outcome = e.outcome.as_str();
+    let hash = keys.linker.link_ref(
+        prev_hash,
+        &audit::RecordRef {
+            seq,
+            time_ms,
+            actor: e.actor.as_bytes(),
+            role: e.role.as_bytes(),
+            source: source.as_deref(),
+            action: e.action.as_bytes(),
+            target: e.target.as_bytes(),
+            outcome: outcome.as_bytes(),
+            request_id: e.request_id.as_bytes(),
+            hash: &[],
+        },
+    );
+    insert
+        .execute(params![
+            seq,
+            time_ms,
+            e.actor,
+            e.role,
+            source,
+            e.action,
+            e.target,
+            outcome,
+            e.request_id,
+            &hash[..]
+        ])
+        .map_err(|e| StoreError::Audit(format!("audit record not written: {e}")))?;
     Ok(Head { seq, hash })
 }
 
@@ -113,9 +123,12 @@ pub fn append_all_tracked<'a>(
     entries: impl IntoIterator<Item = &'a AuditEntry>,
 ) -> Result<(), StoreError> {
     let (mut seq, mut hash) = tip(conn)?;
+    let mut insert = insert_statement(conn)?;
     for e in entries {
-        let head = append_after(conn, keys, seq, &hash, e)?;
-        (seq, hash) = (head.seq, head.hash.to_vec());
+        let head = append_after(&mut insert, keys, seq, &hash, e)?;
+        seq = head.seq;
+        hash.clear();
+        hash.extend_from_slice(&head.hash);
         cache.audit_head = Some(head);
     }
     Ok(())
