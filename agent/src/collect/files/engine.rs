@@ -168,22 +168,11 @@ impl Engine {
                 self.rescan_soon();
             }
             FsEvent::Renamed { from, to } => {
-                self.forget_watches(&from);
-                self.touch(&from, None);
-                if let Some(pending) = self.pending.get_mut(&from) {
-                    pending.created = None;
-                }
+                self.moved_away(&from);
                 let from = self.cfg.in_scope(&from).then_some(from);
                 self.touch(&to, from);
             }
-            FsEvent::MovedAway(p) => {
-                self.forget_watches(&p);
-                self.touch(&p, None);
-                // Moved, not created-and-deleted (an editor's temp file).
-                if let Some(pending) = self.pending.get_mut(&p) {
-                    pending.created = None;
-                }
-            }
+            FsEvent::MovedAway(p) => self.moved_away(&p),
             FsEvent::Removed(p) => {
                 self.forget_watches(&p);
                 self.touch(&p, None);
@@ -201,6 +190,16 @@ impl Engine {
                 self.touch(&p, None);
             }
             FsEvent::Changed(p) => self.touch(&p, None),
+        }
+    }
+
+    /// `path` was moved away: its watches go, and it is looked at again.
+    fn moved_away(&mut self, path: &Path) {
+        self.forget_watches(path);
+        self.touch(path, None);
+        // Moved, not created-and-deleted (an editor's temp file).
+        if let Some(pending) = self.pending.get_mut(path) {
+            pending.created = None;
         }
     }
 

@@ -159,6 +159,8 @@ fn read_loop(
     // Large enough for dozens of events per read (each is 16 bytes plus
     // its name).
     let mut buffer = vec![0u8; 16 * 1024];
+    // Queues an event, or notes the overflow when the queue is full (the
+    // engine then rescans); false once the engine is gone.
     let send = |ev: FsEvent| {
         if shared.queued.fetch_add(1, Ordering::AcqRel) >= EVENT_QUEUE {
             shared.queued.fetch_sub(1, Ordering::AcqRel);
