@@ -699,17 +699,7 @@ fn aws_secrets(line: &[u8], out: &mut Vec<Finding>) {
 mod tests {
     use super::*;
 
-    /// A small deterministic generator (xorshift64*).
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
-        }
-    }
+    use crate::redact::tests::Rng;
 
     /// Lines built from e-mail-shaped pieces: the hand-written e-mail scan
     /// finds exactly what the regex alternation finds.

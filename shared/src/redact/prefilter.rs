@@ -247,13 +247,8 @@ mod tests {
             b"[TICKET:abcdef01]",
             b"[TOKEN:0a0b0c0d]",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut below = |n: usize| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
-        };
+        let mut rng = crate::redact::tests::Rng(0x9e37_79b9_7f4a_7c15);
+        let mut below = |n: usize| rng.below(n);
         let mut carried = Hints::default();
         let mut fresh = Hints::default();
         let mut changed = 0;

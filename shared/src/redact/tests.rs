@@ -4,6 +4,19 @@
 use super::token::Kind;
 use super::*;
 
+/// A small deterministic generator (xorshift64*) for the tests that
+/// compare two scans over generated lines.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+}
+
 fn redactor() -> Redactor {
     Redactor::new(ScopeKey::from_bytes([7; 32]), &RedactConfig::default()).unwrap()
 }

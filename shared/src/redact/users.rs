@@ -580,13 +580,8 @@ mod tests {
             b"[01/Mar/2024:10:00:00",
             b"\xc3\xa9",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut below = |n: usize| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
-        };
+        let mut rng = crate::redact::tests::Rng(0x9e37_79b9_7f4a_7c15);
+        let mut below = |n: usize| rng.below(n);
         let mut matched = 0;
         for _ in 0..50_000 {
             let mut line = Vec::new();
