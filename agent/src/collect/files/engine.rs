@@ -71,7 +71,8 @@ pub(crate) struct Engine {
     cfg: Compiled,
     db: Baseline,
     /// The engine's own copy (shared patterns, its own search caches),
-    /// renewed after every full scan: see [`Redactor::with_fresh_caches`].
+    /// renewed after every full scan and every [`RENEW_CACHES_AFTER`] bytes of
+    /// text: see [`Redactor::with_fresh_caches`].
     redactor: Redactor,
     /// Text redacted since `redactor`'s caches were last renewed.
     redacted_bytes: usize,
