@@ -188,6 +188,7 @@ pub enum Tables {
 }
 
 /// A compiled redaction engine. Build once, share freely (`Sync`).
+#[derive(Clone)]
 pub struct Redactor {
     key: ScopeKey,
     tokens: token::TokenWriter,
@@ -206,24 +207,13 @@ pub struct Redactor {
 const MAX_PASSES: usize = 3;
 
 impl Redactor {
-    /// The same engine with empty search caches. The compiled patterns are
-    /// shared, not rebuilt; the lazy-DFA caches, which grow with the
-    /// variety of text searched (a first scan of `/etc` leaves megabytes),
-    /// start small again, and the old ones go when `self` is dropped.
+    /// The same engine with empty search caches: a clone. The compiled
+    /// patterns are shared, not rebuilt; the lazy-DFA caches, which grow
+    /// with the variety of text searched (a first scan of `/etc` leaves
+    /// megabytes), start small again (a cloned regex gets its own cache
+    /// pool), and the old ones go when `self` is dropped.
     pub fn with_fresh_caches(&self) -> Redactor {
-        Redactor {
-            key: self.key.clone(),
-            tokens: self.tokens.clone(),
-            structured: self.structured.clone(),
-            secrets: self.secrets.clone(),
-            users: self.users.clone(),
-            names: self.names.clone(),
-            prefilter: self.prefilter.clone(),
-            pem: self.pem.clone(),
-            custom: self.custom.clone(),
-            allow: self.allow.clone(),
-            disabled: self.disabled.clone(),
-        }
+        self.clone()
     }
 
     /// A redactor with compact cue tables ([`Tables::Compact`]).
@@ -274,18 +264,7 @@ impl Redactor {
             .flat_map(|v| [v.as_bytes().to_vec(), v.to_lowercase().into_bytes()])
             .collect();
         let names = names::Names::new(config.hostname_names, &config.hostname_device_words);
-        let owned = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
-        let (name_cues, host_cues) = names.cues();
-        let prefilter = Prefilter::new(
-            &[
-                (prefilter::TOKENS, detect::token_cues()),
-                (prefilter::SECRETS, owned(secrets::CUES)),
-                (prefilter::USERS, owned(users::CUES)),
-                (prefilter::NAMES, name_cues.to_vec()),
-                (prefilter::HOSTS, host_cues.to_vec()),
-            ],
-            tables,
-        );
+        let prefilter = Prefilter::new(&prefilter::cue_groups(&names), tables);
         Ok(Redactor {
             tokens: token::TokenWriter::new(&key),
             key,

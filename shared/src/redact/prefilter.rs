@@ -75,6 +75,20 @@ impl Hints {
     }
 }
 
+/// Every detector group with its cue words, `names` giving the name and
+/// host-name cues of the configuration.
+pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u8, Vec<String>)> {
+    let owned = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+    let (name_cues, host_cues) = names.cues();
+    vec![
+        (TOKENS, super::detect::token_cues()),
+        (SECRETS, owned(super::secrets::CUES)),
+        (USERS, owned(super::users::CUES)),
+        (NAMES, name_cues.to_vec()),
+        (HOSTS, host_cues.to_vec()),
+    ]
+}
+
 impl Prefilter {
     /// `cues`: each group with its literal cues (ASCII, any case).
     pub(crate) fn new(cues: &[(u8, Vec<String>)], tables: Tables) -> Self {
@@ -190,22 +204,10 @@ impl Hints {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::redact::{detect, names, secrets, users};
+    use crate::redact::names;
 
     fn prefilter() -> Prefilter {
-        let owned = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
-        let names = names::Names::new(true, &[]);
-        let (name_cues, host_cues) = names.cues();
-        Prefilter::new(
-            &[
-                (TOKENS, detect::token_cues()),
-                (SECRETS, owned(secrets::CUES)),
-                (USERS, owned(users::CUES)),
-                (NAMES, name_cues.to_vec()),
-                (HOSTS, host_cues.to_vec()),
-            ],
-            Tables::Compact,
-        )
+        Prefilter::new(&cue_groups(&names::Names::new(true, &[])), Tables::Compact)
     }
 
     /// Lines of cue-laden pieces with random values replaced by tokens:
