@@ -1,10 +1,12 @@
 //! Hosts, series and range queries.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use super::ingest::STAGING;
 use super::StoreError;
 
 #[derive(Clone, Debug, Serialize)]
@@ -93,6 +95,21 @@ pub struct SeriesPoints {
     pub points: Vec<(i64, f64)>,
 }
 
+/// A series' points within a time range: `samples`, then each staging
+/// table ([`STAGING`]) in turn, ordered by time and, for one time, by
+/// table and arrival.
+static POINTS: LazyLock<String> = LazyLock::new(|| {
+    let range = "WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms <= ?3";
+    let mut sql = format!("SELECT ts_ms, value, 0 AS staged, 0 AS id FROM samples {range}");
+    for (i, table) in STAGING.iter().enumerate() {
+        sql += &format!(
+            " UNION ALL SELECT ts_ms, value, {}, id FROM {table} {range}",
+            i + 1
+        );
+    }
+    sql + " ORDER BY 1, 3, 4"
+});
+
 /// Points of every series named `name` on `host` within `[from, to]`,
 /// optionally folded into buckets of `step_ms` (bucket start as timestamp).
 pub fn range(
@@ -114,17 +131,7 @@ pub fn range(
     // read too; a time already stored keeps its stored value, as the move
     // will (two staged values for one time, which only a replayed spool
     // sends, show the first table's until the move settles it).
-    let mut points_stmt = conn.prepare_cached(
-        "SELECT ts_ms, value, 0 AS staged, 0 AS id FROM samples
-             WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms <= ?3
-         UNION ALL
-         SELECT ts_ms, value, 1, id FROM samples_staged_0
-             WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms <= ?3
-         UNION ALL
-         SELECT ts_ms, value, 2, id FROM samples_staged_1
-             WHERE series_id = ?1 AND ts_ms >= ?2 AND ts_ms <= ?3
-         ORDER BY 1, 3, 4",
-    )?;
+    let mut points_stmt = conn.prepare_cached(&POINTS)?;
     let mut out = Vec::with_capacity(series.len());
     for (id, labels) in series {
         let mut raw: Vec<(i64, f64)> = points_stmt

@@ -45,8 +45,8 @@ fn unit_environment(unit: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The agent as packaged: built with the `agent` profile, which lands
-/// beside the release directory this bench runs from.
+/// The agent as packaged: `scripts/build-agent`'s output, under the same
+/// target directory as the release directory this bench runs from.
 fn shipped_agent() -> PathBuf {
     let release = vigil_tests::bin_dir();
     release
