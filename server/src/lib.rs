@@ -12,6 +12,7 @@ pub mod datadir;
 pub mod dev;
 pub mod http;
 pub mod pki;
+pub mod priority;
 pub mod seal;
 pub mod state;
 pub mod store;

@@ -147,7 +147,10 @@ fn main() -> ExitCode {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    // Below the store writer's priority (vigil_server::priority).
+    let nice = vigil_server::priority::process_nice();
     tokio::runtime::Builder::new_multi_thread()
+        .on_thread_start(move || vigil_server::priority::lower_this_thread(nice))
         .enable_all()
         .build()
         .context("starting the async runtime")

@@ -1,5 +1,6 @@
 //! Applying one agent batch, exactly once.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::LazyLock;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -198,30 +199,39 @@ fn insert_rows(
 /// one, each overwritten under `secure_delete`).
 pub const STAGING: [&str; 2] = ["samples_staged_0", "samples_staged_1"];
 
-/// Moving staged samples into `samples`, a slice at a time.
-///
-/// Why staging: one group commit holds batches of many agents, one point
-/// per series each, so writing them straight into `samples` (ordered by
-/// series, then time) touched one leaf page per series per commit. Staged,
-/// a commit appends to the end of one table. A move switches new samples
-/// to the other staging table, reads the one it takes (in arrival order,
-/// a sequential scan), sorts it by series and time in memory (stable: of
-/// two samples with the same series and time, the one that arrived first
-/// comes first and is kept, as when it was inserted directly), inserts it
-/// into `samples` slice by slice — each series' points of the last seconds
-/// together, on its own pages — and empties the table. Every step is its
-/// own transaction, so the store writer runs group commits between steps
-/// and acknowledgements do not wait for a whole move. Queries read all
-/// three tables. Steps can be repeated, so an interrupted move (a failed
-/// step, a restart) simply starts over.
-#[derive(Debug)]
-pub struct Compaction {
-    /// The staging table being moved (index into [`STAGING`]).
-    table: usize,
-    /// Its rows, sorted.
-    rows: Vec<(i64, i64, f64)>,
-    /// Rows inserted so far.
-    inserted: usize,
+// Moving staged samples into `samples`, a slice at a time.
+//
+// Why staging: one group commit holds batches of many agents, one point
+// per series each, so writing them straight into `samples` (ordered by
+// series, then time) touched one leaf page per series per commit. Staged,
+// a commit appends to the end of one table. A move switches new samples
+// to the other staging table ([`begin_move`], on the writer), reads the
+// one it takes (in arrival order, a sequential scan), sorts it by series
+// and time in memory (stable: of two samples with the same series and
+// time, the one that arrived first comes first and is kept, as when it was
+// inserted directly) and inserts it into `samples` slice by slice, each
+// series' points of the last seconds together on its own pages
+// ([`move_staged`], on the store's mover thread); then the writer empties
+// the table ([`end_move`]). `samples` lives in a file of its own (the
+// store's `POINTS`), so the mover's transactions and the writer's group
+// commits take different locks and run side by side. Queries read all
+// three tables. Every step can be repeated (the inserts keep the first
+// value of a series and time), so an interrupted move (a failed step, a
+// restart) simply starts over.
+
+/// Picks the staging table to move: the one not taking samples if a
+/// previous move left rows in it; otherwise new samples switch to the
+/// other table and the current one is taken. `None` if both are empty.
+pub fn begin_move(conn: &Connection, cache: &mut WriterCache) -> Result<Option<usize>, StoreError> {
+    let idle = 1 - cache.staging;
+    if holds_rows(conn, idle)? {
+        Ok(Some(idle))
+    } else if holds_rows(conn, cache.staging)? {
+        cache.staging = idle;
+        Ok(Some(1 - idle))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Rows per step: a step touches at most this many pages of `samples`, so
@@ -234,60 +244,45 @@ fn holds_rows(conn: &Connection, table: usize) -> Result<bool, StoreError> {
         .query_row([], |r| r.get(0))?)
 }
 
-impl Compaction {
-    /// A move of one staging table; `None` if both are empty. The table not
-    /// taking samples is moved if a previous move left rows in it;
-    /// otherwise new samples switch to it and the current one is moved.
-    pub fn start(
-        conn: &Connection,
-        cache: &mut WriterCache,
-    ) -> Result<Option<Compaction>, StoreError> {
-        let idle = 1 - cache.staging;
-        let table = if holds_rows(conn, idle)? {
-            idle
-        } else if holds_rows(conn, cache.staging)? {
-            cache.staging = idle;
-            1 - idle
-        } else {
-            return Ok(None);
-        };
-        let mut rows: Vec<(i64, i64, f64)> = conn
-            .prepare_cached(&format!(
-                "SELECT series_id, ts_ms, value FROM {} ORDER BY id",
-                STAGING[table]
-            ))?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<_, _>>()?;
-        rows.sort_by_key(|&(series, ts, _)| (series, ts));
-        Ok(Some(Compaction {
-            table,
-            rows,
-            inserted: 0,
-        }))
-    }
-
-    /// Runs the next step; `true` once the move is complete.
-    pub fn step(&mut self, conn: &Connection) -> Result<bool, StoreError> {
-        if self.inserted < self.rows.len() {
-            let end = (self.inserted + STEP_ROWS).min(self.rows.len());
-            let tx = conn.unchecked_transaction()?;
-            insert_rows(&tx, &MOVE, &self.rows[self.inserted..end])?;
-            tx.commit()?;
-            self.inserted = end;
+/// Copies staging table `table` into `samples`, [`STEP_ROWS`] per
+/// transaction. Returns `false`, leaving the rest, as soon as `stop` is
+/// set. `conn` writes only `samples`: the table itself is emptied by the
+/// writer ([`end_move`]) once this returns `true`.
+pub fn move_staged(conn: &Connection, table: usize, stop: &AtomicBool) -> Result<bool, StoreError> {
+    let mut rows: Vec<(i64, i64, f64)> = conn
+        .prepare_cached(&format!(
+            "SELECT series_id, ts_ms, value FROM {} ORDER BY id",
+            STAGING[table]
+        ))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.sort_by_key(|&(series, ts, _)| (series, ts));
+    for slice in rows.chunks(STEP_ROWS) {
+        if stop.load(Ordering::Relaxed) {
             return Ok(false);
         }
-        conn.prepare_cached(&format!("DELETE FROM {}", STAGING[self.table]))?
-            .execute([])?;
-        Ok(true)
+        let tx = conn.unchecked_transaction()?;
+        insert_rows(&tx, &MOVE, slice)?;
+        tx.commit()?;
     }
+    Ok(true)
+}
 
-    /// Moves everything staged (both tables), all steps at once.
-    pub fn run(conn: &Connection, cache: &mut WriterCache) -> Result<(), StoreError> {
-        while let Some(mut c) = Compaction::start(conn, cache)? {
-            while !c.step(conn)? {}
-        }
-        Ok(())
+/// Empties staging table `table` after [`move_staged`] copied it.
+pub fn end_move(conn: &Connection, table: usize) -> Result<(), StoreError> {
+    conn.prepare_cached(&format!("DELETE FROM {}", STAGING[table]))?
+        .execute([])?;
+    Ok(())
+}
+
+/// Moves everything staged (both tables) on `conn`, all steps at once.
+#[cfg(test)]
+pub fn move_all(conn: &Connection, cache: &mut WriterCache) -> Result<(), StoreError> {
+    while let Some(table) = begin_move(conn, cache)? {
+        assert!(move_staged(conn, table, &AtomicBool::new(false))?);
+        end_move(conn, table)?;
     }
+    Ok(())
 }
 
 /// The sealing context of an agent's inventory snapshot.
@@ -395,7 +390,7 @@ mod tests {
         let before = cpu0(&conn, &agent);
         let ts = |seq: i64| 1_700_000_000_000 + seq * 1000;
         assert_eq!(before, vec![(ts(1), 1.5), (ts(2), 3.0), (ts(3), 4.5)]);
-        Compaction::run(&conn, &mut cache).unwrap();
+        move_all(&conn, &mut cache).unwrap();
         assert_eq!(staged(&conn), 0);
         assert_eq!(cpu0(&conn, &agent), before);
         let stored: i64 = conn
@@ -416,7 +411,7 @@ mod tests {
         // A restarted writer (fresh cache, new samples to table 0) first
         // moves what the other table still holds.
         assert_eq!(cache.staging, 1);
-        Compaction::run(&conn, &mut WriterCache::default()).unwrap();
+        move_all(&conn, &mut WriterCache::default()).unwrap();
         assert_eq!(staged(&conn), 0);
         assert_eq!(cpu0(&conn, &agent), before);
     }

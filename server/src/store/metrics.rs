@@ -127,7 +127,7 @@ pub fn range(
     let series: Vec<(i64, String)> = series_stmt
         .query_map(params![host, name], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    // Samples not yet moved out of staging (store::ingest::Compaction) are
+    // Samples not yet moved out of staging (store::ingest::begin_move) are
     // read too; a time already stored keeps its stored value, as the move
     // will (two staged values for one time, which only a replayed spool
     // sends, show the first table's until the move settles it).

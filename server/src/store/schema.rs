@@ -97,6 +97,45 @@ pub(super) fn move_audit_table(conn: &mut Connection, data: &str) -> Result<(), 
     Ok(())
 }
 
+/// The sample file's migrations: the per-series points, ordered by series
+/// and time (store::ingest moves them here from staging).
+pub(super) const SAMPLES_MIGRATIONS: &[&str] = &[
+    // 1: the table the database file held before this file existed.
+    "CREATE TABLE samples (
+         series_id INTEGER NOT NULL,
+         ts_ms INTEGER NOT NULL,
+         value REAL NOT NULL,
+         PRIMARY KEY (series_id, ts_ms)
+     ) WITHOUT ROWID;",
+];
+
+/// Moves the points of a database file that still holds `samples`
+/// (created by its migration 1, or written by an older collector) into the
+/// sample file attached as `points`, then drops the table there. Two
+/// transactions, copy first: the files commit separately, so a crash in
+/// between leaves the points in both and the next open finishes the move
+/// (the copy ignores points already present).
+pub(super) fn move_samples_table(
+    conn: &Connection,
+    data: &str,
+    points: &str,
+) -> Result<(), StoreError> {
+    let present: bool = conn.query_row(
+        &format!(
+            "SELECT count(*) > 0 FROM {data}.sqlite_master WHERE type = 'table' AND name = 'samples'"
+        ),
+        [],
+        |r| r.get(0),
+    )?;
+    if present {
+        conn.execute_batch(&format!(
+            "INSERT OR IGNORE INTO {points}.samples SELECT series_id, ts_ms, value FROM {data}.samples"
+        ))?;
+        conn.execute_batch(&format!("DROP TABLE {data}.samples"))?;
+    }
+    Ok(())
+}
+
 /// The database file's migrations.
 pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the pipeline.
@@ -254,7 +293,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
      CREATE INDEX support_grants_by_bundle ON support_grants (bundle_id, user_id);",
     // 4: acknowledged samples land in one of these first, in arrival
     // order, and move into `samples` in series-sorted slices
-    // (store::ingest::Compaction); the two take turns.
+    // (store::ingest::begin_move); the two take turns.
     "CREATE TABLE samples_staged_0 (
          id INTEGER PRIMARY KEY,
          series_id INTEGER NOT NULL,
