@@ -38,6 +38,45 @@ pub struct IngestArgs {
     pub dir: Option<std::path::PathBuf>,
 }
 
+/// The simulated agents' side of `bench ingest`, run by it as a child
+/// process (hidden from help): enrolls the agents against the collector
+/// the parent started, sends, and prints a [`SimResult`] as JSON. A process
+/// of their own gives the agents' sockets their own open-file limit (two
+/// sockets per agent in one process would not fit 10,000 agents under a
+/// 20,000 limit), and keeps them out of the collector's process.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimulateArgs {
+    #[arg(long)]
+    pub admin_url: String,
+    #[arg(long)]
+    pub agent_url: String,
+    /// The collector's CA certificate (PEM).
+    #[arg(long)]
+    pub ca_file: std::path::PathBuf,
+    #[arg(long)]
+    pub agents: usize,
+    #[arg(long)]
+    pub series: usize,
+    #[arg(long)]
+    pub seconds: u64,
+    #[arg(long)]
+    pub interval_seconds: Option<f64>,
+}
+
+/// What the simulated agents measured.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct SimResult {
+    /// From the first batch sent until every agent had one acknowledged.
+    warm_up_secs: f64,
+    warm_up_p99_ms: f64,
+    /// The measured window: batches sent in it, acknowledged or not.
+    window_secs: f64,
+    acked_batches: usize,
+    errors: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
 const BENCH_PASSWORD: &str = "bench-password-long-enough";
 
 /// Open files the bench asks for: a client and a server socket per
@@ -307,12 +346,82 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     let server = tokio::spawn(crate::serve(bound, async {
         let _ = stop_rx.await;
     }));
-    let ca_pem = std::fs::read(data.join("pki/ca.crt"))?;
+    let ca_file = data.join("pki/ca.crt");
 
+    let mut child = std::process::Command::new(std::env::current_exe()?);
+    child
+        .args([
+            "bench",
+            "ingest-agents",
+            "--admin-url",
+            &admin_url,
+            "--agent-url",
+            &agent_url,
+        ])
+        .arg("--ca-file")
+        .arg(&ca_file)
+        .args(["--agents", &args.agents.to_string()])
+        .args(["--series", &args.series.to_string()])
+        .args(["--seconds", &args.seconds.to_string()]);
+    if let Some(iv) = args.interval_seconds {
+        child.args(["--interval-seconds", &iv.to_string()]);
+    }
+    child
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit());
+    let output = tokio::task::spawn_blocking(move || child.output()).await??;
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    drop(state);
+    if !output.status.success() {
+        bail!("the simulated agents failed: {}", output.status);
+    }
+    let sim: SimResult =
+        serde_json::from_slice(&output.stdout).context("reading the simulated agents' result")?;
+
+    let acked = (sim.acked_batches * args.series) as u64;
+    let rate = acked as f64 / sim.window_secs;
+    let batches_for_raw = (sim.acked_batches).clamp(50, 20_000);
+    let raw_dir = tmp.path().to_owned();
+    let series = args.series;
+    let raw =
+        tokio::task::spawn_blocking(move || raw_sqlite_rate(&raw_dir, series, batches_for_raw))
+            .await??;
+    println!(
+        "agents={} series={} seconds={} mode={}",
+        args.agents,
+        args.series,
+        args.seconds,
+        args.interval_seconds
+            .map_or("saturation".to_owned(), |i| format!("paced every {i}s"))
+    );
+    println!(
+        "warm_up_s={:.1} warm_up_p99_ms={:.1}",
+        sim.warm_up_secs, sim.warm_up_p99_ms
+    );
+    println!(
+        "acked_batches={} errors={} p50_ms={:.1}",
+        sim.acked_batches, sim.errors, sim.p50_ms
+    );
+    println!("raw_sqlite_samples_per_s={raw:.0}");
+    println!(
+        "samples_per_s={rate:.0} ratio={:.2} p99_ms={:.1}",
+        rate / raw,
+        sim.p99_ms
+    );
+    Ok(())
+}
+
+/// `bench ingest-agents`: see [`SimulateArgs`].
+pub async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    raise_nofile();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ca_pem = std::fs::read(&args.ca_file)?;
     eprintln!("enrolling {} simulated agents...", args.agents);
-    let agents = enroll_agents(&admin_url, &agent_url, &ca_pem, args.agents)
+    let agents = enroll_agents(&args.admin_url, &args.agent_url, &ca_pem, args.agents)
         .await
         .context("enrolling simulated agents")?;
+    let agent_url = &args.agent_url;
     let shape = Arc::new(series_shape(args.series));
 
     // Each agent's first batch opens its connection (a full mTLS handshake)
@@ -395,9 +504,6 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     for t in tasks {
         log.extend(t.await.unwrap_or_default());
     }
-    let _ = stop_tx.send(());
-    let _ = server.await;
-    drop(state);
 
     let mut warm_latencies: Vec<f64> = log
         .iter()
@@ -409,39 +515,17 @@ pub async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
         .iter()
         .filter(|s| !s.warm_up && s.at >= window_start && s.at < window_end)
         .collect();
-    let errors = in_window.iter().filter(|s| s.ms.is_none()).count();
     let mut latencies: Vec<f64> = in_window.iter().filter_map(|s| s.ms).collect();
-    let acked = (latencies.len() * args.series) as u64;
     latencies.sort_by(f64::total_cmp);
-    let rate = acked as f64 / measured;
-    let batches_for_raw = (acked as usize / args.series.max(1)).clamp(50, 20_000);
-    let raw_dir = tmp.path().to_owned();
-    let series = args.series;
-    let raw =
-        tokio::task::spawn_blocking(move || raw_sqlite_rate(&raw_dir, series, batches_for_raw))
-            .await??;
-    let p50 = percentile(&latencies, 0.50);
-    let p99 = percentile(&latencies, 0.99);
-    println!(
-        "agents={} series={} seconds={} mode={}",
-        args.agents,
-        args.series,
-        args.seconds,
-        args.interval_seconds
-            .map_or("saturation".to_owned(), |i| format!("paced every {i}s"))
-    );
-    println!(
-        "warm_up_s={warm_up_secs:.1} warm_up_p99_ms={:.1}",
-        percentile(&warm_latencies, 0.99)
-    );
-    println!(
-        "acked_batches={} errors={errors} p50_ms={p50:.1}",
-        latencies.len()
-    );
-    println!("raw_sqlite_samples_per_s={raw:.0}");
-    println!(
-        "samples_per_s={rate:.0} ratio={:.2} p99_ms={p99:.1}",
-        rate / raw
-    );
+    let result = SimResult {
+        warm_up_secs,
+        warm_up_p99_ms: percentile(&warm_latencies, 0.99),
+        window_secs: measured,
+        acked_batches: latencies.len(),
+        errors: in_window.len() - latencies.len(),
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+    };
+    println!("{}", serde_json::to_string(&result)?);
     Ok(())
 }

@@ -81,6 +81,9 @@ enum Command {
 enum BenchCommand {
     /// Ingest throughput and ack latency over real mTLS, against raw SQLite.
     Ingest(vigil_server::bench::IngestArgs),
+    /// The simulated agents of `bench ingest`, which runs them.
+    #[command(hide = true)]
+    IngestAgents(vigil_server::bench::SimulateArgs),
     /// Admin API requests/s with the real audit sink vs. a no-op sink, and
     /// audit verify speed.
     Audit(vigil_server::bench_audit::AuditArgs),
@@ -253,6 +256,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: BenchCommand::Ingest(args),
         } => {
             runtime()?.block_on(vigil_server::bench::ingest(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command: BenchCommand::IngestAgents(args),
+        } => {
+            runtime()?.block_on(vigil_server::bench::simulate(args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
