@@ -207,11 +207,7 @@ fn attach(conn: &Connection, path: &Path, name: &str) -> Result<(), StoreError> 
 /// directory written before the audit file existed).
 fn holds_audit_table(path: &Path) -> Result<bool, StoreError> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    Ok(conn.query_row(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'audit'",
-        [],
-        |r| r.get(0),
-    )?)
+    schema::has_table(&conn, "main", "audit")
 }
 
 /// Opens an existing database without creating it (CLI commands on a data
@@ -699,12 +695,7 @@ mod tests {
     }
 
     fn data_holds_audit(conn: &Connection) -> bool {
-        conn.query_row(
-            &format!("SELECT count(*) > 0 FROM {DATA}.sqlite_master WHERE name = 'audit'"),
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
+        schema::has_table(conn, DATA, "audit").unwrap()
     }
 
     #[test]
@@ -772,14 +763,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(moved, 3);
-        let left: bool = conn
-            .query_row(
-                &format!("SELECT count(*) > 0 FROM {DATA}.sqlite_master WHERE name = 'samples'"),
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert!(!left);
+        assert!(!schema::has_table(&conn, DATA, "samples").unwrap());
     }
 
     /// Staged and moved rows, read the way queries read them.

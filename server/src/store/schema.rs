@@ -72,6 +72,17 @@ pub(super) const AUDIT_MIGRATIONS: &[&str] = &[
     audit_table!(),
 ];
 
+/// Whether database `schema` of the connection has table `name`.
+pub(super) fn has_table(conn: &Connection, schema: &str, name: &str) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        &format!(
+            "SELECT count(*) > 0 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?1"
+        ),
+        [name],
+        |r| r.get(0),
+    )?)
+}
+
 /// Moves records of a database file that still holds the audit table
 /// (created by its migration 1, or written by an older collector) into the
 /// audit file, and drops the table there, in one transaction. The audit
@@ -79,14 +90,7 @@ pub(super) const AUDIT_MIGRATIONS: &[&str] = &[
 /// between leaves the records in both files and the next open finishes the
 /// move (the copy ignores records already present).
 pub(super) fn move_audit_table(conn: &mut Connection, data: &str) -> Result<(), StoreError> {
-    let present: bool = conn.query_row(
-        &format!(
-            "SELECT count(*) > 0 FROM {data}.sqlite_master WHERE type = 'table' AND name = 'audit'"
-        ),
-        [],
-        |r| r.get(0),
-    )?;
-    if present {
+    if has_table(conn, data, "audit")? {
         let tx = conn.transaction()?;
         tx.execute_batch(&format!(
             "INSERT OR IGNORE INTO main.audit SELECT * FROM {data}.audit;
@@ -120,14 +124,7 @@ pub(super) fn move_samples_table(
     data: &str,
     points: &str,
 ) -> Result<(), StoreError> {
-    let present: bool = conn.query_row(
-        &format!(
-            "SELECT count(*) > 0 FROM {data}.sqlite_master WHERE type = 'table' AND name = 'samples'"
-        ),
-        [],
-        |r| r.get(0),
-    )?;
-    if present {
+    if has_table(conn, data, "samples")? {
         conn.execute_batch(&format!(
             "INSERT OR IGNORE INTO {points}.samples SELECT series_id, ts_ms, value FROM {data}.samples"
         ))?;
