@@ -322,8 +322,9 @@ impl Collector {
             .to_owned()
     }
 
-    /// Opens the database and the audit file read-only (the collector may
-    /// be running); unqualified table names resolve in either.
+    /// Opens the audit file read-only with the database and sample files
+    /// attached, as the collector does (it may be running); unqualified
+    /// table names resolve in any of them.
     pub fn db(&self) -> rusqlite::Connection {
         let c = rusqlite::Connection::open_with_flags(
             self.data.join("audit.db"),
@@ -332,12 +333,14 @@ impl Collector {
         .expect("open audit db");
         c.busy_timeout(Duration::from_secs(10))
             .expect("busy timeout");
-        let db = self.data.join("vigil.db");
-        c.execute(
-            "ATTACH DATABASE ?1 AS data",
-            [db.to_str().expect("UTF-8 path")],
-        )
-        .expect("attach db");
+        for (file, name) in [("vigil.db", "data"), ("samples.db", "points")] {
+            let path = self.data.join(file);
+            c.execute(
+                &format!("ATTACH DATABASE ?1 AS {name}"),
+                [path.to_str().expect("UTF-8 path")],
+            )
+            .expect("attach db");
+        }
         c
     }
 
