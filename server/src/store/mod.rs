@@ -244,11 +244,9 @@ impl Store {
         let conn = open_rw(path)?;
         // The writer's transactions begin IMMEDIATE, which takes the write
         // lock of every attached file: the sample file is the mover's. The
-        // mover also checkpoints the writer's files (checkpoint_writer_files);
-        // the writer checkpoints inline only as a backstop, should the
-        // mover fall behind.
+        // mover also checkpoints the writer's files (checkpoint_writer_files).
         conn.execute_batch(&format!(
-            "DETACH DATABASE {POINTS}; PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES};"
+            "DETACH DATABASE {POINTS}; PRAGMA wal_autocheckpoint = 0;"
         ))?;
         let moves = Moves::start(path)?;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(4096);
@@ -507,19 +505,15 @@ const COMPACT_AGE: std::time::Duration = std::time::Duration::from_secs(4);
 /// How often the mover checkpoints the writer's files at the least.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// WAL pages at which the writer's own commits checkpoint: four times the
-/// other connections' threshold, reached only if the mover falls behind.
-const WRITER_CHECKPOINT_PAGES: u32 = 32_768;
-
 /// The name the audit file is attached under on the mover's connection.
 const AUDIT: &str = "audit_file";
 
 /// Copies what the WALs of the database and audit files hold into the
 /// files, without blocking the writer (PASSIVE), on the mover's
-/// connection. The writer's connection checkpoints by itself only past
-/// [`WRITER_CHECKPOINT_PAGES`]: a checkpoint writes and fsyncs up to
-/// 32 MiB, and every acknowledgement queued behind it waited (up to ~90 ms
-/// each, four times in ten seconds, with 10,000 paced agents).
+/// connection. The writer's connection does not checkpoint by itself
+/// (`wal_autocheckpoint = 0` in [`Store::open`]): a checkpoint writes and
+/// fsyncs up to 32 MiB, and every acknowledgement queued behind it waited
+/// (up to ~90 ms each, four times in ten seconds, with 10,000 paced agents).
 fn checkpoint_writer_files(conn: &Connection) {
     for file in [DATA, AUDIT] {
         if let Err(error) = conn.query_row(
