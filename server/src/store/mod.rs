@@ -243,11 +243,8 @@ impl Store {
     pub fn open(path: &Path, checkpoint: CheckpointFile) -> Result<Store, StoreError> {
         let conn = open_rw(path)?;
         // The writer's transactions begin IMMEDIATE, which takes the write
-        // lock of every attached file: the sample file is the mover's. The
-        // mover also checkpoints the writer's files (checkpoint_writer_files).
-        conn.execute_batch(&format!(
-            "DETACH DATABASE {POINTS}; PRAGMA wal_autocheckpoint = 0;"
-        ))?;
+        // lock of every attached file: the sample file is the mover's.
+        conn.execute_batch(&format!("DETACH DATABASE {POINTS}"))?;
         let moves = Moves::start(path)?;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(4096);
         thread::Builder::new()
@@ -502,30 +499,6 @@ const COMPACT_SAMPLES: u64 = 524_288;
 /// Longest a staged sample waits for a move to begin.
 const COMPACT_AGE: std::time::Duration = std::time::Duration::from_secs(4);
 
-/// How often the mover checkpoints the writer's files at the least.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// The name the audit file is attached under on the mover's connection.
-const AUDIT: &str = "audit_file";
-
-/// Copies what the WALs of the database and audit files hold into the
-/// files, without blocking the writer (PASSIVE), on the mover's
-/// connection. The writer's connection does not checkpoint by itself
-/// (`wal_autocheckpoint = 0` in [`Store::open`]): a checkpoint writes and
-/// fsyncs up to 32 MiB, and every acknowledgement queued behind it waited
-/// (up to ~90 ms each, four times in ten seconds, with 10,000 paced agents).
-fn checkpoint_writer_files(conn: &Connection) {
-    for file in [DATA, AUDIT] {
-        if let Err(error) = conn.query_row(
-            &format!("PRAGMA {file}.wal_checkpoint(PASSIVE)"),
-            [],
-            |_| Ok(()),
-        ) {
-            tracing::warn!(%error, file, "WAL checkpoint failed");
-        }
-    }
-}
-
 /// The writer's side of moving staged samples into the sample file
 /// ([`ingest::begin_move`]): it decides when a move begins, hands the table
 /// to the mover thread, and empties the table once the mover has copied
@@ -552,7 +525,6 @@ impl Moves {
         schema::configure_connection(&conn)?;
         schema::configure_file(&conn, "main", DATA_CACHE_KIB)?;
         attach(&conn, path, DATA)?;
-        attach(&conn, &audit_path(path), AUDIT)?;
         let (requests, tables) = std::sync::mpsc::channel::<usize>();
         let (done_tx, done) = std::sync::mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
@@ -562,18 +534,11 @@ impl Moves {
             .name("vigil-store-mover".into())
             .spawn(move || {
                 crate::priority::lower_this_thread(nice);
-                loop {
-                    match tables.recv_timeout(CHECKPOINT_EVERY) {
-                        Ok(table) => {
-                            let outcome = ingest::move_staged(&conn, table, &stopping);
-                            if done_tx.send(outcome).is_err() {
-                                break;
-                            }
-                        }
-                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                for table in tables {
+                    let outcome = ingest::move_staged(&conn, table, &stopping);
+                    if done_tx.send(outcome).is_err() {
+                        break;
                     }
-                    checkpoint_writer_files(&conn);
                 }
             })
             .map_err(|e| StoreError::Schema(format!("cannot start mover thread: {e}")))?;
