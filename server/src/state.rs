@@ -82,9 +82,22 @@ impl AuditSink for StoreAuditSink {
             queue.len() == 1
         };
         if leader {
-            // Submitted here, not in the future: a caller that goes away
-            // must not strand the records queued behind its own.
-            self.store.submit(Durability::Relaxed, self.batch_job());
+            // Submitted by a task of its own, not by the caller's future: a
+            // caller that goes away must not strand the records queued
+            // behind its own. The task first yields once, so the requests
+            // already runnable reach their audit step and join this batch:
+            // under load one commit takes dozens of records instead of a
+            // handful; with nothing else to run it submits at once.
+            let (store, job) = (self.store.clone(), self.batch_job());
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn(async move {
+                        tokio::task::yield_now().await;
+                        store.submit(Durability::Relaxed, job);
+                    });
+                }
+                Err(_) => store.submit(Durability::Relaxed, job),
+            }
         }
         Box::pin(async move { rx.await.map_err(|_| StoreError::WriterGone)? })
     }
