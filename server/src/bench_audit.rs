@@ -19,7 +19,7 @@ use axum::body::Body;
 use axum::http::Request;
 use tower::ServiceExt;
 
-use crate::audit::{AuditEntry, Outcome, Verdict};
+use crate::audit::{AuditEntry, Outcome, Source, Verdict};
 use crate::auth::password::Argon2Cost;
 use crate::auth::token;
 use crate::config::ServerConfig;
@@ -203,14 +203,15 @@ async fn drive(
     concurrency: usize,
 ) -> anyhow::Result<Round> {
     let next = Arc::new(AtomicUsize::new(0));
-    let peer = Peer {
-        addr: std::net::SocketAddr::from(([127, 0, 0, 1], 40000)),
-        agent: None,
-    };
     let (started, cpu_before) = (Instant::now(), cpu_time()?);
     let mut tasks = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
-        let (app, next, peer, paths) = (app.clone(), next.clone(), peer.clone(), paths.clone());
+    for task in 0..concurrency {
+        // Each task is one keep-alive connection of its own.
+        let peer = Peer::new(
+            std::net::SocketAddr::from(([127, 0, 0, 1], 40000 + task as u16)),
+            None,
+        );
+        let (app, next, paths) = (app.clone(), next.clone(), paths.clone());
         let auth = format!("Bearer {tok}");
         tasks.push(tokio::spawn(async move {
             loop {
@@ -360,7 +361,7 @@ fn verify_speed(root: &Path, n: u64) -> anyhow::Result<()> {
             let e = AuditEntry {
                 actor: format!("user:{}", i % 7 + 1),
                 role: "operator".into(),
-                source: Some("192.0.2.7".into()),
+                source: Some(Source::Addr("192.0.2.7".into())),
                 action: "hosts.list".into(),
                 target: "/v1/hosts".into(),
                 outcome: Outcome::Ok,

@@ -50,11 +50,25 @@ impl Outcome {
 pub struct AuditEntry {
     pub actor: String,
     pub role: String,
-    pub source: Option<String>,
+    pub source: Option<Source>,
     pub action: String,
     pub target: String,
     pub outcome: Outcome,
     pub request_id: String,
+}
+
+/// Where a request came from, as a caller hands it over for its record.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// The client address in clear: the store seals it as it writes the
+    /// record, bound to the record's `seq`.
+    Addr(String),
+    /// The client address already sealed, once for every record of one
+    /// connection (the admin API's keep-alive connections), so a record
+    /// costs no sealing of its own. Equal bytes tell that records came
+    /// from one connection, nothing more; the chain covers them as any
+    /// other field.
+    Sealed(std::sync::Arc<[u8]>),
 }
 
 /// A record as stored: what the chain covers.

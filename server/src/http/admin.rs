@@ -20,7 +20,7 @@ mod users;
 
 use super::error::{ApiError, ApiQuery};
 use super::serve::Peer;
-use crate::audit::{AuditEntry, Outcome};
+use crate::audit::{AuditEntry, Outcome, Source};
 use crate::auth::{decide, password, token, Decision, HostScope, Permission, Role};
 use crate::state::AppState;
 use crate::store::{self, now_ms, users::TokenKind};
@@ -386,17 +386,21 @@ async fn unrouted(
     action: &'static str,
     refusal: ApiError,
 ) -> Response {
-    let caller = Caller {
+    let mut caller = Caller {
         user_id: None,
         role: None,
         token_hash: None,
         scope: HostScope::Only(Default::default()),
         request_id: new_request_id(),
-        source: peer
-            .map(|Extension(p)| p.addr.ip().to_string())
-            .unwrap_or_default(),
+        source: None,
         action,
     };
+    if let Some(Extension(peer)) = peer {
+        match peer.audit_source(&state.sealer) {
+            Ok(s) => caller.source = Some(s),
+            Err(error) => return ApiError::internal(error).into_response(),
+        }
+    }
     match state.audit.append(caller.entry("", Outcome::Error)).await {
         Ok(()) => refusal.into_response(),
         Err(error) => ApiError::internal(error).into_response(),
@@ -413,7 +417,8 @@ pub struct Caller {
     /// host-scoped route and list).
     pub scope: HostScope,
     pub request_id: String,
-    pub source: String,
+    /// The connection's address, sealed ([`Peer::audit_source`]).
+    pub source: Option<Source>,
     pub action: &'static str,
 }
 
@@ -427,7 +432,7 @@ impl Caller {
         AuditEntry {
             actor: self.actor(),
             role: self.role.map_or("none", Role::as_str).to_owned(),
-            source: Some(self.source.clone()),
+            source: self.source.clone(),
             action: self.action.to_owned(),
             target: target.into(),
             outcome,
@@ -544,7 +549,10 @@ async fn authorize(
         token_hash: None,
         scope: HostScope::Only(Default::default()),
         request_id: new_request_id(),
-        source: peer.addr.ip().to_string(),
+        source: match peer.audit_source(&state.sealer) {
+            Ok(s) => Some(s),
+            Err(error) => return ApiError::internal(error).into_response(),
+        },
         action: guard.action,
     };
     let unaudited = matches!(guard.action, "health" | "metrics");

@@ -18,7 +18,7 @@ use vigil_shared::wire::{
 
 use super::error::ApiError;
 use super::serve::Peer;
-use crate::audit::{AuditEntry, Outcome};
+use crate::audit::{AuditEntry, Outcome, Source};
 use crate::auth::token;
 use crate::state::{AppState, Counters};
 use crate::store;
@@ -43,7 +43,7 @@ fn entry(peer: &Peer, actor: String, action: &str, target: String, outcome: Outc
     AuditEntry {
         actor,
         role: "agent".into(),
-        source: Some(peer.addr.ip().to_string()),
+        source: Some(Source::Addr(peer.addr.ip().to_string())),
         action: action.into(),
         target,
         outcome,

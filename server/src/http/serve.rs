@@ -3,7 +3,7 @@
 //! and drain connections on shutdown. There is no plaintext listener.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -16,7 +16,10 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 use vigil_shared::wire::AgentId;
 
+use crate::audit::Source;
 use crate::pki::agent_id_of;
+use crate::seal::Sealer;
+use crate::store::{self, StoreError};
 
 /// Facts about the connection a request arrived on.
 #[derive(Clone, Debug)]
@@ -25,6 +28,29 @@ pub struct Peer {
     /// The agent named by a client certificate our CA issued, if one was
     /// presented (rustls has verified it by now).
     pub agent: Option<AgentId>,
+    /// The address sealed for the audit report by the connection's first
+    /// audited request and reused by the rest ([`Source::Sealed`]).
+    audit_source: Arc<OnceLock<Source>>,
+}
+
+impl Peer {
+    pub fn new(addr: SocketAddr, agent: Option<AgentId>) -> Peer {
+        Peer {
+            addr,
+            agent,
+            audit_source: Arc::default(),
+        }
+    }
+
+    /// The connection's address as audit records store it: sealed once.
+    pub fn audit_source(&self, sealer: &Sealer) -> Result<Source, StoreError> {
+        if let Some(s) = self.audit_source.get() {
+            return Ok(s.clone());
+        }
+        let sealed = store::audit::seal_connection_source(sealer, &self.addr.ip().to_string())?;
+        // Two requests racing on one connection each sealed; one value wins.
+        Ok(self.audit_source.get_or_init(|| sealed).clone())
+    }
 }
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -77,7 +103,7 @@ pub async fn serve_tls(
                 .peer_certificates()
                 .and_then(|c| c.first())
                 .and_then(agent_id_of);
-            let peer = Peer { addr, agent };
+            let peer = Peer::new(addr, agent);
             let svc = app.map_request(move |mut req: axum::extract::Request<_>| {
                 req.extensions_mut().insert(peer.clone());
                 req

@@ -20,7 +20,7 @@ use vigil_shared::wire::{self, SupportUploadAck, SupportVariant};
 use super::admin::{audited, body_bytes, json_body, Caller};
 use super::error::ApiError;
 use super::serve::Peer;
-use crate::audit::{AuditEntry, Outcome};
+use crate::audit::{AuditEntry, Outcome, Source};
 use crate::auth::Role;
 use crate::state::AppState;
 use crate::store::support::{BundleRow, BundleStatus, Release};
@@ -40,7 +40,7 @@ fn upload_entry(peer: &Peer, target: String, outcome: Outcome) -> AuditEntry {
             .as_ref()
             .map_or_else(|| "anonymous".to_owned(), |a| format!("agent:{a}")),
         role: "agent".into(),
-        source: Some(peer.addr.ip().to_string()),
+        source: Some(Source::Addr(peer.addr.ip().to_string())),
         action: "agent.support_bundle".into(),
         target,
         outcome,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{now_ms, StoreError};
 use crate::audit::checkpoint::{CheckpointFile, Head};
-use crate::audit::{self, AuditEntry, ChainKey, StoredRecord, Verdict, Verifier};
+use crate::audit::{self, AuditEntry, ChainKey, Source, StoredRecord, Verdict, Verifier};
 use crate::seal::{SealedValue, Sealer};
 
 /// What appending needs: the chain key and the sealer for source addresses.
@@ -17,8 +17,35 @@ pub struct AuditKeys {
     pub sealer: std::sync::Arc<Sealer>,
 }
 
+/// The sealing context of a source address sealed for one record.
 fn source_context(seq: i64) -> Vec<u8> {
     format!("audit.source:{seq}").into_bytes()
+}
+
+/// The sealing context of a source address sealed once for a connection.
+const CONNECTION_SOURCE_CONTEXT: &[u8] = b"audit.source:connection";
+
+/// Seals a client address once for all the records of one connection
+/// ([`Source::Sealed`]).
+pub fn seal_connection_source(sealer: &Sealer, addr: &str) -> Result<Source, StoreError> {
+    Ok(Source::Sealed(
+        sealer
+            .seal(CONNECTION_SOURCE_CONTEXT, addr.as_bytes())?
+            .into_bytes()
+            .into(),
+    ))
+}
+
+/// Opens a stored source address, sealed for its connection or (agent
+/// requests, and records written before connections sealed once) for its
+/// record.
+fn open_source(sealer: &Sealer, seq: i64, sealed: &[u8]) -> Option<String> {
+    let sealed = SealedValue::from_bytes(sealed.to_vec());
+    sealer
+        .open(CONNECTION_SOURCE_CONTEXT, &sealed)
+        .or_else(|_| sealer.open(&source_context(seq), &sealed))
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
 }
 
 /// The chain's last record (or the retention anchor, or genesis): the seq
@@ -61,12 +88,16 @@ fn append_after(
     e: &AuditEntry,
 ) -> Result<Head, StoreError> {
     let seq = prev_seq + 1;
-    let source = match &e.source {
-        Some(s) => Some(
-            keys.sealer
-                .seal(&source_context(seq), s.as_bytes())?
-                .into_bytes(),
-        ),
+    let per_record;
+    let source: Option<&[u8]> = match &e.source {
+        Some(Source::Addr(addr)) => {
+            per_record = keys
+                .sealer
+                .seal(&source_context(seq), addr.as_bytes())?
+                .into_bytes();
+            Some(&per_record)
+        }
+        Some(Source::Sealed(sealed)) => Some(sealed),
         None => None,
     };
     let time_ms = now_ms();
@@ -78,7 +109,7 @@ fn append_after(
             time_ms,
             actor: e.actor.as_bytes(),
             role: e.role.as_bytes(),
-            source: source.as_deref(),
+            source,
             action: e.action.as_bytes(),
             target: e.target.as_bytes(),
             outcome: outcome.as_bytes(),
@@ -281,13 +312,10 @@ pub fn list(
     let mut out = Vec::new();
     for r in rows {
         let r = r?;
-        let source = r.source.as_ref().map(|s| {
-            sealer
-                .open(&source_context(r.seq), &SealedValue::from_bytes(s.clone()))
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .unwrap_or_else(|| "(unreadable)".into())
-        });
+        let source = r
+            .source
+            .as_ref()
+            .map(|s| open_source(sealer, r.seq, s).unwrap_or_else(|| "(unreadable)".into()));
         out.push(AuditRow {
             seq: r.seq,
             time: r.time_ms,
@@ -301,4 +329,75 @@ pub fn list(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::audit::Outcome;
+    use crate::datadir::DataDir;
+
+    fn entry(source: Option<Source>) -> AuditEntry {
+        AuditEntry {
+            actor: "user:1".into(),
+            role: "admin".into(),
+            source,
+            action: "auth.me".into(),
+            target: "/v1/auth/me".into(),
+            outcome: Outcome::Ok,
+            request_id: "r".into(),
+        }
+    }
+
+    #[test]
+    fn sources_sealed_per_record_and_per_connection_both_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::super::open_rw(&dir.path().join("vigil.db")).unwrap();
+        let sealer = Arc::new(Sealer::ephemeral());
+        let keys = DataDir::audit_keys(&sealer);
+        let connection = seal_connection_source(&sealer, "192.0.2.8").unwrap();
+        for source in [
+            Some(Source::Addr("192.0.2.7".into())),
+            Some(connection.clone()),
+            Some(connection),
+            None,
+        ] {
+            append(&conn, &keys, &entry(source)).unwrap();
+        }
+        let filter = AuditFilter {
+            limit: 10,
+            ..AuditFilter::default()
+        };
+        let sources: Vec<_> = list(&conn, &sealer, &filter)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.source)
+            .collect();
+        let addr = |a: &str| Some(a.to_owned());
+        assert_eq!(
+            sources,
+            [
+                addr("192.0.2.7"),
+                addr("192.0.2.8"),
+                addr("192.0.2.8"),
+                None
+            ]
+        );
+        // One connection's records share their sealed bytes; nothing else
+        // about the address shows.
+        let stored: Vec<Option<Vec<u8>>> = conn
+            .prepare("SELECT source FROM audit ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(stored[1], stored[2]);
+        assert_ne!(stored[0], stored[1]);
+        assert!(stored[1]
+            .as_deref()
+            .is_some_and(|b| !b.windows(9).any(|w| w == b"192.0.2.8")));
+    }
 }

@@ -108,10 +108,8 @@ impl Env {
             None => Body::empty(),
         };
         let mut req = b.body(body).unwrap();
-        req.extensions_mut().insert(Peer {
-            addr: "192.0.2.7:40000".parse().unwrap(),
-            agent: None,
-        });
+        req.extensions_mut()
+            .insert(Peer::new("192.0.2.7:40000".parse().unwrap(), None));
         let resp = self.app.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let body = resp
