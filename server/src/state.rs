@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 
 use vigil_shared::wire::AgentId;
 
@@ -30,18 +30,25 @@ pub trait AuditSink: Send + Sync {
 /// submits one writer job, which takes every record queued by the time it
 /// runs and appends them all in one savepoint of the store's next group
 /// commit; each caller hears back after that commit. Batching keeps the
-/// cost per record to the record itself (one tip look-up, one savepoint and
-/// one wake-up of the writer per batch, not per request).
+/// cost per record to the record itself (one tip look-up, one savepoint,
+/// one wake-up of the writer and one settled outcome per batch, not per
+/// request).
 ///
 /// Commits are relaxed (see [`Durability::Relaxed`]): these records change
 /// no state, and an fsync per read would cap the API at the disk's sync rate.
 pub struct StoreAuditSink {
     store: Store,
     keys: Arc<AuditKeys>,
-    queue: Arc<Mutex<Vec<Queued>>>,
+    queue: Arc<Mutex<Option<Batch>>>,
 }
 
-type Queued = (AuditEntry, oneshot::Sender<Result<(), StoreError>>);
+/// Records waiting for the writer, and the outcome their callers wait for
+/// (set once, after the commit that holds them; dropped unset if the
+/// writer is gone).
+struct Batch {
+    entries: Vec<AuditEntry>,
+    settled: watch::Sender<Option<Result<(), String>>>,
+}
 
 impl StoreAuditSink {
     pub fn new(store: Store, keys: Arc<AuditKeys>) -> StoreAuditSink {
@@ -56,15 +63,16 @@ impl StoreAuditSink {
     fn batch_job(&self) -> Work {
         let (queue, keys) = (self.queue.clone(), self.keys.clone());
         Box::new(move |tx, cache| {
-            let batch = std::mem::take(&mut *queue.lock().unwrap_or_else(|p| p.into_inner()));
+            let batch = queue.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let Some(Batch { entries, settled }) = batch else {
+                return Box::new(|_: Option<&StoreError>| {});
+            };
             let result = run_in_savepoint(tx, cache, |tx, cache| {
-                store::audit::append_all_tracked(tx, cache, &keys, batch.iter().map(|q| &q.0))
+                store::audit::append_all_tracked(tx, cache, &keys, &entries)
             });
             Box::new(move |commit_err| {
                 let outcome = settle(result, commit_err).map_err(|e| e.to_string());
-                for (_, waiter) in batch {
-                    let _ = waiter.send(outcome.clone().map_err(StoreError::Audit));
-                }
+                settled.send_replace(Some(outcome));
             })
         })
     }
@@ -75,11 +83,15 @@ impl AuditSink for StoreAuditSink {
         &self,
         entry: AuditEntry,
     ) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>> {
-        let (tx, rx) = oneshot::channel();
-        let leader = {
+        let (mut settled, leader) = {
             let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-            queue.push((entry, tx));
-            queue.len() == 1
+            let leader = queue.is_none();
+            let batch = queue.get_or_insert_with(|| Batch {
+                entries: Vec::new(),
+                settled: watch::channel(None).0,
+            });
+            batch.entries.push(entry);
+            (batch.settled.subscribe(), leader)
         };
         if leader {
             // Submitted by a task of its own, not by the caller's future: a
@@ -99,7 +111,18 @@ impl AuditSink for StoreAuditSink {
                 Err(_) => store.submit(Durability::Relaxed, job),
             }
         }
-        Box::pin(async move { rx.await.map_err(|_| StoreError::WriterGone)? })
+        Box::pin(async move {
+            let outcome = settled
+                .wait_for(Option::is_some)
+                .await
+                .map_err(|_| StoreError::WriterGone)?
+                .clone();
+            match outcome {
+                Some(Ok(())) => Ok(()),
+                Some(Err(e)) => Err(StoreError::Audit(e)),
+                None => Err(StoreError::WriterGone),
+            }
+        })
     }
 }
 
