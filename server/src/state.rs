@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use vigil_shared::wire::AgentId;
 
@@ -47,8 +47,10 @@ pub struct StoreAuditSink {
 /// writer is gone).
 struct Batch {
     entries: Vec<AuditEntry>,
-    settled: watch::Sender<Option<Result<(), String>>>,
+    settled: Settled,
 }
+
+type Settled = watch::Sender<Option<Result<(), String>>>;
 
 impl StoreAuditSink {
     pub fn new(store: Store, keys: Arc<AuditKeys>) -> StoreAuditSink {
@@ -59,8 +61,9 @@ impl StoreAuditSink {
         }
     }
 
-    /// The writer job that drains the queue.
-    fn batch_job(&self) -> Work {
+    /// The writer job that drains the queue. Its completion hands the
+    /// batch's outcome to `done`; the caller settles the batch from there.
+    fn batch_job(&self, done: oneshot::Sender<(Settled, Result<(), String>)>) -> Work {
         let (queue, keys) = (self.queue.clone(), self.keys.clone());
         Box::new(move |tx, cache| {
             let batch = queue.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -72,9 +75,33 @@ impl StoreAuditSink {
             });
             Box::new(move |commit_err| {
                 let outcome = settle(result, commit_err).map_err(|e| e.to_string());
-                settled.send_replace(Some(outcome));
+                if let Err((settled, outcome)) = done.send((settled, outcome)) {
+                    settled.send_replace(Some(outcome));
+                }
             })
         })
+    }
+
+    /// Submits the queued batch and settles it once committed. Runs as a
+    /// task of its own, not in the caller's future: a caller that goes away
+    /// must not strand the records queued behind its own.
+    ///
+    /// It first yields once, so the requests already runnable reach their
+    /// audit step and join this batch: under load one commit takes dozens
+    /// of records instead of a handful; with nothing else to run it submits
+    /// at once. The writer thread wakes only this task; the batch's callers
+    /// are woken from here, on the runtime, where a wake is a push onto a
+    /// local run queue rather than a cross-thread signal per caller.
+    async fn submit_batch(
+        store: Store,
+        job: Work,
+        done: oneshot::Receiver<(Settled, Result<(), String>)>,
+    ) {
+        tokio::task::yield_now().await;
+        store.submit(Durability::Relaxed, job);
+        if let Ok((settled, outcome)) = done.await {
+            settled.send_replace(Some(outcome));
+        }
     }
 }
 
@@ -94,21 +121,15 @@ impl AuditSink for StoreAuditSink {
             (batch.settled.subscribe(), leader)
         };
         if leader {
-            // Submitted by a task of its own, not by the caller's future: a
-            // caller that goes away must not strand the records queued
-            // behind its own. The task first yields once, so the requests
-            // already runnable reach their audit step and join this batch:
-            // under load one commit takes dozens of records instead of a
-            // handful; with nothing else to run it submits at once.
-            let (store, job) = (self.store.clone(), self.batch_job());
+            let (done, settled_by) = oneshot::channel();
+            let job = self.batch_job(done);
             match tokio::runtime::Handle::try_current() {
                 Ok(rt) => {
-                    rt.spawn(async move {
-                        tokio::task::yield_now().await;
-                        store.submit(Durability::Relaxed, job);
-                    });
+                    rt.spawn(Self::submit_batch(self.store.clone(), job, settled_by));
                 }
-                Err(_) => store.submit(Durability::Relaxed, job),
+                // Outside a runtime (no task to settle from): the writer's
+                // completion settles the batch itself.
+                Err(_) => self.store.submit(Durability::Relaxed, job),
             }
         }
         Box::pin(async move {
