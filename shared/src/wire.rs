@@ -126,9 +126,13 @@ pub struct RenewResponse {
 pub struct BatchId {
     /// Random per spool: a wiped or restored spool starts a new epoch.
     pub epoch: u64,
-    /// Strictly increasing within an epoch.
+    /// Strictly increasing within an epoch, at most [`MAX_BATCH_SEQ`]
+    /// (the collector stores it as a signed 64-bit integer and orders by it).
     pub seq: u64,
 }
+
+/// The highest batch sequence the collector accepts.
+pub const MAX_BATCH_SEQ: u64 = i64::MAX as u64;
 
 /// Just enough of a batch to read its version before decoding the rest.
 #[derive(Deserialize)]
@@ -164,7 +168,15 @@ impl Batch {
         if probe.version != PROTOCOL_VERSION {
             return Err(WireError::UnsupportedVersion(probe.version));
         }
-        serde_json::from_slice(&json).map_err(|e| WireError::Malformed(e.to_string()))
+        let batch: Batch =
+            serde_json::from_slice(&json).map_err(|e| WireError::Malformed(e.to_string()))?;
+        if batch.id.seq > MAX_BATCH_SEQ {
+            return Err(WireError::Malformed(format!(
+                "batch sequence {} is above {MAX_BATCH_SEQ}",
+                batch.id.seq
+            )));
+        }
+        Ok(batch)
     }
 
     pub fn sample_count(&self) -> usize {
@@ -537,6 +549,21 @@ mod tests {
         b.version = 99;
         let err = Batch::decode(&b.encode().unwrap()).unwrap_err();
         assert_eq!(err, WireError::UnsupportedVersion(99));
+    }
+
+    #[test]
+    fn a_sequence_the_collector_cannot_order_is_malformed() {
+        let mut b = batch();
+        b.id.seq = MAX_BATCH_SEQ;
+        assert_eq!(
+            Batch::decode(&b.encode().unwrap()).unwrap().id.seq,
+            MAX_BATCH_SEQ
+        );
+        b.id.seq = MAX_BATCH_SEQ + 1;
+        assert!(matches!(
+            Batch::decode(&b.encode().unwrap()),
+            Err(WireError::Malformed(m)) if m.contains("sequence")
+        ));
     }
 
     #[test]

@@ -19,6 +19,12 @@ pub struct IngestOutcome {
 }
 
 /// Stores `batch` unless this agent already committed the same batch id.
+///
+/// Agents ship their spool oldest first, one batch at a time, and move on
+/// only once a batch is acknowledged or refused for good; so within one
+/// spool epoch a batch at or below the highest sequence committed is one
+/// already stored (or one the agent gave up on), and the collector keeps
+/// only that highest sequence per agent and epoch.
 pub fn apply(
     conn: &Connection,
     cache: &mut WriterCache,
@@ -26,14 +32,12 @@ pub fn apply(
     agent: &AgentId,
     batch: &Batch,
 ) -> Result<IngestOutcome, StoreError> {
-    let seen: Option<i64> = conn
-        .prepare_cached("SELECT 1 FROM batches WHERE agent_id = ?1 AND epoch = ?2 AND seq = ?3")?
-        .query_row(
-            params![agent.as_str(), batch.id.epoch as i64, batch.id.seq as i64],
-            |r| r.get(0),
-        )
+    let (epoch, seq) = (batch.id.epoch as i64, batch.id.seq as i64);
+    let committed: Option<i64> = conn
+        .prepare_cached("SELECT seq FROM batch_marks WHERE agent_id = ?1 AND epoch = ?2")?
+        .query_row(params![agent.as_str(), epoch], |r| r.get(0))
         .optional()?;
-    if seen.is_some() {
+    if committed.is_some_and(|c| seq <= c) {
         return Ok(IngestOutcome {
             status: Some(AckStatus::Duplicate),
             ..IngestOutcome::default()
@@ -41,14 +45,10 @@ pub fn apply(
     }
     let now = now_ms();
     conn.prepare_cached(
-        "INSERT INTO batches (agent_id, epoch, seq, committed_ms) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO batch_marks (agent_id, epoch, seq, committed_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (agent_id, epoch) DO UPDATE SET seq = excluded.seq, committed_ms = excluded.committed_ms",
     )?
-    .execute(params![
-        agent.as_str(),
-        batch.id.epoch as i64,
-        batch.id.seq as i64,
-        now
-    ])?;
+    .execute(params![agent.as_str(), epoch, seq, now])?;
     conn.prepare_cached(
         "UPDATE agents SET hostname = ?1, os = ?2, kernel = ?3, agent_version = ?4, last_seen_ms = ?5
          WHERE id = ?6",

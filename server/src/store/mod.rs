@@ -788,6 +788,82 @@ mod tests {
     }
 
     #[test]
+    fn batch_ids_dedup_by_the_highest_sequence_of_each_agent_epoch() {
+        use crate::bench::{host, make_batch, series_shape};
+        use vigil_shared::wire::{AckStatus, AgentId};
+
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_rw(&dir.path().join("vigil.db")).unwrap();
+        let agent = AgentId::from_bytes([7; 16]);
+        agents::insert_agent(&conn, &agent, &host(), i64::MAX).unwrap();
+        let (sealer, mut cache) = (crate::seal::Sealer::ephemeral(), WriterCache::default());
+        let shape = series_shape(10);
+        let mut apply = |epoch, seq| {
+            ingest::apply(
+                &conn,
+                &mut cache,
+                &sealer,
+                &agent,
+                &make_batch(&shape, epoch, seq),
+            )
+            .unwrap()
+            .status
+        };
+        let (stored, dup) = (Some(AckStatus::Committed), Some(AckStatus::Duplicate));
+        assert_eq!(apply(1, 1), stored);
+        assert_eq!(apply(1, 2), stored);
+        assert_eq!(apply(1, 2), dup, "a retried batch");
+        assert_eq!(apply(1, 1), dup, "an older batch of the same spool");
+        assert_eq!(apply(1, 5), stored, "a gap in the sequence");
+        assert_eq!(apply(2, 1), stored, "a new spool epoch starts over");
+        assert_eq!(apply(1, 5), dup);
+        let (marks, staged): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM batch_marks),
+                        (SELECT count(*) FROM samples_staged_0) + (SELECT count(*) FROM samples_staged_1)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(marks, 2, "one row per agent epoch, not per batch");
+        assert_eq!(staged, 4 * 10, "duplicates stored nothing");
+    }
+
+    #[test]
+    fn per_batch_ids_of_an_older_database_become_marks() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("vigil.db");
+        {
+            let mut conn = Connection::open(&db).unwrap();
+            schema::configure_connection(&conn).unwrap();
+            schema::migrate(&mut conn, &schema::MIGRATIONS[..4]).unwrap();
+            conn.execute_batch(
+                "INSERT INTO batches VALUES ('a', 1, 1, 10), ('a', 1, 3, 30), ('a', 1, 2, 20),
+                                            ('a', 2, 1, 40), ('b', 1, 9, 50);",
+            )
+            .unwrap();
+        }
+        let conn = open_rw(&db).unwrap();
+        let marks: Vec<(String, i64, i64, i64)> = conn
+            .prepare("SELECT agent_id, epoch, seq, committed_ms FROM batch_marks ORDER BY 1, 2")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mark = |a: &str, e, s, t| (a.to_owned(), e, s, t);
+        assert_eq!(
+            marks,
+            [
+                mark("a", 1, 3, 30),
+                mark("a", 2, 1, 40),
+                mark("b", 1, 9, 50)
+            ]
+        );
+        assert!(!schema::has_table(&conn, DATA, "batches").unwrap());
+    }
+
+    #[test]
     fn a_missing_audit_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("vigil.db");
