@@ -360,9 +360,9 @@ fn verify_speed(root: &Path, n: u64) -> anyhow::Result<()> {
         for i in 0..batch {
             let e = AuditEntry {
                 actor: format!("user:{}", i % 7 + 1),
-                role: "operator".into(),
+                role: "operator",
                 source: Some(Source::Addr("192.0.2.7".into())),
-                action: "hosts.list".into(),
+                action: "hosts.list",
                 target: "/v1/hosts".into(),
                 outcome: Outcome::Ok,
                 request_id: format!("{:016x}", written + i),

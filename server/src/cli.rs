@@ -14,12 +14,12 @@ use crate::datadir::DataDir;
 use crate::pki::Pki;
 use crate::store::{self, now_ms};
 
-fn cli_entry(action: &str, target: String, outcome: Outcome) -> AuditEntry {
+fn cli_entry(action: &'static str, target: String, outcome: Outcome) -> AuditEntry {
     AuditEntry {
         actor: "cli".into(),
-        role: "local".into(),
+        role: "local",
         source: None,
-        action: action.into(),
+        action,
         target,
         outcome,
         request_id: String::new(),
@@ -31,7 +31,7 @@ fn cli_entry(action: &str, target: String, outcome: Outcome) -> AuditEntry {
 /// SQLite's write lock from the read of the head to the commit.
 fn audited<T>(
     data_dir: &Path,
-    action: &str,
+    action: &'static str,
     f: impl FnOnce(&rusqlite::Connection) -> anyhow::Result<(T, String, Outcome)>,
 ) -> anyhow::Result<T> {
     let dir = DataDir::new(data_dir);

@@ -136,9 +136,9 @@ pub fn init(dir: &DataDir, opts: &InitOptions<'_>) -> anyhow::Result<Initialized
         &keys,
         &AuditEntry {
             actor: "cli".into(),
-            role: "local".into(),
+            role: "local",
             source: None,
-            action: "init".into(),
+            action: "init",
             target: format!("user:{id}"),
             outcome: Outcome::Ok,
             request_id: String::new(),

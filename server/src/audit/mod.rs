@@ -49,9 +49,9 @@ impl Outcome {
 #[derive(Clone, Debug)]
 pub struct AuditEntry {
     pub actor: String,
-    pub role: String,
+    pub role: &'static str,
     pub source: Option<Source>,
-    pub action: String,
+    pub action: &'static str,
     pub target: String,
     pub outcome: Outcome,
     pub request_id: String,

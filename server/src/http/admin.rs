@@ -431,9 +431,9 @@ impl Caller {
     pub fn entry(&self, target: impl Into<String>, outcome: Outcome) -> AuditEntry {
         AuditEntry {
             actor: self.actor(),
-            role: self.role.map_or("none", Role::as_str).to_owned(),
+            role: self.role.map_or("none", Role::as_str),
             source: self.source.clone(),
-            action: self.action.to_owned(),
+            action: self.action,
             target: target.into(),
             outcome,
             request_id: self.request_id.clone(),
@@ -765,9 +765,9 @@ async fn login(
                 store::audit::append_tracked(tx, cache, &keys, &e)?;
                 if count_failure && store::users::record_failed_login(tx, uid, max, lockout_ms)? {
                     let mut lock = c.entry(target, Outcome::Ok);
-                    lock.action = "auth.lockout".into();
+                    lock.action = "auth.lockout";
                     lock.actor = "system".into();
-                    lock.role = "system".into();
+                    lock.role = "system";
                     store::audit::append_tracked(tx, cache, &keys, &lock)?;
                 }
                 Ok(())
@@ -793,7 +793,7 @@ async fn login(
             store::users::insert_token(tx, &th, uid, TokenKind::Session, None, expires_ms)?;
             let mut e = c.entry(target, Outcome::Ok);
             e.actor = format!("user:{uid}");
-            e.role = role.as_str().into();
+            e.role = role.as_str();
             store::audit::append_tracked(tx, cache, &keys, &e)?;
             Ok(())
         })

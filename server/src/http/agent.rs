@@ -39,12 +39,18 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn entry(peer: &Peer, actor: String, action: &str, target: String, outcome: Outcome) -> AuditEntry {
+fn entry(
+    peer: &Peer,
+    actor: String,
+    action: &'static str,
+    target: String,
+    outcome: Outcome,
+) -> AuditEntry {
     AuditEntry {
         actor,
-        role: "agent".into(),
+        role: "agent",
         source: Some(Source::Addr(peer.addr.ip().to_string())),
-        action: action.into(),
+        action,
         target,
         outcome,
         request_id: String::new(),

@@ -39,9 +39,9 @@ fn upload_entry(peer: &Peer, target: String, outcome: Outcome) -> AuditEntry {
             .agent
             .as_ref()
             .map_or_else(|| "anonymous".to_owned(), |a| format!("agent:{a}")),
-        role: "agent".into(),
+        role: "agent",
         source: Some(Source::Addr(peer.addr.ip().to_string())),
-        action: "agent.support_bundle".into(),
+        action: "agent.support_bundle",
         target,
         outcome,
         request_id: String::new(),

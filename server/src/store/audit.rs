@@ -342,9 +342,9 @@ mod tests {
     fn entry(source: Option<Source>) -> AuditEntry {
         AuditEntry {
             actor: "user:1".into(),
-            role: "admin".into(),
+            role: "admin",
             source,
-            action: "auth.me".into(),
+            action: "auth.me",
             target: "/v1/auth/me".into(),
             outcome: Outcome::Ok,
             request_id: "r".into(),

@@ -63,9 +63,9 @@ pub async fn purge_once(state: &AppState) -> Result<PurgeCounts, StoreError> {
             if counts.bundles > 0 {
                 let e = AuditEntry {
                     actor: "system".into(),
-                    role: "system".into(),
+                    role: "system",
                     source: None,
-                    action: "support.purge".into(),
+                    action: "support.purge",
                     target: purge_target(&counts),
                     outcome: Outcome::Ok,
                     request_id: String::new(),
