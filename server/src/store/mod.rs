@@ -515,7 +515,14 @@ struct Moves {
     /// The staging table the mover has, if any.
     moving: Option<usize>,
     last_begun: std::time::Instant,
+    /// The database file, to start a new mover should this one stop.
+    path: PathBuf,
 }
+
+/// Makes the mover thread of this database file panic at its next move
+/// (tests of the restart).
+#[cfg(test)]
+static PANIC_NEXT_MOVE: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 impl Moves {
     /// Opens the mover's connection and starts its thread.
@@ -530,11 +537,20 @@ impl Moves {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let nice = crate::priority::process_nice();
+        #[cfg(test)]
+        let db = path.to_owned();
         let thread = thread::Builder::new()
             .name("vigil-store-mover".into())
             .spawn(move || {
                 crate::priority::lower_this_thread(nice);
                 for table in tables {
+                    #[cfg(test)]
+                    if PANIC_NEXT_MOVE
+                        .lock()
+                        .is_ok_and(|mut armed| armed.take_if(|p| *p == db).is_some())
+                    {
+                        panic!("mover panics as the test asked");
+                    }
                     let outcome = ingest::move_staged(&conn, table, &stopping);
                     if done_tx.send(outcome).is_err() {
                         break;
@@ -549,7 +565,31 @@ impl Moves {
             thread: Some(thread),
             moving: None,
             last_begun: std::time::Instant::now(),
+            path: path.to_owned(),
         })
+    }
+
+    /// Starts a new mover if this one has stopped (a panic in a move):
+    /// the table it had stays staged and is moved again, first.
+    fn restart_if_stopped(&mut self, cache: &mut WriterCache) {
+        let stopped =
+            self.requests.is_some() && self.thread.as_ref().is_some_and(|t| t.is_finished());
+        if !stopped {
+            return;
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        tracing::error!("the store's mover thread stopped; starting a new one");
+        self.moving = None;
+        match Moves::start(&self.path) {
+            Ok(fresh) => *self = fresh,
+            Err(error) => {
+                tracing::error!(%error, "the store's mover thread could not be restarted")
+            }
+        }
+        // As at start-up: whatever is staged is moved first, now.
+        cache.staged_samples = COMPACT_SAMPLES;
     }
 
     /// How long the writer may wait for a job before the next [`Moves::tick`].
@@ -568,6 +608,7 @@ impl Moves {
     /// enough. A failed move is dropped; it starts over (each step can be
     /// repeated) after [`COMPACT_AGE`].
     fn tick(&mut self, conn: &Connection, cache: &mut WriterCache) {
+        self.restart_if_stopped(cache);
         if let Some(table) = self.moving {
             let moved = match self.done.try_recv() {
                 Err(std::sync::mpsc::TryRecvError::Empty) => return,
@@ -605,6 +646,8 @@ impl Moves {
             Ok(Some(table)) => {
                 if requests.send(table).is_ok() {
                     self.moving = Some(table);
+                } else {
+                    tracing::error!("the store's mover thread is gone; samples stay staged");
                 }
             }
             Ok(None) => {}
@@ -785,6 +828,55 @@ mod tests {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
         });
+    }
+
+    #[test]
+    fn a_mover_that_panics_is_replaced_and_the_move_completes() {
+        use crate::bench::{host, make_batch, series_shape};
+        use vigil_shared::wire::AgentId;
+
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("vigil.db");
+        let agent = AgentId::from_bytes([5; 16]);
+        {
+            let conn = open_rw(&db).unwrap();
+            agents::insert_agent(&conn, &agent, &host(), i64::MAX).unwrap();
+        }
+        *PANIC_NEXT_MOVE.lock().unwrap() = Some(db.clone());
+        let key = crate::audit::ChainKey([3; 32]);
+        let store = Store::open(&db, CheckpointFile::new(dir.path(), key)).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let shape = series_shape(20);
+            for seq in 1..=3 {
+                let batch = make_batch(&shape, 1, seq);
+                let (sealer, agent) = (crate::seal::Sealer::ephemeral(), agent.clone());
+                store
+                    .write(move |tx, cache| ingest::apply(tx, cache, &sealer, &agent, &batch))
+                    .await
+                    .unwrap();
+            }
+            // The first move panics (within COMPACT_AGE); a new mover takes
+            // the table over and moves every point.
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                match staged_and_moved(&store).await {
+                    (0, 60) => break,
+                    counts => assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "not moved: {counts:?}"
+                    ),
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        });
+        assert!(
+            PANIC_NEXT_MOVE.lock().unwrap().is_none(),
+            "the first mover never ran"
+        );
     }
 
     #[test]
