@@ -789,6 +789,22 @@ mod tests {
             .unwrap()
     }
 
+    /// Polls, with a deadline, until nothing is staged and `points` are in
+    /// `samples`.
+    async fn all_moved(store: &Store, points: i64) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match staged_and_moved(store).await {
+                (0, moved) if moved == points => return,
+                counts => assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "not moved: {counts:?}"
+                ),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     #[test]
     fn the_mover_moves_what_the_writer_staged_and_a_restart_finishes_it() {
         use crate::bench::{host, make_batch, series_shape};
@@ -816,17 +832,7 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(async {
-            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-            loop {
-                match staged_and_moved(&store).await {
-                    (0, 200) => break,
-                    counts => assert!(
-                        tokio::time::Instant::now() < deadline,
-                        "not moved: {counts:?}"
-                    ),
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
+            all_moved(&store, 200).await;
         });
     }
 
@@ -861,17 +867,7 @@ mod tests {
             }
             // The first move panics (within COMPACT_AGE); a new mover takes
             // the table over and moves every point.
-            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-            loop {
-                match staged_and_moved(&store).await {
-                    (0, 60) => break,
-                    counts => assert!(
-                        tokio::time::Instant::now() < deadline,
-                        "not moved: {counts:?}"
-                    ),
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
+            all_moved(&store, 60).await;
         });
         assert!(
             PANIC_NEXT_MOVE.lock().unwrap().is_none(),
