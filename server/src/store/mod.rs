@@ -789,6 +789,19 @@ mod tests {
             .unwrap()
     }
 
+    /// A running store (writer and mover threads) over `db`, and a runtime
+    /// to call it from.
+    fn store_with_runtime(db: &Path) -> (Store, tokio::runtime::Runtime) {
+        let key = crate::audit::ChainKey([3; 32]);
+        let dir = db.parent().unwrap();
+        let store = Store::open(db, CheckpointFile::new(dir, key)).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        (store, rt)
+    }
+
     /// Polls, with a deadline, until nothing is staged and `points` are in
     /// `samples`.
     async fn all_moved(store: &Store, points: i64) {
@@ -824,13 +837,8 @@ mod tests {
                 ingest::apply(&conn, &mut cache, &sealer, &agent, &batch).unwrap();
             }
         }
-        let key = crate::audit::ChainKey([3; 32]);
-        let store = Store::open(&db, CheckpointFile::new(dir.path(), key)).unwrap();
         // The new writer hands them to the mover at once; poll for the move.
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let (store, rt) = store_with_runtime(&db);
         rt.block_on(async {
             all_moved(&store, 200).await;
         });
@@ -849,12 +857,7 @@ mod tests {
             agents::insert_agent(&conn, &agent, &host(), i64::MAX).unwrap();
         }
         *PANIC_NEXT_MOVE.lock().unwrap() = Some(db.clone());
-        let key = crate::audit::ChainKey([3; 32]);
-        let store = Store::open(&db, CheckpointFile::new(dir.path(), key)).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let (store, rt) = store_with_runtime(&db);
         rt.block_on(async {
             let shape = series_shape(20);
             for seq in 1..=3 {
