@@ -27,9 +27,10 @@ pub trait AuditSink: Send + Sync {
 }
 
 /// The real sink. Records queue here; the first record of an empty queue
-/// submits one writer job, which takes every record queued by the time it
-/// runs and appends them all in one savepoint of the store's next group
-/// commit; each caller hears back after that commit. Batching keeps the
+/// starts a task that submits one writer job ([`StoreAuditSink::submit_batch`]),
+/// which takes every record queued by the time it runs and appends them
+/// all in one savepoint of the store's next group commit; each caller
+/// hears back after that commit. Batching keeps the
 /// cost per record to the record itself (one tip look-up, one savepoint,
 /// one wake-up of the writer and one settled outcome per batch, not per
 /// request).
