@@ -39,7 +39,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn entry(
+/// An audit record of a request on the agent listener.
+pub(super) fn entry(
     peer: &Peer,
     actor: String,
     action: &'static str,

@@ -20,7 +20,7 @@ use vigil_shared::wire::{self, SupportUploadAck, SupportVariant};
 use super::admin::{audited, body_bytes, json_body, Caller};
 use super::error::ApiError;
 use super::serve::Peer;
-use crate::audit::{AuditEntry, Outcome, Source};
+use crate::audit::{AuditEntry, Outcome};
 use crate::auth::Role;
 use crate::state::AppState;
 use crate::store::support::{BundleRow, BundleStatus, Release};
@@ -34,18 +34,11 @@ pub const MAX_GRANT_TTL_SECONDS: u64 = 7 * 24 * 3600;
 // ---- agent listener ----
 
 fn upload_entry(peer: &Peer, target: String, outcome: Outcome) -> AuditEntry {
-    AuditEntry {
-        actor: peer
-            .agent
-            .as_ref()
-            .map_or_else(|| "anonymous".to_owned(), |a| format!("agent:{a}")),
-        role: "agent",
-        source: Some(Source::Addr(peer.addr.ip().to_string())),
-        action: "agent.support_bundle",
-        target,
-        outcome,
-        request_id: String::new(),
-    }
+    let actor = peer
+        .agent
+        .as_ref()
+        .map_or_else(|| "anonymous".to_owned(), |a| format!("agent:{a}"));
+    super::agent::entry(peer, actor, "agent.support_bundle", target, outcome)
 }
 
 fn bundle_error(e: BundleError) -> ApiError {
