@@ -330,3 +330,22 @@ async fn cli_and_server_appending_at_once_never_fork_the_chain() {
     let api = env.get("/v1/audit/verify", &admin).await.json();
     assert_eq!(api["status"], "intact", "{api}");
 }
+
+/// `vigil-server bench audit` end to end at a tiny size: both workloads
+/// run, every request got its record (the bench checks the head), and the
+/// chain it writes for the verify measurement verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_benchmark_runs_and_its_chain_verifies() {
+    use vigil_server::bench_audit::{run, AuditArgs, Workload};
+    let dir = tempfile::tempdir().unwrap();
+    run(AuditArgs {
+        concurrency: 8,
+        requests: 200,
+        rounds: 1,
+        verify_records: 1_000,
+        workload: Workload::Both,
+        dir: Some(dir.path().to_owned()),
+    })
+    .await
+    .unwrap();
+}
