@@ -325,6 +325,8 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<()> {
             args.rounds
         );
     }
+    // The writer's final sync then has nothing left to do in the temp dir.
+    real.store.flush().await?;
     drop((real_app, noop_app, real, noop));
     if args.verify_records > 0 {
         verify_speed(tmp.path(), args.verify_records)?;

@@ -132,6 +132,7 @@ pub async fn serve(
     let _ = admin_task.await;
     let _ = agent_task.await;
     let _ = retention_task.await;
+    state.store.flush().await?;
     Ok(())
 }
 

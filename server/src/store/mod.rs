@@ -290,6 +290,14 @@ impl Store {
         done_rx.await.map_err(|_| StoreError::WriterGone)?
     }
 
+    /// Makes every committed write durable (relaxed ones included) and moves
+    /// the audit checkpoint to the chain's head: an empty durable commit.
+    /// The collector calls it last when it stops, so the records of its last
+    /// second of reads are neither left to the OS nor past the checkpoint.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.write(|_, _| Ok(())).await
+    }
+
     /// Queues a job. The channel is bounded: try without blocking first;
     /// only a full queue waits, and then off the runtime.
     async fn enqueue(&self, job: Job) -> Result<(), StoreError> {
