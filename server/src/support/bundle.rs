@@ -500,46 +500,53 @@ mod tests {
         assert!(matches!(screen(&r, &b), Screening::Quarantine(_)));
     }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, .. proptest::prelude::ProptestConfig::default() })]
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
 
-        /// Any upload body is parsed or refused with an error, never a panic;
-        /// what parses stays within the limits.
-        #[test]
-        fn arbitrary_bodies_are_refused_or_within_limits(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
-            if let Ok(b) = parse(&body, &LIMITS) {
-                proptest::prop_assert!(b.files.len() <= LIMITS.max_files);
-            }
-        }
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 
-        /// A valid bundle's tar stream with bytes changed or cut off: refused
-        /// or parsed within the limits, and a parsed one has exactly the
-        /// files its manifest lists.
-        #[test]
-        fn mutated_bundles_are_refused_or_consistent(
-            edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 1..6),
-            cut in proptest::prelude::any::<proptest::sample::Index>(),
-            truncate in proptest::prelude::any::<bool>(),
-        ) {
-            let json = serde_json::to_vec(&manifest(2, true)).unwrap();
-            let mut tar = tar_of(&[
-                (SUPPORT_MANIFEST_ENTRY, &json),
-                ("redacted/0", b"hello"),
-                ("raw/0", b"hello"),
-                ("redacted/1", b"world"),
-                ("raw/1", b"world"),
-            ]);
-            for (at, byte) in edits {
-                let i = at.index(tar.len());
-                tar[i] = byte;
+            /// Any upload body is parsed or refused with an error, never a
+            /// panic; what parses stays within the limits.
+            #[test]
+            fn arbitrary_bodies_are_refused_or_within_limits(
+                body in prop::collection::vec(any::<u8>(), 0..2048),
+            ) {
+                if let Ok(b) = parse(&body, &LIMITS) {
+                    prop_assert!(b.files.len() <= LIMITS.max_files);
+                }
             }
-            if truncate {
-                tar.truncate(cut.index(tar.len()));
-            }
-            let body = zstd::bulk::compress(&tar, 3).unwrap();
-            if let Ok(b) = parse(&body, &LIMITS) {
-                proptest::prop_assert!(b.files.len() <= LIMITS.max_files);
-                proptest::prop_assert_eq!(b.files.len(), b.manifest.files.len());
+
+            /// A valid bundle's tar stream with bytes changed or cut off:
+            /// refused, or parsed within the limits with exactly the files
+            /// its manifest lists.
+            #[test]
+            fn mutated_bundles_are_refused_or_consistent(
+                edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+                cut in any::<prop::sample::Index>(),
+                truncate in any::<bool>(),
+            ) {
+                let json = serde_json::to_vec(&manifest(2, true)).unwrap();
+                let mut tar = tar_of(&[
+                    (SUPPORT_MANIFEST_ENTRY, &json),
+                    ("redacted/0", b"hello"),
+                    ("raw/0", b"hello"),
+                    ("redacted/1", b"world"),
+                    ("raw/1", b"world"),
+                ]);
+                for (at, byte) in edits {
+                    let i = at.index(tar.len());
+                    tar[i] = byte;
+                }
+                if truncate {
+                    tar.truncate(cut.index(tar.len()));
+                }
+                let body = zstd::bulk::compress(&tar, 3).unwrap();
+                if let Ok(b) = parse(&body, &LIMITS) {
+                    prop_assert!(b.files.len() <= LIMITS.max_files);
+                    prop_assert_eq!(b.files.len(), b.manifest.files.len());
+                }
             }
         }
     }
