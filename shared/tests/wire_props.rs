@@ -31,14 +31,17 @@ fn valid_json() -> Vec<u8> {
     serde_json::to_vec(&batch).unwrap_or_else(|e| panic!("{e}"))
 }
 
+fn fail(e: impl std::fmt::Display) -> TestCaseError {
+    TestCaseError::fail(e.to_string())
+}
+
+fn compress(json: &[u8]) -> Result<Vec<u8>, TestCaseError> {
+    zstd::bulk::compress(json, 3).map_err(fail)
+}
+
 /// A decoded batch must survive its own round trip.
 fn round_trips(batch: &Batch) -> Result<(), TestCaseError> {
-    let again = Batch::decode(
-        &batch
-            .encode()
-            .map_err(|e| TestCaseError::fail(e.to_string()))?,
-    )
-    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let again = Batch::decode(&batch.encode().map_err(fail)?).map_err(fail)?;
     prop_assert_eq!(
         serde_json::to_value(batch).ok(),
         serde_json::to_value(&again).ok()
@@ -70,7 +73,7 @@ proptest! {
         if truncate {
             json.truncate(cut.index(json.len()));
         }
-        let body = zstd::bulk::compress(&json, 3).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let body = compress(&json)?;
         if let Ok(batch) = Batch::decode(&body) {
             prop_assert_eq!(batch.version, PROTOCOL_VERSION);
             round_trips(&batch)?;
@@ -79,7 +82,7 @@ proptest! {
 
     #[test]
     fn truncated_bodies_are_refused(cut in any::<prop::sample::Index>()) {
-        let body = zstd::bulk::compress(&valid_json(), 3).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let body = compress(&valid_json())?;
         let short = &body[..cut.index(body.len())];
         prop_assert!(Batch::decode(short).is_err());
     }
