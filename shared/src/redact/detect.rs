@@ -506,6 +506,7 @@ fn ipv4_ok(line: &[u8], s: usize, e: usize) -> bool {
 }
 
 fn ipv6(line: &[u8], s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {
+    e = embedded_ipv4_end(line, s, e);
     let prev = before(line, s);
     if prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'.' || b == b'_') {
         return false;
@@ -536,6 +537,43 @@ fn ipv6(line: &[u8], s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {
         return true;
     }
     false
+}
+
+/// Where an IPv6 hit that stops inside an embedded IPv4 address ends once
+/// the address is taken whole: the regex's greedy groups take `192` of
+/// `::ffff:192.0.2.128` as a hex group and leave `.0.2.128` behind.
+fn embedded_ipv4_end(line: &[u8], s: usize, e: usize) -> usize {
+    let last = line[s..e]
+        .iter()
+        .rposition(|b| *b == b':')
+        .map_or(s, |p| s + p + 1);
+    let group = &line[last..e];
+    if line.get(e) != Some(&b'.')
+        || group.is_empty()
+        || group.len() > 3
+        || !group.iter().all(u8::is_ascii_digit)
+    {
+        return e;
+    }
+    let mut end = e;
+    for _ in 0..3 {
+        let digits = line[end + 1..]
+            .iter()
+            .take(4)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if line.get(end) != Some(&b'.') || !(1..=3).contains(&digits) {
+            return e;
+        }
+        end += 1 + digits;
+    }
+    if line.get(end) == Some(&b'%') {
+        end += 1 + line[end + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+            .count();
+    }
+    end
 }
 
 /// Tries the whole hit, then shorter runs of whole groups (a trailing word

@@ -444,6 +444,16 @@ const AMBIGUOUS: &[&str] = &[
 /// Capitalised words that are not surnames (a first name followed by one of
 /// these is not a full name: "Will Retry", "Mark Done").
 const NOT_SURNAME: &[&str] = &[
+    "github",
+    "gitlab",
+    "bitbucket",
+    "noreply",
+    "no-reply",
+    "notifications",
+    "mailer",
+    "postmaster",
+    "dependabot",
+    "renovate",
     "access",
     "error",
     "warning",
@@ -1336,6 +1346,7 @@ impl Names {
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         self.cued(line, hints, out);
         self.pairs(line, out);
+        display_names(line, out);
         if let Some(host) = &self.host {
             if hints.has(prefilter::HOSTS) {
                 host.find(line, out);
@@ -1446,6 +1457,150 @@ impl Names {
                 None => i += 1,
             }
         }
+    }
+}
+
+/// Display names before an address: `J. R. Smith <jrs@example.com>`,
+/// `"Keller, Maria" <mk@example.org>` (mail headers, git logs and
+/// shortlogs, signatures). The address itself is the cue; the name is the
+/// run of capitalised words, initials and particles right before it, or
+/// the quoted string. A capitalised common word in the run (`Support Desk
+/// <...>`) means it names a role, not a person: nothing is found.
+fn display_names(line: &[u8], out: &mut Vec<Finding>) {
+    for lt in memchr::memchr_iter(b'<', line) {
+        if !address_at(&line[lt + 1..]) {
+            continue;
+        }
+        let mut end = lt;
+        while end > 0 && matches!(line[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        let span = if end > 0 && line[end - 1] == b'"' {
+            quoted_name(line, end - 1)
+        } else {
+            name_run_before(line, end).map(|s| (s, end))
+        };
+        if let Some((s, e)) = span {
+            out.push(Finding::new(s, e, Kind::Name));
+        }
+    }
+}
+
+/// Whether `rest` (what follows a '<') starts with an e-mail address, a
+/// `mailto:` or an e-mail token.
+fn address_at(rest: &[u8]) -> bool {
+    let rest = rest.strip_prefix(b"mailto:").unwrap_or(rest);
+    if rest.starts_with(b"[EMAIL:") {
+        return true;
+    }
+    let local = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-'))
+        .count();
+    local > 0
+        && rest.get(local) == Some(&b'@')
+        && rest.get(local + 1).is_some_and(u8::is_ascii_alphanumeric)
+}
+
+/// The content of the quoted display name whose closing quote is at `close`.
+fn quoted_name(line: &[u8], close: usize) -> Option<(usize, usize)> {
+    let open = memchr::memrchr(b'"', &line[..close])?;
+    let text = std::str::from_utf8(&line[open + 1..close]).ok()?;
+    let mut words = text
+        .split([' ', ',', '\t'])
+        .filter(|w| !w.is_empty())
+        .peekable();
+    words.peek()?;
+    let mut named = false;
+    for w in words {
+        match name_word(w) {
+            NameWord::Name => named = true,
+            NameWord::Initial | NameWord::Particle => {}
+            NameWord::Common | NameWord::Other => return None,
+        }
+    }
+    named.then_some((open + 1, close))
+}
+
+/// Where the run of name words that ends at `end` starts, if it holds a name.
+fn name_run_before(line: &[u8], end: usize) -> Option<usize> {
+    let name_byte =
+        |b: u8| b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'\'' | b'-' | b'.');
+    let mut start = None;
+    let mut cursor = end;
+    for _ in 0..5 {
+        let mut ws = cursor;
+        while ws > 0 && name_byte(line[ws - 1]) {
+            ws -= 1;
+        }
+        if ws == cursor || (ws > 0 && line[ws - 1].is_ascii_alphanumeric()) {
+            break;
+        }
+        let word = std::str::from_utf8(&line[ws..cursor]).ok()?;
+        match name_word(word) {
+            NameWord::Name | NameWord::Initial => start = Some(ws),
+            NameWord::Particle => {}
+            // A role or a team (`Vigil Support <...>`), not a person.
+            NameWord::Common => return None,
+            NameWord::Other => break,
+        }
+        let mut c = ws;
+        while c > 0 && line[c - 1] == b' ' {
+            c -= 1;
+        }
+        if c == ws {
+            break;
+        }
+        cursor = c;
+    }
+    // The run starts at a name word (not a particle) and holds one.
+    let s = start?;
+    let words = std::str::from_utf8(&line[s..end]).ok()?;
+    words
+        .split(' ')
+        .any(|w| name_word(w) == NameWord::Name)
+        .then_some(s)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameWord {
+    /// A capitalised word that is not a common word: `Smith`, `Ji-woo`.
+    Name,
+    /// `J.`, `J.R.`
+    Initial,
+    /// `van`, `de`: only between name words.
+    Particle,
+    /// A capitalised common word: `Support`, `Team`.
+    Common,
+    Other,
+}
+
+fn name_word(word: &str) -> NameWord {
+    let bare = word.trim_end_matches('.');
+    if !bare.is_empty()
+        && bare
+            .split('.')
+            .all(|p| p.chars().count() == 1 && p.chars().all(char::is_uppercase))
+        && word.ends_with('.')
+    {
+        return NameWord::Initial;
+    }
+    let lower = bare.to_lowercase();
+    if PARTICLES.contains(&lower.as_str()) && !is_capitalized(bare) {
+        return NameWord::Particle;
+    }
+    if !is_capitalized(bare)
+        || bare.chars().count() < 2
+        || !bare
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-' | '’'))
+    {
+        return NameWord::Other;
+    }
+    if is_not_surname(&lower) {
+        NameWord::Common
+    } else {
+        NameWord::Name
     }
 }
 

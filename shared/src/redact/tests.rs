@@ -117,6 +117,17 @@ fn ip_addresses() {
             &[":443"],
         ),
         ("link fe80::1%eth0 up", &["fe80::1"], &["up"]),
+        // The embedded IPv4 address goes whole, not just its first octet.
+        (
+            "mapped ::ffff:192.0.2.128 in",
+            &["ffff", "192", "0.2.128"],
+            &[" in"],
+        ),
+        (
+            "nat64 64:ff9b::198.51.100.7%eth1, ok",
+            &["ff9b", "198", "51.100.7", "eth1"],
+            &[", ok"],
+        ),
         (
             "full 2001:0db8:85a3:0000:0000:8a2e:0370:7334 x",
             &["2001:0db8:85a3:0000:0000:8a2e:0370:7334"],
