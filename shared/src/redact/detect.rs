@@ -480,9 +480,10 @@ fn ipv4_ok(line: &[u8], s: usize, e: usize) -> bool {
     if next == Some(b'.') && line.get(e + 1).is_some_and(u8::is_ascii_digit) {
         return false;
     }
-    // Product tokens such as `Chrome/120.0.0.0`.
-    if prev == Some(b'/')
-        && before(line, s - 1).is_some_and(|b| b.is_ascii_alphabetic() || b == b']')
+    // Product tokens such as `Chrome/120.0.0.0`: a capitalised product name
+    // (`HIER_DIRECT/10.0.0.1`, `alice/10.0.0.1` hold addresses), or a token
+    // that replaced one.
+    if prev == Some(b'/') && (before(line, s - 1) == Some(b']') || product_name_before(line, s - 1))
     {
         return false;
     }
@@ -503,6 +504,21 @@ fn ipv4_ok(line: &[u8], s: usize, e: usize) -> bool {
     }
     let word = line[j..i].to_ascii_lowercase();
     !VERSION_CUES.contains(&word.as_slice())
+}
+
+/// Whether the word ending at `end` is shaped like a product name: an
+/// ASCII capital, then letters with at least one lower-case one, at a word
+/// start (`Chrome`, `YaBrowser`; not `DIRECT`, `silva`, `x86_64`).
+fn product_name_before(line: &[u8], end: usize) -> bool {
+    let mut i = end;
+    while i > 0 && line[i - 1].is_ascii_alphabetic() {
+        i -= 1;
+    }
+    let word = &line[i..end];
+    word.len() >= 2
+        && word[0].is_ascii_uppercase()
+        && word.iter().any(u8::is_ascii_lowercase)
+        && !before(line, i).is_some_and(|b| checks::is_word(b) || b == b'.')
 }
 
 fn ipv6(line: &[u8], s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {

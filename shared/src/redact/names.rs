@@ -1389,7 +1389,9 @@ impl Names {
         // `cc @mbrown`, `thanks @a.keller`: a handle after a cue.
         let handle = name_at > 0 && line[name_at - 1] == b'@' && strength != Cue::Weak;
         let extent = name_extent(line, name_at, strength)
-            .or_else(|| handle.then(|| login_at(line, name_at)).flatten());
+            .or_else(|| handle.then(|| login_at(line, name_at)).flatten())
+            // `owned by @vigil/ui-team`: a team, not a person.
+            .filter(|e| !(handle && line.get(*e) == Some(&b'/')));
         if let Some(e) = extent {
             out.push(Finding::new(name_at, e, Kind::Name));
             at = at.max(e);

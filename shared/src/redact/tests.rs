@@ -344,6 +344,72 @@ fn usernames() {
     ]);
 }
 
+/// User names in the places other servers and tools put them.
+#[test]
+fn usernames_in_other_formats() {
+    check(&[
+        ("cc @kenji.tanaka please check", &["kenji.tanaka"], &["please check"]),
+        ("@Override public void run()", &[], &["@Override"]),
+        ("@property def name(self):", &[], &["@property"]),
+        ("owned by @vigil/notify-team", &[], &["@vigil/notify-team"]),
+        ("[~dkrishnan] can you look", &["dkrishnan"], &["can you look"]),
+        (
+            "2024-03-11 15:00:58 ines.silva/67.230.235.71:22910 MULTI_sva: pool",
+            &["ines.silva", "67.230.235.71"],
+            &[":22910 MULTI_sva"],
+        ),
+        (
+            "203.0.113.7:51234 [lucia.romero] Peer Connection Initiated",
+            &["lucia.romero"],
+            &["Peer Connection Initiated"],
+        ),
+        ("VERIFY OK: depth=0, CN=nadiam", &["nadiam"], &["VERIFY OK"]),
+        (
+            "dovecot: pop3-login: Disconnected: user=<bjorna>, method=PLAIN",
+            &["bjorna"],
+            &["method=PLAIN"],
+        ),
+        (
+            "dovecot: auth: passwd-file(priya.fischer,10.0.0.1): unknown user",
+            &["priya.fischer"],
+            &["unknown user"],
+        ),
+        (
+            "1r1jCY-Z7LL2A-H3 => chloei <chloei@example.com> R=localuser",
+            &["chloei"],
+            &["R=localuser"],
+        ),
+        (
+            "TCP_TUNNEL/200 3330632 CONNECT github.com:443 lindqvistj HIER_DIRECT/140.82.121.4 -",
+            &["lindqvistj", "140.82.121.4"],
+            &["TCP_TUNNEL/200", "HIER_DIRECT/"],
+        ),
+        (
+            "monitor.example.com:443 10.0.0.1, 10.0.0.2 - rossih [11/Mar/2024:09:17:41 +0100] \"GET / HTTP/1.1\"",
+            &["rossih"],
+            &["[11/Mar/2024:09:17:41"],
+        ),
+        ("\"GET /~pierre35/reports/q1.xlsx HTTP/1.1\" 200", &["pierre35"], &["/reports/q1.xlsx"]),
+        (
+            "\"attr\":{\"principalName\":\"priya69\",\"authenticationDatabase\":\"admin\"}",
+            &["priya69"],
+            &["authenticationDatabase"],
+        ),
+        ("# User@Host: gkim[gkim] @ db-client [10.0.0.9]  Id: 2322", &["gkim"], &["Id: 2322"]),
+        ("STATEMENT:  ALTER ROLE lcosta WITH LOGIN", &["lcosta"], &["WITH LOGIN"]),
+        ("UPDATE users SET x = 1 WHERE login = 'kenji52'", &["kenji52"], &["UPDATE users"]),
+        ("Logon: CORP\\jdoe from WS-17", &["jdoe"], &["CORP\\"]),
+        ("user [CORP]\\[patrick25] returned NT_STATUS_WRONG_PASSWORD", &["patrick25"], &["NT_STATUS_WRONG_PASSWORD"]),
+        ("key HKLM\\SOFTWARE\\Vigil not found", &[], &["HKLM\\SOFTWARE\\Vigil"]),
+        ("\"log\":\"ERROR\\nTraceback (most recent call last)\"", &[], &["ERROR\\nTraceback"]),
+        ("[sudo] password for alice:", &["alice"], &["[sudo] password for"]),
+        ("Changing password for ['f.oconnor'] to", &["f.oconnor"], &["Changing password"]),
+        ("the agent runs as riyer, not svc_vigil", &["riyer"], &["the agent runs as"]),
+        ("compte mrousseau, mot de passe", &["mrousseau"], &["compte"]),
+        ("User name is lmueller.", &["lmueller"], &["User name is"]),
+    ]);
+}
+
 #[test]
 fn person_names() {
     check(&[
