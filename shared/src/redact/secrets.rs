@@ -31,10 +31,20 @@ pub(crate) const CUES: &[&str] = &[
     "auth",
     "cookie",
     "psk",
+    "cvc",
+    "cvv",
+    "community",
+    "passwort",
+    "kennwort",
+    "wachtwoord",
+    "senha",
+    "contrase",
     // `phrase` literals not covered above.
     "identified",
     "mysql",
     "-u",
+    "login",
+    "mot de passe",
 ];
 
 /// Key words that name a secret on their own.
@@ -66,6 +76,16 @@ const STRONG: &[&str] = &[
     "dbpass",
     "psk",
     "wpapsk",
+    "cvc",
+    "cvc2",
+    "cvv",
+    "cvv2",
+    "community",
+    "passwort",
+    "kennwort",
+    "wachtwoord",
+    "senha",
+    "contrasena",
 ];
 
 /// Words that make `key` a secret name (`api_key`, `SigningKey`).
@@ -101,6 +121,8 @@ const KEY_QUALIFIERS: &[&str] = &[
     "x",
     "wifi",
     "wpa",
+    "preshared",
+    "pre",
 ];
 
 /// Words that make a secret-looking key describe something else
@@ -336,8 +358,8 @@ const PROSE_STOP: &[&str] = &[
 impl Secrets {
     pub(crate) fn new() -> Self {
         let assign = big_regex(concat!(
-            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|psk)[A-Za-z0-9_.\-]*)",
-            r"(?P<q>[\x22']?)[ \t]*(?P<sep>:=|=>|[:=])[ \t]*"
+            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|psk|cvc|cvv|community|passwort|kennwort|wachtwoord|senha|contrasena)[A-Za-z0-9_.\-]*)",
+            r"(?P<q>\\?[\x22']?)[ \t]*(?P<sep>:=|=>|[:=])[ \t]*"
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
         let phrase = big_regex(concat!(
@@ -349,12 +371,22 @@ impl Secrets {
             r"|(?:(?:^|[ \t])(?:-u|--user)[ \t]+[\x22']?[^:\s\x22']+:(?P<curl>[^\s\x22']+))",
             r"|(?:\b(?:password|passwd|passphrase|pwd|secret|token|api[ _\-]?key)[ \t]+(?:is|was|of|set[ \t]+to|changed[ \t]+to|reset[ \t]+to)[ \t]+[\x22'`]?(?P<prose>[^\s\x22'`,;]+))",
             r"|(?:\b(?:api|access|auth|secret|session|refresh|bot|bearer|personal[ \t]+access)[ _\-]?(?:token|key)[ \t]+(?P<tok>[A-Za-z0-9._~+/\-]{16,}=*))",
+            // `docker login -u ci -p 'x' registry`.
+            r"|(?:\b(?:docker|podman|nerdctl|helm|skopeo|buildah|oras)[ \t]+(?:registry[ \t]+)?login\b[^\n]*?[ \t](?:-p|--password)[ \t=]+[\x22']?(?P<docker>[^\s\x22']+))",
+            // SQL and provisioning: `WITH PASSWORD 'x'`, `password for bob to 'x'`.
+            r"|(?:\bpassword[ \t]+(?:for[ \t]+\S+[ \t]+to[ \t]+)?'(?P<quoted>[^']+)')",
+            // `.netrc`: `machine host login bob password x`.
+            r"|(?:^[ \t]*(?:machine[ \t]+\S+|default)\b[^\n]*?[ \t]password[ \t]+(?P<netrc>\S+))",
+            // SNMP: `community "public2"`; French prose: `mot de passe x`.
+            r"|(?:\bcommunity(?:[ \t]+string)?[ \t]+(?:is[ \t]+)?[\x22'](?P<community>[^\x22'\s]+)[\x22'])",
+            r"|(?:\bmot[ \t]+de[ \t]+passe[ \t]*(?:est[ \t]+|:[ \t]*)?[\x22']?[ \t]*(?P<fr>[^\s\x22',;]+))",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
         Secrets { assign, phrase }
     }
 
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
+        credential_file_line(line, out);
         if !hints.has(prefilter::SECRETS) {
             return;
         }
@@ -390,7 +422,19 @@ impl Secrets {
             while ks < ke && matches!(line[ks], b'-' | b'.') {
                 ks += 1;
             }
-            if !secret_key(&line[ks..ke]) {
+            let key = &line[ks..ke];
+            let words = key_words(key);
+            // `"auth": "<base64>"` (Docker's config.json, `.npmrc`'s `_auth`):
+            // a secret when the value is a blob, not when it is a word.
+            let blob_key = words == ["auth"];
+            let named = secret_key(key);
+            if !named && !blob_key {
+                continue;
+            }
+            // A bare `key` (`key="identity"` in auditd, `public key: ...`)
+            // is a secret only when its value looks random.
+            let bare_key = words == ["key"] || words == ["keys"];
+            if bare_key && line[..ks].to_ascii_lowercase().ends_with(b"public ") {
                 continue;
             }
             let sep_colon = line[ss] == b':' && line.get(ss + 1) != Some(&b'=');
@@ -399,7 +443,8 @@ impl Secrets {
                 continue;
             }
             // `https://` and `C:\` are not `key: value`.
-            if sep_colon && matches!(line.get(ss + 1), Some(b'/' | b'\\')) {
+            let escaped_quote = line.get(ss + 1..ss + 3) == Some(&b"\\\""[..]);
+            if sep_colon && matches!(line.get(ss + 1), Some(b'/' | b'\\')) && !escaped_quote {
                 continue;
             }
             let at_line_start = line[..ks]
@@ -407,8 +452,16 @@ impl Secrets {
                 .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'"' | b'\'' | b'#'))
                 || line[..ks].ends_with(b"export ")
                 || line[..ks].ends_with(b"set ");
-            if let Some((vs, ve)) = value_span(line, m.end(), at_line_start) {
+            // LDIF's base64 values: `userPassword:: e1NTSEF9...`.
+            let mut from = m.end();
+            if sep_colon && line.get(from) == Some(&b':') && line.get(from + 1) == Some(&b' ') {
+                from += 2;
+            }
+            if let Some((vs, ve)) = value_span(line, from, at_line_start) {
                 let v = &line[vs..ve];
+                if (bare_key || (blob_key && !named)) && !looks_random(v) {
+                    continue;
+                }
                 let lower = v.to_ascii_lowercase();
                 if PLACEHOLDERS
                     .iter()
@@ -457,6 +510,126 @@ impl Secrets {
     }
 }
 
+/// Lines of credential files, which have no key names: htpasswd and shadow
+/// (`alice:$apr1$...`, `bob:{SHA}...`, `carol:$6$salt$hash:19000:0:...`)
+/// and `.pgpass` (`host:port:database:user:password`). The user is a
+/// user name, the hash or password a secret.
+fn credential_file_line(line: &[u8], out: &mut Vec<Finding>) {
+    let Some(c) = memchr::memchr(b':', line) else {
+        return;
+    };
+    if line.iter().any(u8::is_ascii_whitespace) {
+        return;
+    }
+    let user = &line[..c];
+    let name_like = !user.is_empty()
+        && (user[0].is_ascii_alphabetic() || user[0] == b'_')
+        && user
+            .iter()
+            .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-'));
+    let rest = &line[c + 1..];
+    let hashed = rest.len() > 8 && password_hash_scheme(rest);
+    if name_like && hashed {
+        let end = c + 1 + memchr::memchr(b':', rest).unwrap_or(rest.len());
+        push_user(line, 0, c, out);
+        out.push(Finding::new(c + 1, end, Kind::Secret));
+        return;
+    }
+    // `.pgpass`: four separators before the password (`\:` escapes one).
+    let mut fields = Vec::with_capacity(5);
+    let mut start = 0;
+    let mut i = 0;
+    while i < line.len() && fields.len() < 4 {
+        match line[i] {
+            b'\\' => i += 1,
+            b':' => {
+                fields.push((start, i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if fields.len() < 4 || start >= line.len() {
+        return;
+    }
+    let port = &line[fields[1].0..fields[1].1];
+    let port_ok = port == b"*" || (!port.is_empty() && port.iter().all(u8::is_ascii_digit));
+    if !port_ok || fields.iter().any(|(s, e)| s == e) {
+        return;
+    }
+    let (us, ue) = fields[3];
+    if &line[us..ue] != b"*" {
+        push_user(line, us, ue, out);
+    }
+    out.push(Finding::new(start, line.len(), Kind::Secret));
+}
+
+/// Whether `v` starts with a crypt(3) id (`$6$`, `$apr1$`, `$2y$`) or an
+/// LDAP/Dovecot scheme (`{SSHA}`, `{PLAIN}`).
+fn password_hash_scheme(v: &[u8]) -> bool {
+    const CRYPT: &[&[u8]] = &[
+        b"1",
+        b"2",
+        b"2a",
+        b"2b",
+        b"2x",
+        b"2y",
+        b"5",
+        b"6",
+        b"7",
+        b"y",
+        b"gy",
+        b"apr1",
+        b"md5",
+        b"sha1",
+        b"argon2i",
+        b"argon2d",
+        b"argon2id",
+        b"scrypt",
+        b"pbkdf2",
+        b"pbkdf2-sha256",
+        b"pbkdf2-sha512",
+    ];
+    const SCHEMES: &[&[u8]] = &[
+        b"SHA",
+        b"SSHA",
+        b"SHA256",
+        b"SSHA256",
+        b"SHA512",
+        b"SSHA512",
+        b"MD5",
+        b"SMD5",
+        b"CRYPT",
+        b"MD5-CRYPT",
+        b"SHA256-CRYPT",
+        b"SHA512-CRYPT",
+        b"BLF-CRYPT",
+        b"PBKDF2",
+        b"ARGON2I",
+        b"ARGON2ID",
+        b"PLAIN",
+        b"CLEARTEXT",
+        b"CRAM-MD5",
+        b"SCRAM-SHA-1",
+        b"SCRAM-SHA-256",
+    ];
+    let inner = |close: u8| memchr::memchr(close, v.get(1..)?).map(|i| &v[1..1 + i]);
+    match v.first() {
+        Some(b'$') => inner(b'$').is_some_and(|id| CRYPT.contains(&id)),
+        Some(b'{') => {
+            inner(b'}').is_some_and(|scheme| SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)))
+        }
+        _ => false,
+    }
+}
+
+fn push_user(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) {
+    if super::users::plausible_user(line, s, e) {
+        out.push(Finding::new(s, e, Kind::Username));
+    }
+}
+
 /// Splits a key into lowercase words at `_ - .` and camelCase humps.
 fn key_words(key: &[u8]) -> Vec<String> {
     let mut words = Vec::new();
@@ -488,16 +661,10 @@ pub(crate) fn secret_key(key: &[u8]) -> bool {
     if words.is_empty() || words.len() > 8 {
         return false;
     }
-    let strong = words.iter().any(|w| STRONG.contains(&w.as_str()))
-        || words.iter().any(|w| {
-            // Compound words written without separators: `dbpassword`, `apitoken`.
-            w.len() > 4
-                && (w.ends_with("password")
-                    || w.ends_with("passwd")
-                    || w.ends_with("secret")
-                    || w.ends_with("token")
-                    || w.ends_with("apikey"))
-        });
+    // Compound words written without separators count: `dbpassword`, `apitoken`.
+    let strong = words
+        .iter()
+        .any(|w| is_secret_word(w) && w != "key" && w != "keys");
     let keyed = words.iter().enumerate().any(|(i, w)| {
         (w == "key" || w == "keys")
             && (words.len() == 1 || (i > 0 && KEY_QUALIFIERS.contains(&words[i - 1].as_str())))
@@ -505,9 +672,37 @@ pub(crate) fn secret_key(key: &[u8]) -> bool {
     if !(strong || keyed) {
         return false;
     }
-    !words
+    // Words before the last secret word qualify it (`key-store-password`,
+    // `reset_token`); only words after it make the key describe something
+    // else (`password_min_length`, `token_ttl`).
+    let last_secret = words.iter().rposition(|w| is_secret_word(w)).unwrap_or(0);
+    !words[last_secret..]
         .iter()
         .any(|w| NEGATIVE.contains(&w.as_str()) && w != "auth")
+}
+
+/// A word that names a secret by itself or ends a compound that does.
+fn is_secret_word(w: &str) -> bool {
+    STRONG.contains(&w)
+        || w == "key"
+        || w == "keys"
+        || (w.len() > 4
+            && (w.ends_with("password")
+                || w.ends_with("passwd")
+                || w.ends_with("secret")
+                || w.ends_with("token")
+                || w.ends_with("apikey")))
+}
+
+/// A value that looks generated rather than written: at least 12 bytes
+/// without blanks, holding a digit or a base64 symbol and mixed case.
+fn looks_random(v: &[u8]) -> bool {
+    v.len() >= 12
+        && !v.iter().any(u8::is_ascii_whitespace)
+        && v.iter()
+            .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/' | b'='))
+        && v.iter().any(u8::is_ascii_uppercase)
+        && v.iter().any(u8::is_ascii_lowercase)
 }
 
 /// `${VAR}`, `$VAR`, `%(var)s`, `{{ var }}`, `<PASSWORD>`: references, not secrets.

@@ -344,6 +344,92 @@ fn usernames() {
     ]);
 }
 
+/// Secrets in credential files, SQL, CLIs and prose.
+#[test]
+fn secrets_in_other_formats() {
+    check(&[
+        (
+            "mwalsh:$apr1$NUMwpj5U$/6vL2qgfJy/cOZXmq03D05",
+            &["mwalsh", "NUMwpj5U"],
+            &[],
+        ),
+        (
+            "sven:{SHA}P0jyXRzkun+O3gSLF2NLieN7PAM=",
+            &["sven", "P0jyXRzkun"],
+            &[],
+        ),
+        ("PATH:$HOME/bin:$PATH", &[], &["PATH:$HOME/bin:$PATH"]),
+        (
+            "db-primary:5432:vigil:rosas:wm9sQDi+4t_Hk!",
+            &["rosas", "wm9sQDi"],
+            &["db-primary:5432:vigil:"],
+        ),
+        (
+            "machine api.example.com login amara38 password river-copper-lamp",
+            &["river-copper-lamp"],
+            &["machine api.example.com"],
+        ),
+        (
+            "ALTER ROLE lcosta WITH PASSWORD 'violet-river' VALID UNTIL '2025-01-01'",
+            &["violet-river"],
+            &["VALID UNTIL '2025-01-01'"],
+        ),
+        (
+            "+ docker login -u ci -p 'algMss-2Zq369' registry.example.com",
+            &["algMss-2Zq369"],
+            &["registry.example.com"],
+        ),
+        (
+            "server.ssl.key-store-password=7z4S7#yPcPc",
+            &["7z4S7#yPcPc"],
+            &["server.ssl.key-store-password="],
+        ),
+        ("password_min_length=12", &[], &["12"]),
+        (
+            "{\"text\":\"{\\\"password\\\":\\\"Djw_vA-r6J5I\\\"}\"}",
+            &["Djw_vA-r6J5I"],
+            &[],
+        ),
+        (
+            "{\"auths\":{\"ghcr.io\":{\"auth\":\"ZGllZ29fY2FzdGlsbG86QWRtMW4jNzM1\"}}}",
+            &["ZGllZ29fY2FzdGlsbG86QWRtMW4jNzM1"],
+            &["ghcr.io"],
+        ),
+        ("auth: required", &[], &["auth: required"]),
+        (
+            "op=add_rule key=\"identity\" list=4",
+            &[],
+            &["key=\"identity\""],
+        ),
+        (
+            "  public key: GOYAeZG5fD5yk3DGfpZgnGOVOxVbffqAVBQYd3i0FfW=",
+            &[],
+            &["GOYAeZG5fD5yk3DGfpZgnGOVOxVbffqAVBQYd3i0FfW="],
+        ),
+        (
+            "PresharedKey = DgTs6kmHfowqmm8D1u89OAt1JVDij/RwbdznisOD17Y=",
+            &["DgTs6kmHfowqmm8D1u89OAt1JVDij"],
+            &[],
+        ),
+        (
+            "userPassword:: e1NTSEF9dDdQcTJ4TjlrTTRy",
+            &["e1NTSEF9dDdQcTJ4TjlrTTRy"],
+            &["userPassword::"],
+        ),
+        (
+            "snmp poll failed: community \"snmp_FEqs0Mvi50\" rejected",
+            &["snmp_FEqs0Mvi50"],
+            &["rejected"],
+        ),
+        ("{\"number\":\"x\",\"cvc\":\"109\"}", &["109"], &["cvc"]),
+        (
+            "(compte mrousseau, mot de passe Hexag0ne!2024 — à changer)",
+            &["Hexag0ne!2024"],
+            &["à changer"],
+        ),
+    ]);
+}
+
 /// User names in the places other servers and tools put them.
 #[test]
 fn usernames_in_other_formats() {

@@ -699,7 +699,7 @@ fn uncued_user_may_match(line: &[u8]) -> bool {
     })
 }
 
-fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
+pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     let v = &line[s..e];
     if v.is_empty() || v.len() > 64 {
         return false;
