@@ -52,6 +52,9 @@ const TOKEN_CUES: &[&str] = &[
     "hf_",
     "shp",
     "dop_v1_",
+    "hvs.",
+    "hvb.",
+    "hooks.slack.com/",
     "bearer",
     "basic",
     "token",
@@ -92,7 +95,8 @@ fn tok_pattern() -> String {
             r"|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}",
             r"|AIza[A-Za-z0-9_\-]{30,}|npm_[A-Za-z0-9]{30,}|pypi-[A-Za-z0-9_\-]{40,}",
             r"|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{30,}",
-            r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|dop_v1_[a-f0-9]{64}))"
+            r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|dop_v1_[a-f0-9]{64}|hv[sb]\.[A-Za-z0-9_\-]{24,}",
+            r"|hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,}))"
         ),
         r"(?P<bearer>\b(?i:bearer|basic|token|apikey|api-key)[ \t]+)(?P<bearer_v>[A-Za-z0-9._~+/\-]{8,}=*)",
     ]
@@ -110,12 +114,13 @@ fn num_pattern() -> String {
         format!(r"(?P<ipv4>\b{OCTET}(?:\.{OCTET}){{3}}\b)"),
         r"(?P<iban>\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)".to_owned(),
         r"(?P<ssncue>\b(?i:ssn|social security(?: number| no\.?)?)[^0-9A-Za-z\n]{0,5})(?P<ssncue_v>[0-9]{3}[ \-]?[0-9]{2}[ \-]?[0-9]{4})\b".to_owned(),
-        r"(?P<ssn>\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b)".to_owned(),
+        r"(?P<ssn>\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b|\b[0-9]{3} [0-9]{2} [0-9]{4}\b)".to_owned(),
         r"(?P<card>\b[0-9](?:[ \-]?[0-9]){12,18}\b)".to_owned(),
-        r"(?P<phonecue>\b(?i:phone|tel|telephone|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|contact)[a-z._]*[\x22']?[ \t]*(?i:no\.?|number|nr\.?|#)?[ \t]*[:=#]?[ \t]*[\x22']?[ \t]*)(?P<phonecue_v>\+?\(?[0-9][0-9 .\-()/]{5,20}[0-9])".to_owned(),
+        r"(?P<phonecue>\b(?i:phone|tel|telephone|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|contact|m(?:\xC3\xB3|o)vil|handy|mobil|telefon|telefono|telefone|celular|cellulare|portable|gsm)[a-z._]*[\x22']?[ \t]*(?i:no\.?|number|nr\.?|#)?[ \t]*[:=#]?[ \t]*[\x22']?[ \t]*)(?P<phonecue_v>\+?\(?[0-9][0-9 .\-()/]{5,20}[0-9])".to_owned(),
         concat!(
             r"(?P<phone>\+[0-9]{1,3}(?:[ .\-]?\(?[0-9]{1,5}\)?){1,6}",
             r"|\([0-9]{2,5}\)[ ]?[0-9]{2,4}[ .\-]?[0-9]{3,4}\b",
+            r"|\(0[0-9]{1,4}\)(?:[ .\-]?[0-9]{2,4}){2,5}\b",
             r"|\b[0-9]{3}[.\-][0-9]{3}[.\-][0-9]{4}\b",
             r"|\b0[0-9]{1,4}[ \-/][0-9]{2,8}(?:[ \-][0-9]{2,4}){0,3}\b)"
         )
@@ -174,6 +179,9 @@ impl Structured {
 
     /// Appends the structured findings of `line`.
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
+        if memchr::memmem::find(line, b"%40").is_some() {
+            encoded_emails(line, out);
+        }
         if memchr::memchr(b'@', line).is_some() {
             if self.url_sep.find(line).is_some() {
                 scan(&self.at_group, line, out, handle_at);
@@ -240,10 +248,46 @@ fn emails(line: &[u8], out: &mut Vec<Finding>) {
             continue;
         };
         if let Some(end) = email_domain_end(line, a + 1) {
-            out.push(Finding::new(start, end, Kind::Email));
+            if !not_a_mailbox(line, start, a, end) {
+                out.push(Finding::new(start, end, Kind::Email));
+            }
             at = end;
         }
     }
+}
+
+/// Addresses in URLs and form posts, with the '@' percent-encoded:
+/// `?user=jane.doe%40example.com`.
+fn encoded_emails(line: &[u8], out: &mut Vec<Finding>) {
+    let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-');
+    for a in memchr::memmem::find_iter(line, b"%40") {
+        let mut ls = a;
+        while ls > 0 && local(line[ls - 1]) {
+            ls -= 1;
+        }
+        let Some(start) = (ls..a).find(|i| line[*i].is_ascii_alphanumeric()) else {
+            continue;
+        };
+        if let Some(end) = email_domain_end(line, a + 3) {
+            out.push(Finding::new(start, end, Kind::Email));
+        }
+    }
+}
+
+/// Address-shaped values that name no person's mailbox: Kerberos service
+/// principals (`HTTP/web.example@EXAMPLE.COM`) and message ids whose local
+/// part is a long hex number (`592cbd1bc0183070@mail.example`).
+fn not_a_mailbox(line: &[u8], start: usize, at: usize, end: usize) -> bool {
+    let service_principal = before(line, start) == Some(b'/')
+        && line[at + 1..end]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-'));
+    let local = &line[start..at];
+    let hex_id = local.len() >= 12
+        && local.iter().all(u8::is_ascii_hexdigit)
+        && local.iter().any(u8::is_ascii_digit)
+        && local.iter().any(u8::is_ascii_alphabetic);
+    service_principal || hex_id
 }
 
 /// Where `(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,24}\b` matching at `d`
@@ -321,8 +365,11 @@ fn handle_at(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     while s < e && line[s] == b'.' {
         s += 1;
     }
-    if line[s..e].contains(&b'@') {
-        out.push(Finding::new(s, e, Kind::Email));
+    if let Some(at) = memchr::memchr(b'@', &line[s..e]) {
+        // Consumed either way, as in `emails`.
+        if !not_a_mailbox(line, s, s + at, e) {
+            out.push(Finding::new(s, e, Kind::Email));
+        }
         return true;
     }
     false
@@ -360,6 +407,10 @@ fn handle_tok(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         }
         return false;
     }
+    // A Slack webhook: the path after the host is the secret.
+    let s = s + m
+        .strip_prefix(b"hooks.slack.com/services/")
+        .map_or(0, |rest| m.len() - rest.len());
     out.push(Finding::new(s, e, Kind::Token));
     true
 }
@@ -385,6 +436,17 @@ fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         || is_hex_pair_groups(v, b'-', 6, 2)
         || is_hex_pair_groups(v, b'.', 3, 4)
     {
+        // Netfilter's `MAC=dst:src:type`: two addresses and the EtherType.
+        if line[..s].ends_with(b"MAC=") {
+            let run = line[s..]
+                .iter()
+                .take_while(|b| b.is_ascii_hexdigit() || **b == b':')
+                .count();
+            if run == 41 && is_hex_pair_groups(&line[s..s + 41], b':', 14, 2) {
+                push(out, s, s + 17, Kind::Mac);
+                return push(out, s + 18, s + 35, Kind::Mac);
+            }
+        }
         let longer = matches!(next, Some(b':' | b'-'))
             && line.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
             || matches!(prev, Some(b':' | b'-' | b'.'));
@@ -428,7 +490,10 @@ fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     if dots == 3 && v.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
         return ipv4_ok(line, s, e) && push(out, s, e, Kind::Ipv4);
     }
-    if v.len() == 11 && v[3] == b'-' && v[6] == b'-' && checks::digit_count(v) == 9 {
+    if v.len() == 11
+        && (v[3] == b'-' && v[6] == b'-' || v[3] == b' ' && v[6] == b' ')
+        && checks::digit_count(v) == 9
+    {
         let glued = matches!(prev, Some(b'-' | b'.' | b'/' | b':'))
             || matches!(next, Some(b'-' | b'/' | b':'))
             || next == Some(b'.') && line.get(e + 1).is_some_and(u8::is_ascii_digit);
@@ -531,7 +596,7 @@ fn ipv6(line: &[u8], s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {
         .get(e)
         .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
     {
-        return false;
+        return ipv6_with_port(line, s, e, out);
     }
     // A trailing single colon is punctuation (`addr fe80::1: up`).
     if e >= 2 && line[e - 1] == b':' && line[e - 2] != b':' {
@@ -550,6 +615,33 @@ fn ipv6(line: &[u8], s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {
     };
     if text.parse::<std::net::Ipv6Addr>().is_ok() {
         out.push(Finding::new(s, e, Kind::Ipv6));
+        return true;
+    }
+    false
+}
+
+/// HAProxy and others print `2a02:db8::24b3:43024`: a compressed address,
+/// a colon and a port of five digits, which the hit stops inside of.
+fn ipv6_with_port(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
+    let end = e + line[e..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if line
+        .get(end)
+        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    {
+        return false;
+    }
+    let Some(colon) = line[s..end].iter().rposition(|b| *b == b':').map(|p| s + p) else {
+        return false;
+    };
+    let port = &line[colon + 1..end];
+    let addr = &line[s..colon];
+    let parses = std::str::from_utf8(addr).is_ok_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok());
+    if (1..=5).contains(&port.len())
+        && port.iter().all(u8::is_ascii_digit)
+        && addr.windows(2).any(|w| w == b"::")
+        && parses
+    {
+        out.push(Finding::new(s, colon, Kind::Ipv6));
         return true;
     }
     false
@@ -616,9 +708,11 @@ fn iban(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
 /// Tries every run of whole digit groups inside the hit for a valid card.
 fn card(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     let v = &line[s..e];
-    let glued = before(line, s).is_some_and(|b| matches!(b, b'.' | b'-' | b',' | b'/' | b':'))
+    // Part of a longer number (`1.4111…`, `…-12`); a comma is a field
+    // separator (CSV), not part of a number this long.
+    let glued = before(line, s).is_some_and(|b| matches!(b, b'.' | b'-' | b'/' | b':'))
         && before(line, s.saturating_sub(1)).is_some_and(|b| b.is_ascii_digit())
-        || line.get(e).is_some_and(|b| matches!(b, b'.' | b',' | b'-'))
+        || line.get(e).is_some_and(|b| matches!(b, b'.' | b'-'))
             && line.get(e + 1).is_some_and(u8::is_ascii_digit);
     if glued {
         return false;

@@ -344,6 +344,33 @@ fn usernames() {
     ]);
 }
 
+/// Structured values in the shapes other tools print them.
+#[test]
+fn structured_values_in_other_formats() {
+    check(&[
+        ("INV-1,Alpenwerk AG,CARD,6011858320491108,450.00,EUR", &["6011858320491108"], &["450.00", "INV-1"]),
+        ("pi 3.14159265358979323 e", &[], &["3.14159265358979323"]),
+        (
+            "IN=eth0 OUT= MAC=88:ed:94:5c:58:af:cc:85:b5:3c:86:cd:08:00 SRC=10.0.0.1",
+            &["88:ed:94:5c:58:af", "cc:85:b5:3c:86:cd"],
+            &[":08:00 SRC="],
+        ),
+        ("haproxy[1]: 2a02:810d:30a5::24b3:43024 [11/Mar/2024:08:06:04.935]", &["2a02:810d:30a5::24b3"], &[":43024 ["]),
+        ("US,893 76 7206,,2022-01-10", &["893 76 7206"], &["2022-01-10"]),
+        ("tel. (04) 76 51 22 19 ou", &["76 51 22 19"], &[" ou"]),
+        ("móvil 655 98 76 54", &["655 98 76 54"], &[]),
+        ("GET /login?user=sven.nakamura1%40yahoo.co.uk&x=1", &["sven.nakamura1", "yahoo.co.uk"], &["&x=1"]),
+        ("ISSUE: alice@CORP.EXAMPLE for HTTP/monitor.corp.example@CORP.EXAMPLE", &["alice@"], &["HTTP/monitor.corp.example@CORP.EXAMPLE"]),
+        ("<= a@b.example id=592cbd1bc0183070@mail.example", &["a@b.example"], &["592cbd1bc0183070@mail.example"]),
+        (
+            "POST https://hooks.slack.com/services/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 -> 403",
+            &["CeVdIqd7yPd3Y4SzyUEyijkk", "B0308HKSFP"],
+            &["https://hooks.slack.com/services/", "-> 403"],
+        ),
+        ("Vault token was hvs.CAESIJ3mK9pLx2Qw7vRt5yNb8cFd4sGh6jKl1z, revoked", &["hvs.CAESIJ3mK9pLx2Qw7vRt5yNb8cFd4sGh6jKl1z"], &[", revoked"]),
+    ]);
+}
+
 /// Secrets in credential files, SQL, CLIs and prose.
 #[test]
 fn secrets_in_other_formats() {
