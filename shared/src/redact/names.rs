@@ -444,6 +444,42 @@ const AMBIGUOUS: &[&str] = &[
 /// Capitalised words that are not surnames (a first name followed by one of
 /// these is not a full name: "Will Retry", "Mark Done").
 const NOT_SURNAME: &[&str] = &[
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "kong",
+    // Titles: the name follows them.
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "dott",
+    "sig",
+    "sra",
+    "srta",
+    "frau",
+    "herr",
+    "herrn",
+    "mme",
+    "mlle",
+    "dhr",
+    "mevr",
     "github",
     "gitlab",
     "bitbucket",
@@ -1005,6 +1041,77 @@ const STRONG: &[&str] = &[
     "doctor",
     "nurse",
     "consultant",
+    "deputy",
+    "deputy is",
+    "backup is",
+    "apologies from",
+    "regrets from",
+    "my name is",
+    "thx",
+    // Other languages' greetings, thanks, titles and colleagues.
+    "hallo",
+    "hoi",
+    "hej",
+    "moin",
+    "bonjour",
+    "bonsoir",
+    "salut",
+    "hola",
+    "ciao",
+    "buongiorno",
+    "gentile",
+    "caro",
+    "cara",
+    "estimado",
+    "estimada",
+    "liebe",
+    "lieber",
+    "sehr geehrte",
+    "sehr geehrter",
+    "geachte",
+    "beste",
+    "dzień dobry",
+    "danke",
+    "merci",
+    "gracias",
+    "grazie",
+    "obrigado",
+    "obrigada",
+    "tack",
+    "bedankt",
+    "groetjes",
+    "frau",
+    "herr",
+    "herrn",
+    "mme",
+    "mlle",
+    "monsieur",
+    "madame",
+    "mademoiselle",
+    "sr",
+    "sra",
+    "srta",
+    "señor",
+    "señora",
+    "sig",
+    "sig.ra",
+    "signor",
+    "signora",
+    "dott",
+    "dott.ssa",
+    "dhr",
+    "mevr",
+    "mevrouw",
+    "meneer",
+    "pani",
+    "panie",
+    "pana",
+    "kollege",
+    "kollegin",
+    "collega",
+    "collègue",
+    "compañero",
+    "compañera",
 ];
 
 /// Weak cues: only a capitalised listed, unambiguous first name counts.
@@ -1347,6 +1454,9 @@ impl Names {
         self.cued(line, hints, out);
         self.pairs(line, out);
         display_names(line, out);
+        speaker(line, out);
+        sign_off(line, out);
+        directory_entry(line, out);
         if let Some(host) = &self.host {
             if hints.has(prefilter::HOSTS) {
                 host.find(line, out);
@@ -1431,7 +1541,18 @@ impl Names {
                     for (k, c) in line[i..e].iter().enumerate() {
                         buf[k] = c.to_ascii_lowercase();
                     }
-                    is_listed_ascii(&buf[..n])
+                    if !is_listed_ascii(&buf[..n]) {
+                        // `Grace Lin`, `Bob Thornton`: a first name that is
+                        // also a word, with a surname that is not.
+                        if let Some(end) = ambiguous_pair(line, i, e) {
+                            out.push(Finding::new(i, end, Kind::Name));
+                            i = end;
+                        } else {
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    true
                 } else {
                     false
                 }
@@ -1480,11 +1601,132 @@ fn display_names(line: &[u8], out: &mut Vec<Finding>) {
         let span = if end > 0 && line[end - 1] == b'"' {
             quoted_name(line, end - 1)
         } else {
-            name_run_before(line, end).map(|s| (s, end))
+            name_run_before(line, end, true).map(|s| (s, end))
         };
         if let Some((s, e)) = span {
             out.push(Finding::new(s, e, Kind::Name));
         }
+    }
+}
+
+/// Chat exports: `[09:02] Ana Souza: text`, `10:32 Ana Souza: text` (a
+/// time, then the speaker's name words, then a colon).
+fn speaker(line: &[u8], out: &mut Vec<Finding>) {
+    let mut i = line
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    let bracket = line.get(i) == Some(&b'[');
+    if bracket {
+        i += 1;
+    }
+    let time = line[i..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || matches!(b, b':' | b'.'))
+        .count();
+    if !(4..=12).contains(&time) || !line[i..i + time].contains(&b':') {
+        return;
+    }
+    i += time;
+    if bracket {
+        if line.get(i) != Some(&b']') {
+            return;
+        }
+        i += 1;
+    }
+    let start = i + line[i..].iter().take_while(|b| **b == b' ').count();
+    if start == i {
+        return;
+    }
+    let Some(colon) =
+        memchr::memchr(b':', &line[start..line.len().min(start + 64)]).map(|c| start + c)
+    else {
+        return;
+    };
+    if name_run_before(line, colon, false) == Some(start) && person_like(&line[start..colon]) {
+        out.push(Finding::new(start, colon, Kind::Name));
+    }
+}
+
+/// Two or more name words, or one listed first name: `Ana Souza`, `Priya`
+/// (not `Backup`, `Mittwoch`).
+fn person_like(span: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(span);
+    let mut words = text.split(' ').filter(|w| !w.is_empty());
+    match (words.next(), words.next()) {
+        (Some(_), Some(_)) => true,
+        (Some(one), None) => is_first_name(one),
+        _ => false,
+    }
+}
+
+/// Sign-offs after a dash: `— J. R. Smith, FerrisGrid`, `– Marieke`:
+/// name words from the dash to the end of the line, a comma or a period.
+fn sign_off(line: &[u8], out: &mut Vec<Finding>) {
+    for dash in ["— ", "– ", "-- "] {
+        for d in memchr::memmem::find_iter(line, dash.as_bytes()) {
+            let start = d + dash.len();
+            let mut end = start;
+            while end < line.len() && !matches!(line[end], b',' | b';' | b'(' | b'!' | b'?') {
+                end += 1;
+            }
+            while end > start && matches!(line[end - 1], b' ' | b'.' | b'"') {
+                end -= 1;
+            }
+            // Initials keep their periods: `— J. R. Smith`.
+            if line.get(end) == Some(&b'.') && end > 1 && line[end - 2] == b' ' {
+                end += 1;
+            }
+            if end > start
+                && end - start <= 48
+                && name_run_before(line, end, false) == Some(start)
+                && person_like(&line[start..end])
+            {
+                out.push(Finding::new(start, end, Kind::Name));
+            }
+        }
+    }
+}
+
+/// vCard and LDIF entries: `N:Keller;Maria;;Dr.;`, `FN:Maria Keller`,
+/// `sn: Keller`, `displayName: Maria Keller` (the name parts, not the
+/// title or suffix).
+fn directory_entry(line: &[u8], out: &mut Vec<Finding>) {
+    const FIELDS: &[&[u8]] = &[
+        b"N:",
+        b"FN:",
+        b"sn:",
+        b"SN:",
+        b"surname:",
+        b"displayName:",
+        b"nickname:",
+        b"NICKNAME:",
+        b"gecos:",
+        b"middleName:",
+    ];
+    let Some(field) = FIELDS.iter().find(|f| line.starts_with(f)) else {
+        return;
+    };
+    let mut i = field.len();
+    while line.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    // `N:` holds family;given;additional;prefix;suffix.
+    let parts = if *field == b"N:" { 3 } else { 1 };
+    let mut start = i;
+    for (k, part) in line[i..].split(|b| *b == b';').enumerate() {
+        if k == parts {
+            break;
+        }
+        let end = start + part.len();
+        let text = String::from_utf8_lossy(part);
+        if text
+            .split([' ', ','])
+            .any(|w| name_word(w) == NameWord::Name)
+        {
+            out.push(Finding::new(start, end, Kind::Name));
+        }
+        start = end + 1;
     }
 }
 
@@ -1515,7 +1757,7 @@ fn quoted_name(line: &[u8], close: usize) -> Option<(usize, usize)> {
     words.peek()?;
     let mut named = false;
     for w in words {
-        match name_word(w) {
+        match name_word_in(w, true) {
             NameWord::Name => named = true,
             NameWord::Initial | NameWord::Particle => {}
             NameWord::Common | NameWord::Other => return None,
@@ -1525,7 +1767,7 @@ fn quoted_name(line: &[u8], close: usize) -> Option<(usize, usize)> {
 }
 
 /// Where the run of name words that ends at `end` starts, if it holds a name.
-fn name_run_before(line: &[u8], end: usize) -> Option<usize> {
+fn name_run_before(line: &[u8], end: usize, address_cued: bool) -> Option<usize> {
     let name_byte =
         |b: u8| b.is_ascii_alphabetic() || b >= 0x80 || matches!(b, b'\'' | b'-' | b'.');
     let mut start = None;
@@ -1539,7 +1781,7 @@ fn name_run_before(line: &[u8], end: usize) -> Option<usize> {
             break;
         }
         let word = std::str::from_utf8(&line[ws..cursor]).ok()?;
-        match name_word(word) {
+        match name_word_in(word, address_cued) {
             NameWord::Name | NameWord::Initial => start = Some(ws),
             NameWord::Particle => {}
             // A role or a team (`Vigil Support <...>`), not a person.
@@ -1560,7 +1802,7 @@ fn name_run_before(line: &[u8], end: usize) -> Option<usize> {
     let words = std::str::from_utf8(&line[s..end]).ok()?;
     words
         .split(' ')
-        .any(|w| name_word(w) == NameWord::Name)
+        .any(|w| name_word_in(w, address_cued) == NameWord::Name)
         .then_some(s)
 }
 
@@ -1578,6 +1820,13 @@ enum NameWord {
 }
 
 fn name_word(word: &str) -> NameWord {
+    name_word_in(word, false)
+}
+
+/// [`name_word`]; with `address_cued` (a display name before an address)
+/// common words (`Park`, `Rose`) count as names and only [`ORG_WORDS`]
+/// mark a role.
+fn name_word_in(word: &str, address_cued: bool) -> NameWord {
     let bare = word.trim_end_matches('.');
     if !bare.is_empty()
         && bare
@@ -1599,11 +1848,42 @@ fn name_word(word: &str) -> NameWord {
     {
         return NameWord::Other;
     }
-    if is_not_surname(&lower) {
+    if ORG_WORDS.contains(&lower.as_str()) || !address_cued && is_not_surname(&lower) {
         NameWord::Common
     } else {
         NameWord::Name
     }
+}
+
+/// A listed first name that is also an everyday word (`Grace`, `Max`,
+/// `Will`) at `i..e`, followed by exactly one surname that is neither a
+/// first name nor a common word, and no further capitalised word (`Max
+/// Heap Size` is a title, not a person). Returns the surname's end.
+fn ambiguous_pair(line: &[u8], i: usize, e: usize) -> Option<usize> {
+    let first = std::str::from_utf8(&line[i..e]).ok()?.to_ascii_lowercase();
+    if !(first_names().contains(first.as_str()) && is_ambiguous(&first)) {
+        return None;
+    }
+    if line.get(e) != Some(&b' ') {
+        return None;
+    }
+    let (surname, end) = word_at(line, e + 1)?;
+    let lower = surname.to_lowercase();
+    if !is_capitalized(&surname)
+        || surname.chars().count() < 2
+        || is_not_surname(&lower)
+        || first_names().contains(lower.as_str())
+        || line
+            .get(end)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'))
+    {
+        return None;
+    }
+    let next = end + line[end..].iter().take_while(|b| **b == b' ').count();
+    if next > end && word_at(line, next).is_some_and(|(w, _)| is_capitalized(&w)) {
+        return None;
+    }
+    Some(end)
 }
 
 /// The first index at or after `from` holding an ASCII capital or a byte
@@ -1806,6 +2086,60 @@ fn is_capitalized(word: &str) -> bool {
         || word.chars().count() == 1 && word.chars().all(char::is_uppercase)
 }
 
+/// Words that make a run of capitalised words a team, a role or an
+/// organisation rather than a person (`Vigil Support Desk`, `Acme GmbH`).
+const ORG_WORDS: &[&str] = &[
+    "support",
+    "team",
+    "desk",
+    "helpdesk",
+    "service",
+    "services",
+    "group",
+    "department",
+    "dept",
+    "admin",
+    "admins",
+    "administrator",
+    "operations",
+    "ops",
+    "alerts",
+    "notifications",
+    "noreply",
+    "system",
+    "systems",
+    "server",
+    "bot",
+    "robot",
+    "monitoring",
+    "security",
+    "billing",
+    "sales",
+    "accounts",
+    "finance",
+    "infrastructure",
+    "network",
+    "engineering",
+    "platform",
+    "devops",
+    "office",
+    "center",
+    "centre",
+    "portal",
+    "gmbh",
+    "ag",
+    "inc",
+    "ltd",
+    "llc",
+    "corp",
+    "github",
+    "gitlab",
+    "jenkins",
+    "mailer",
+    "daemon",
+    "postmaster",
+];
+
 const PARTICLES: &[&str] = &[
     "van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "la", "le", "dos", "das",
     "bin", "ibn", "al", "el", "ter", "ten", "st", "mac", "y",
@@ -1882,6 +2216,9 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
             cursor = wend;
             parts += 1;
             need_surname = false;
+        } else if is_capitalized(&w) && ORG_WORDS.contains(&wl.as_str()) {
+            // `Vigil Support Desk`, `Acme Team`: a role or an organisation.
+            return None;
         } else {
             break;
         }

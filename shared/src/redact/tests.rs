@@ -344,6 +344,91 @@ fn usernames() {
     ]);
 }
 
+/// Names in mail headers, chats, sign-offs, directory entries and other
+/// languages' greetings.
+#[test]
+fn names_in_other_formats() {
+    check(&[
+        (
+            "On Tue, Mar 5, 2024 at 11:20 AM J. R. Smith <jrs@example.com> wrote:",
+            &["J. R. Smith"],
+            &["On Tue, Mar 5, 2024 at 11:20 AM", "wrote:"],
+        ),
+        (
+            "Commit:     Zhang Xiaoming <zx@example.com>",
+            &["Zhang Xiaoming"],
+            &["Commit:"],
+        ),
+        (
+            "From: \"Keller, Maria\" <mk@example.org>",
+            &["Keller, Maria"],
+            &["From:"],
+        ),
+        (
+            "Reply-To: Vigil Support Desk <support@example.com>",
+            &[],
+            &["Vigil Support Desk"],
+        ),
+        (
+            "[09:02] Ana Souza: morning all",
+            &["Ana Souza"],
+            &["morning all"],
+        ),
+        ("[09:02] Backup: finished in 3m", &[], &["Backup: finished"]),
+        (
+            "We'll move to the RPM install. — Marieke",
+            &["Marieke"],
+            &["RPM install"],
+        ),
+        (
+            "If you want to meet, DM me. — J. R. Smith, FerrisGrid",
+            &["J. R. Smith"],
+            &["FerrisGrid"],
+        ),
+        ("N:Dubois;Jean-Luc;;M.;", &["Dubois", "Jean-Luc"], &["M."]),
+        ("sn: van der Linde", &["van der Linde"], &["sn:"]),
+        (
+            "Sehr geehrte Frau Schneider, die Erstattung",
+            &["Schneider"],
+            &["die Erstattung"],
+        ),
+        ("Bonjour Mme Rousseau, merci.", &["Rousseau"], &["Bonjour"]),
+        (
+            "Estimado Sr. García: le escribo",
+            &["García"],
+            &["le escribo"],
+        ),
+        (
+            "Gentile Dott. Bianchi, vi chiedo",
+            &["Bianchi"],
+            &["vi chiedo"],
+        ),
+        (
+            "Triage: forwarded to Grace Lin today",
+            &["Grace Lin"],
+            &["today"],
+        ),
+        ("set Max Heap Size to 4g", &[], &["Max Heap Size"]),
+        (
+            "AuthorDate: Thu Mar 7 22:58:12 2024 +0100",
+            &[],
+            &["Thu Mar 7"],
+        ),
+        (
+            "Author:     Ji-woo Park <12345678+jiwoo-park@users.noreply.github.com>",
+            &["Ji-woo Park"],
+            &["Author:"],
+        ),
+        (
+            "Assigned to: Grace Lin   Opened by: Dimitra Alexiou",
+            &["Grace Lin", "Dimitra"],
+            &["Opened by:"],
+        ),
+        ("Rose Park <rp@example.com>", &["Rose Park"], &[]),
+        ("GitHub <noreply@github.com>", &[], &["GitHub"]),
+    ]);
+}
+
 /// Structured values in the shapes other tools print them.
 #[test]
 fn structured_values_in_other_formats() {
