@@ -179,7 +179,7 @@ impl Structured {
 
     /// Appends the structured findings of `line`.
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
-        if memchr::memmem::find(line, b"%40").is_some() {
+        if memchr::memchr_iter(b'%', line).any(|p| line.get(p + 1..p + 3) == Some(b"40")) {
             encoded_emails(line, out);
         }
         if memchr::memchr(b'@', line).is_some() {

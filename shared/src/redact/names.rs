@@ -1544,7 +1544,7 @@ impl Names {
                     if !is_listed_ascii(&buf[..n]) {
                         // `Grace Lin`, `Bob Thornton`: a first name that is
                         // also a word, with a surname that is not.
-                        if let Some(end) = ambiguous_pair(line, i, e) {
+                        if let Some(end) = ambiguous_pair(line, e, &buf[..n]) {
                             out.push(Finding::new(i, end, Kind::Name));
                             i = end;
                         } else {
@@ -1663,27 +1663,35 @@ fn person_like(span: &[u8]) -> bool {
 /// Sign-offs after a dash: `— J. R. Smith, FerrisGrid`, `– Marieke`:
 /// name words from the dash to the end of the line, a comma or a period.
 fn sign_off(line: &[u8], out: &mut Vec<Finding>) {
-    for dash in ["— ", "– ", "-- "] {
-        for d in memchr::memmem::find_iter(line, dash.as_bytes()) {
-            let start = d + dash.len();
-            let mut end = start;
-            while end < line.len() && !matches!(line[end], b',' | b';' | b'(' | b'!' | b'?') {
-                end += 1;
-            }
-            while end > start && matches!(line[end - 1], b' ' | b'.' | b'"') {
-                end -= 1;
-            }
-            // Initials keep their periods: `— J. R. Smith`.
-            if line.get(end) == Some(&b'.') && end > 1 && line[end - 2] == b' ' {
-                end += 1;
-            }
-            if end > start
-                && end - start <= 48
-                && name_run_before(line, end, false) == Some(start)
-                && person_like(&line[start..end])
-            {
-                out.push(Finding::new(start, end, Kind::Name));
-            }
+    static DOUBLE_HYPHEN: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let double_hyphen = DOUBLE_HYPHEN.get_or_init(|| memchr::memmem::Finder::new(b" -- "));
+    // '—' and '–' are E2 80 94 and E2 80 93 in UTF-8.
+    let dashes = memchr::memchr_iter(0xE2, line)
+        .filter(|d| {
+            let rest = &line[*d..];
+            rest.starts_with("— ".as_bytes()) || rest.starts_with("– ".as_bytes())
+        })
+        .map(|d| d + 4)
+        .chain(double_hyphen.find_iter(line).map(|d| d + 4))
+        .chain(line.starts_with(b"-- ").then_some(3));
+    for start in dashes {
+        let mut end = start;
+        while end < line.len() && !matches!(line[end], b',' | b';' | b'(' | b'!' | b'?') {
+            end += 1;
+        }
+        while end > start && matches!(line[end - 1], b' ' | b'.' | b'"') {
+            end -= 1;
+        }
+        // Initials keep their periods: `— J. R. Smith`.
+        if line.get(end) == Some(&b'.') && end > 1 && line[end - 2] == b' ' {
+            end += 1;
+        }
+        if end > start
+            && end - start <= 48
+            && name_run_before(line, end, false) == Some(start)
+            && person_like(&line[start..end])
+        {
+            out.push(Finding::new(start, end, Kind::Name));
         }
     }
 }
@@ -1856,12 +1864,19 @@ fn name_word_in(word: &str, address_cued: bool) -> NameWord {
 }
 
 /// A listed first name that is also an everyday word (`Grace`, `Max`,
-/// `Will`) at `i..e`, followed by exactly one surname that is neither a
+/// `Will`) ending at `e` (`lower` is it in lower case), followed by exactly one surname that is neither a
 /// first name nor a common word, and no further capitalised word (`Max
 /// Heap Size` is a title, not a person). Returns the surname's end.
-fn ambiguous_pair(line: &[u8], i: usize, e: usize) -> Option<usize> {
-    let first = std::str::from_utf8(&line[i..e]).ok()?.to_ascii_lowercase();
-    if !(first_names().contains(first.as_str()) && is_ambiguous(&first)) {
+fn ambiguous_pair(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
+    static SET: OnceLock<WordSet<&'static [u8]>> = OnceLock::new();
+    let ambiguous = SET.get_or_init(|| {
+        first_names()
+            .iter()
+            .filter(|w| is_ambiguous(w))
+            .map(|w| w.as_bytes())
+            .collect()
+    });
+    if !ambiguous.contains(lower) {
         return None;
     }
     if line.get(e) != Some(&b' ') {

@@ -43,7 +43,13 @@ pub(crate) const CUES: &[&str] = &[
     "identified",
     "mysql",
     "-u",
-    "login",
+    "docker",
+    "podman",
+    "nerdctl",
+    "helm",
+    "skopeo",
+    "buildah",
+    "oras",
     "mot de passe",
 ];
 
@@ -518,7 +524,8 @@ fn credential_file_line(line: &[u8], out: &mut Vec<Finding>) {
     let Some(c) = memchr::memchr(b':', line) else {
         return;
     };
-    if line.iter().any(u8::is_ascii_whitespace) {
+    // Cheapest test first: a log line has blanks before its first ':'.
+    if line[..c].iter().any(u8::is_ascii_whitespace) || line.iter().any(u8::is_ascii_whitespace) {
         return;
     }
     let user = &line[..c];

@@ -691,12 +691,33 @@ fn uncued_user_may_match(line: &[u8]) -> bool {
     }
     // `NAME/1.2.3.4:` or `NAME/[IPV4:`.
     memchr::memchr_iter(b'/', line).any(|i| {
-        i > 0
-            && name_byte(line[i - 1])
-            && line
-                .get(i + 1)
-                .is_some_and(|b| b.is_ascii_digit() || *b == b'[')
+        i > 0 && name_byte(line[i - 1]) && {
+            let rest = &line[i + 1..];
+            rest.starts_with(b"[IPV4:") || dotted_quad_then_colon(rest)
+        }
     })
+}
+
+/// Whether `rest` starts with `d.d.d.d:` (one to three digits each).
+fn dotted_quad_then_colon(rest: &[u8]) -> bool {
+    let mut i = 0;
+    for part in 0..4 {
+        let digits = rest[i..]
+            .iter()
+            .take(4)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if !(1..=3).contains(&digits) {
+            return false;
+        }
+        i += digits;
+        let sep = if part == 3 { b':' } else { b'.' };
+        if rest.get(i) != Some(&sep) {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
