@@ -1129,7 +1129,7 @@ const VERBS: &str = concat!(
     "offboarded|hired|prepared|drafted|authorized|authorised|signed off|completed|claimed|",
     "picked up|taken|led|hosted|organized|organised|posted|published|answered|replied|",
     "responded|escalated|handed over|handed off|routed|referred|logged|recorded|noted|",
-    "flagged|investigated|fixed|patched|inspected|audited|registered|booked"
+    "flagged|investigated|fixed|patched|inspected|audited|registered|booked|reply|commented"
 );
 
 #[derive(Clone)]

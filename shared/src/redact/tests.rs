@@ -546,6 +546,17 @@ fn secrets_in_other_formats() {
 #[test]
 fn usernames_in_other_formats() {
     check(&[
+        ("uid: jwashington", &["jwashington"], &["uid:"]),
+        ("brennany,10.8.0.6:58799,73494188,23985996,2024-03-11 15:18:43", &["brennany"], &["73494188"]),
+        ("successfully authenticated as unix-user:itanaka to gain", &["itanaka"], &["to gain"]),
+        ("// TODO(jkaminska): handle roots", &["jkaminska"], &["handle roots"]),
+        ("smbd_audit: mei15|10.0.0.1|ws|finance|unlinkat|ok", &["mei15"], &["|finance|"]),
+        ("\"GET /profile/giulias/avatar.png HTTP/1.1\"", &["giulias"], &["/avatar.png"]),
+        ("\"GET /api/v1/users/me HTTP/1.1\"", &[], &["/users/me"]),
+        ("UPDATE t SET updated_by='sven.haddad' WHERE id=3", &["sven.haddad"], &["WHERE id=3"]),
+        ("Home Directory:\t\\\\fs02\\home$\\jonasn", &["jonasn"], &["fs02"]),
+        ("VERIFY ERROR: depth=0, error=certificate has expired: CN=lnguyen, serial=7083", &["lnguyen"], &["serial=7083"]),
+        ("Reply by ktanaka-vigil (Vigil Staff)", &["ktanaka-vigil"], &["Vigil Staff"]),
         ("cc @kenji.tanaka please check", &["kenji.tanaka"], &["please check"]),
         ("@Override public void run()", &[], &["@Override"]),
         ("@property def name(self):", &[], &["@property"]),

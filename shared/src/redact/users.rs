@@ -79,6 +79,18 @@ pub(crate) const CUES: &[&str] = &[
     "usuario",
     "gebruiker",
     "konto",
+    "uid:",
+    "unix-user:",
+    "todo(",
+    "fixme(",
+    "smbd_audit",
+    "/profile",
+    "/user/",
+    "/people/",
+    "/members/",
+    "/u/",
+    "/account",
+    "_by",
 ];
 
 /// System and service accounts: not personal data, kept for support.
@@ -271,6 +283,22 @@ const STOP: &[&str] = &[
     "config",
     "configuration",
     "settings",
+    "search",
+    "edit",
+    "avatar",
+    "register",
+    "index",
+    "signup",
+    "signin",
+    "preferences",
+    "reset",
+    "verify",
+    "activate",
+    "invite",
+    "invites",
+    "export",
+    "import",
+    "api",
     "permissions",
     "role",
     "roles",
@@ -371,7 +399,8 @@ fn alternatives() -> Vec<String> {
                 r"uid|ruser|euser|suser|account|acct|account[ \t]name|user[ \t]name|owner|auth_user|remote_user|",
                 r"sasl_username|db_user|dbuser|os_user|osuser|user_login|login_user|logon[ \t]account|",
                 r"principal|principalname|principal_name|createuser|dropuser|updateuser|samaccountname|sam_account_name|",
-                r"userprincipalname|targetusername|target_user_name|subjectusername|subject_user_name|accountname)\b)",
+                r"userprincipalname|targetusername|target_user_name|subjectusername|subject_user_name|accountname|",
+                r"created_by|updated_by|modified_by|changed_by|deleted_by|approved_by|requested_by|assigned_to)\b)",
                 r"(?:[ \t]*=[ \t]*['\x22<]?|:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22)(?P<c>{NAME})"
             ),
             NAME = NAME
@@ -421,7 +450,23 @@ fn alternatives() -> Vec<String> {
         ),
         format!(r"\[(?P<v>{NAME})\][ \t]+(?i:peer[ \t]+connection)"),
         format!(r"(?i:\bsent[ \t]+control)[ \t]+\[(?P<w>{NAME})\]"),
-        format!(r"\bdepth=0,[ \t]*(?:[A-Za-z]+=[^,\n]*,[ \t]*)*CN=(?P<x>{NAME})"),
+        format!(r"\bdepth=0,[^\n]*?\bCN=(?P<x>{NAME})"),
+        // OpenVPN's status file: `alice,203.0.113.7:51234,bytes,bytes,since`.
+        format!(
+            r"^(?P<ah>{NAME}),(?:(?:[0-9]{{1,3}}\.){{3}}[0-9]{{1,3}}|\[IPV4:[0-9a-f]{{8}}\]):[0-9]+,[0-9]+,[0-9]+,"
+        ),
+        // polkit: `authenticated as unix-user:alice`.
+        format!(r"\bunix-user:(?P<ai>{NAME})"),
+        // Code comments: `TODO(alice)`, `FIXME(bob):`.
+        format!(r"\b(?:TODO|FIXME|XXX|HACK)\((?P<aj>{NAME})\)"),
+        // Samba's full_audit: `smbd_audit: alice|10.0.0.1|...`.
+        format!(r"\bsmbd_audit:[ \t]+(?P<ak>{NAME})\|"),
+        // Profile pages in URLs: `/profile/alice/avatar.png`, `/users/alice?tab=`.
+        format!(
+            r"(?i:/(?:profiles?|users?|people|members?|u|accounts?))/(?P<al>{NAME})(?:[/?\x22'#]|[ \t]|$)"
+        ),
+        // Home shares: `\\fs02\home$\alice`.
+        format!(r"(?i:\\(?:homes?|users|profiles?)\$?)\\(?P<am>{NAME})"),
         // Dovecot's passdb lookups: `passwd-file(alice,203.0.113.7)`.
         format!(
             r"\b(?:passwd-file|passwd|pam|sql|ldap|shadow|checkpassword|bsdauth|oauth2)\((?P<y>{NAME}),"
@@ -446,7 +491,7 @@ fn alternatives() -> Vec<String> {
         format!(
             concat!(
                 r"(?i:\b(?:runs?|running|ran|logged[ \t]+in|logs[ \t]+in|log[ \t]+in|signed[ \t]+in|connected|connecting|",
-                r"connects|installed|authenticated|executed|executing|ssh(?:ed)?|su) +as[ \t]+(?:user[ \t]+)?)['\x22]?(?P<ag>{NAME})"
+                r"connects|installed|authenticated|executed|executing|ssh(?:ed)?|su) +as[ \t]+(?:user[ \t]+)?)['\x22]?(?:unix-user:)?(?P<ag>{NAME})"
             ),
             NAME = NAME
         ),
@@ -689,6 +734,13 @@ fn uncued_user_may_match(line: &[u8]) -> bool {
             return true;
         }
     }
+    // OpenVPN's status file: `NAME,1.2.3.4:port,`.
+    if let Some(c) = memchr::memchr(b',', line) {
+        let rest = &line[c + 1..];
+        if c > 0 && (rest.starts_with(b"[IPV4:") || dotted_quad_then_colon(rest)) {
+            return true;
+        }
+    }
     // `NAME/1.2.3.4:` or `NAME/[IPV4:`.
     memchr::memchr_iter(b'/', line).any(|i| {
         i > 0 && name_byte(line[i - 1]) && {
@@ -793,7 +845,9 @@ mod tests {
     /// [`uncued_user_may_match`] says they cannot.
     #[test]
     fn uncued_alternatives_are_prefiltered() {
-        const UNCUED: &[&str] = &["(?P<g>", "(?P<m>", "(?P<n>", "(?P<o>", "(?P<s>", "(?P<u>"];
+        const UNCUED: &[&str] = &[
+            "(?P<g>", "(?P<m>", "(?P<n>", "(?P<o>", "(?P<s>", "(?P<u>", "(?P<ah>",
+        ];
         let uncued: Vec<String> = alternatives()
             .into_iter()
             .filter(|a| UNCUED.iter().any(|g| a.contains(g)))
@@ -835,6 +889,9 @@ mod tests {
             b"/10.0.0.1:443",
             b"[IPV4:0123abcd]",
             b":443",
+            b"alice,",
+            b",10.0.0.1:1194,",
+            b"12,34,",
             b"\xc3\xa9",
         ];
         let mut rng = crate::redact::tests::Rng(0x9e37_79b9_7f4a_7c15);
