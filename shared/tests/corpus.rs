@@ -218,7 +218,18 @@ fn corpus_recall_and_keep_rate() {
 #[test]
 fn holdout_recall_and_keep_rate() {
     let scores = score("holdout");
-    assert_floors(&scores, |_| 0.0, 0.0);
+    // First measured at 0.81 overall (names 0.73, user names 0.50,
+    // secrets 0.58, keep-rate 0.984); these are the levels reached since.
+    let floor = |kind: &str| match kind {
+        "name" => 0.81,
+        "username" => 0.86,
+        "hostname" => 0.86,
+        "secret" => 0.90,
+        "ssn" => 0.94,
+        "token" => 0.87,
+        _ => 0.99,
+    };
+    assert_floors(&scores, floor, 0.99);
 }
 
 /// Both builds of the cue tables give the same output.
