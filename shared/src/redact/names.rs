@@ -1165,6 +1165,8 @@ const DEVICE_WORDS: &[&str] = &[
     "wks",
     "ws",
     "notebook",
+    "lt",
+    "homelab",
     "nb",
     "thinkpad",
     "xps",
@@ -1215,6 +1217,7 @@ const STRONG_DEVICE_WORDS: &[&str] = &[
     "workstation",
     "wks",
     "notebook",
+    "lt",
     "nb",
     "thinkpad",
     "xps",
@@ -1425,7 +1428,7 @@ impl Names {
                 .collect::<Vec<_>>()
                 .join("|");
             let re = big_regex(&format!(
-                r"(?i-u)\b(?:[a-z0-9]+[\-_])+(?:{words})(?:[\-_][a-z0-9]+)*\b|\b(?:{words})[\-_](?:[a-z0-9]+[\-_]?)+\b"
+                r"(?i-u)\b(?:[a-z0-9]+[\-_])+(?:{words})[0-9]*(?:[\-_][a-z0-9]+)*\b|\b(?:{words})[0-9]*[\-_](?:[a-z0-9]+[\-_]?)+\b"
             ))
             .unwrap_or_else(|e| builtin_bug(&e));
             let cues: Vec<String> = device_words
@@ -2382,10 +2385,14 @@ impl Hosts {
             let host = &line[m.start()..m.end()];
             let text = String::from_utf8_lossy(host).to_ascii_lowercase();
             let parts: Vec<&str> = text.split(['-', '_']).filter(|p| !p.is_empty()).collect();
-            let strong = parts.iter().any(|p| STRONG_DEVICE_WORDS.contains(p));
+            // `ws01`, `lt02`: a device word with a number.
+            let device = |p: &str| p.trim_end_matches(|c: char| c.is_ascii_digit()).to_owned();
+            let strong = parts
+                .iter()
+                .any(|p| STRONG_DEVICE_WORDS.contains(&device(p).as_str()));
             let has_device = parts
                 .iter()
-                .any(|p| self.device_words.iter().any(|d| d == p));
+                .any(|p| self.device_words.iter().any(|d| *d == device(p)));
             if !has_device {
                 continue;
             }

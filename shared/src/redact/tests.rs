@@ -350,6 +350,26 @@ fn usernames() {
 fn names_in_other_formats() {
     check(&[
         (
+            "laptops of colleagues: LT-ANOWAK and others",
+            &["LT-ANOWAK"],
+            &["laptops of colleagues"],
+        ),
+        (
+            "workstation PRAMAN-LT, Windows 11",
+            &["PRAMAN-LT"],
+            &["Windows 11"],
+        ),
+        (
+            "ran on ANNEKE-WS01 yesterday",
+            &["ANNEKE-WS01"],
+            &["yesterday"],
+        ),
+        (
+            "deploy to web-01 and build-ws02",
+            &[],
+            &["web-01", "build-ws02"],
+        ),
+        (
             "On Tue, Mar 5, 2024 at 11:20 AM J. R. Smith <jrs@example.com> wrote:",
             &["J. R. Smith"],
             &["On Tue, Mar 5, 2024 at 11:20 AM", "wrote:"],
