@@ -224,7 +224,7 @@ fn holdout_recall_and_keep_rate() {
         "name" => 0.81,
         "username" => 0.86,
         "hostname" => 0.94,
-        "secret" => 0.90,
+        "secret" => 0.92,
         "ssn" => 0.94,
         "token" => 0.87,
         _ => 0.99,

@@ -15,6 +15,7 @@ use super::token::Kind;
 pub(crate) struct Secrets {
     assign: Regex,
     phrase: Regex,
+    xml: Regex,
 }
 
 /// Literals (ASCII, any case) that every match of `assign` or `phrase`
@@ -50,6 +51,9 @@ pub(crate) const CUES: &[&str] = &[
     "skopeo",
     "buildah",
     "oras",
+    "htpasswd",
+    "useradd",
+    "usermod",
     "mot de passe",
 ];
 
@@ -273,6 +277,18 @@ const PLACEHOLDERS: &[&str] = &[
     "(none)",
 ];
 
+/// HTTP authentication schemes (the word after `Authorization:`).
+const AUTH_SCHEMES: &[&str] = &[
+    "bearer",
+    "basic",
+    "digest",
+    "negotiate",
+    "ntlm",
+    "token",
+    "hoba",
+    "mutual",
+];
+
 /// Words that follow `password is` in prose without being a password.
 const PROSE_STOP: &[&str] = &[
     "reset",
@@ -383,12 +399,25 @@ impl Secrets {
             r"|(?:\bpassword[ \t]+(?:for[ \t]+\S+[ \t]+to[ \t]+)?'(?P<quoted>[^']+)')",
             // `.netrc`: `machine host login bob password x`.
             r"|(?:^[ \t]*(?:machine[ \t]+\S+|default)\b[^\n]*?[ \t]password[ \t]+(?P<netrc>\S+))",
+            // `htpasswd -b FILE USER PASS`, `useradd -p HASH`.
+            r"|(?:\bhtpasswd\b[^\n]*?[ \t]-[a-zA-Z]*b[a-zA-Z]*[ \t]+\S+[ \t]+\S+[ \t]+[\x22']?(?P<htpasswd>[^\s\x22']+))",
+            r"|(?:\b(?:useradd|usermod)\b[^\n]*?[ \t](?:-p|--password)[ \t]+[\x22']?(?P<useradd>[^\s\x22']+))",
             // SNMP: `community "public2"`; French prose: `mot de passe x`.
             r"|(?:\bcommunity(?:[ \t]+string)?[ \t]+(?:is[ \t]+)?[\x22'](?P<community>[^\x22'\s]+)[\x22'])",
             r"|(?:\bmot[ \t]+de[ \t]+passe[ \t]*(?:est[ \t]+|:[ \t]*)?[\x22']?[ \t]*(?P<fr>[^\s\x22',;]+))",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
-        Secrets { assign, phrase }
+        // XML: `<password>x</password>`, `<add key="ApiKey" value="x"/>`.
+        let xml = big_regex(concat!(
+            r"(?-u)<(?P<tag>[A-Za-z_][A-Za-z0-9_.:\-]*)>(?P<text>[^<\n]{1,256})</",
+            r"|\b(?:name|key)[ \t]*=[ \t]*[\x22'](?P<attr>[^\x22'<>\n]{1,64})[\x22'][ \t]+value[ \t]*=[ \t]*[\x22'](?P<value>[^\x22'<>\n]*)[\x22']",
+        ))
+        .unwrap_or_else(|e| builtin_bug(&e));
+        Secrets {
+            assign,
+            phrase,
+            xml,
+        }
     }
 
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
@@ -398,6 +427,48 @@ impl Secrets {
         }
         self.assignments(line, out);
         self.phrases(line, out);
+        if memchr::memchr(b'<', line).is_some() || memchr::memmem::find(line, b"value").is_some() {
+            self.xml_values(line, out);
+        }
+    }
+
+    /// Values of XML elements and `name`/`key` + `value` attribute pairs
+    /// whose name is a secret's.
+    fn xml_values(&self, line: &[u8], out: &mut Vec<Finding>) {
+        let mut locs = self.xml.capture_locations();
+        let mut at = 0;
+        while at < line.len() {
+            let Some(m) = self.xml.captures_read_at(&mut locs, line, at) else {
+                break;
+            };
+            at = m.end().max(m.start() + 1);
+            let Some(((ks, ke), (vs, ve))) = locs
+                .get(1)
+                .zip(locs.get(2))
+                .or(locs.get(3).zip(locs.get(4)))
+            else {
+                continue;
+            };
+            let (mut vs, mut ve) = (vs, ve);
+            while vs < ve && line[vs].is_ascii_whitespace() {
+                vs += 1;
+            }
+            while ve > vs && line[ve - 1].is_ascii_whitespace() {
+                ve -= 1;
+            }
+            let v = &line[vs..ve];
+            let lower = v.to_ascii_lowercase();
+            if v.is_empty()
+                || !secret_key(&line[ks..ke])
+                || is_reference(v)
+                || PLACEHOLDERS
+                    .iter()
+                    .any(|p| p.as_bytes() == lower.as_slice())
+            {
+                continue;
+            }
+            out.push(Finding::new(vs, ve, Kind::Secret));
+        }
     }
 
     fn assignments(&self, line: &[u8], out: &mut Vec<Finding>) {
@@ -453,11 +524,20 @@ impl Secrets {
             if sep_colon && matches!(line.get(ss + 1), Some(b'/' | b'\\')) && !escaped_quote {
                 continue;
             }
-            let at_line_start = line[..ks]
-                .iter()
-                .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'"' | b'\'' | b'#'))
-                || line[..ks].ends_with(b"export ")
-                || line[..ks].ends_with(b"set ");
+            // `PGPASSWORD=x psql -h db`: an environment variable before a
+            // command ends at the first blank, as in the shell.
+            let env_prefix = line[ss] == b'='
+                && ss == ke
+                && key
+                    .iter()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+                && line.get(ss + 1).is_some_and(|b| !b.is_ascii_whitespace());
+            let at_line_start = !env_prefix
+                && (line[..ks]
+                    .iter()
+                    .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'"' | b'\'' | b'#'))
+                    || line[..ks].ends_with(b"export ")
+                    || line[..ks].ends_with(b"set "));
             // LDIF's base64 values: `userPassword:: e1NTSEF9...`.
             let mut from = m.end();
             if sep_colon && line.get(from) == Some(&b':') && line.get(from + 1) == Some(&b' ') {
@@ -466,6 +546,18 @@ impl Secrets {
             if let Some((vs, ve)) = value_span(line, from, at_line_start) {
                 let v = &line[vs..ve];
                 if (bare_key || (blob_key && !named)) && !looks_random(v) {
+                    continue;
+                }
+                // sudo's `PWD=/home/alice/src` is the working directory.
+                if words == ["pwd"] && matches!(v.first(), Some(b'/' | b'~')) {
+                    continue;
+                }
+                // `Authorization: Bearer <token>`: the scheme is not the
+                // secret; the token detector takes the credential.
+                if AUTH_SCHEMES
+                    .iter()
+                    .any(|w| w.as_bytes().eq_ignore_ascii_case(v))
+                {
                     continue;
                 }
                 let lower = v.to_ascii_lowercase();

@@ -481,6 +481,43 @@ fn structured_values_in_other_formats() {
 fn secrets_in_other_formats() {
     check(&[
         (
+            "<password>Tr0ub4dor&3</password>",
+            &["Tr0ub4dor&3"],
+            &["<password>", "</password>"],
+        ),
+        (
+            "<property name=\"db.password\" value=\"s3cretValue\"/>",
+            &["s3cretValue"],
+            &["db.password"],
+        ),
+        (
+            "<add key=\"ApiKey\" value=\"9f8e7d6c5b4a3928\"/>",
+            &["9f8e7d6c5b4a3928"],
+            &["ApiKey"],
+        ),
+        ("<add key=\"Timeout\" value=\"30\"/>", &[], &["30"]),
+        (
+            "PGPASSWORD=pgs3cret psql -h db -U app",
+            &["pgs3cret"],
+            &["psql -h db -U "],
+        ),
+        (
+            "sudo: alice : TTY=pts/8 ; PWD=/srv/app/src ; USER=root ; COMMAND=/bin/ls",
+            &[],
+            &["PWD=/srv/app/src"],
+        ),
+        (
+            "curl -H \"Authorization: Bearer abcdef0123456789abcdef\" https://api",
+            &["abcdef0123456789abcdef"],
+            &["Authorization: Bearer"],
+        ),
+        (
+            "htpasswd -b /etc/nginx/.htpasswd alice Wonderland42",
+            &["Wonderland42"],
+            &["/etc/nginx/.htpasswd"],
+        ),
+        ("useradd -m -p 'x9Hash' bob", &["x9Hash"], &["useradd -m"]),
+        (
             "mwalsh:$apr1$NUMwpj5U$/6vL2qgfJy/cOZXmq03D05",
             &["mwalsh", "NUMwpj5U"],
             &[],
@@ -566,6 +603,8 @@ fn secrets_in_other_formats() {
 #[test]
 fn usernames_in_other_formats() {
     check(&[
+        ("login[9]: FAILED LOGIN (1) on '/dev/tty1' FOR 'oscar', Authentication failure", &["oscar"], &["/dev/tty1"]),
+        ("dovecot: imap(walter)<1234><abc>: Disconnected: Logged out", &["walter"], &["Logged out"]),
         ("uid: jwashington", &["jwashington"], &["uid:"]),
         ("brennany,10.8.0.6:58799,73494188,23985996,2024-03-11 15:18:43", &["brennany"], &["73494188"]),
         ("successfully authenticated as unix-user:itanaka to gain", &["itanaka"], &["to gain"]),

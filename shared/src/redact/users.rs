@@ -79,6 +79,11 @@ pub(crate) const CUES: &[&str] = &[
     "usuario",
     "gebruiker",
     "konto",
+    "imap(",
+    "pop3(",
+    "lmtp(",
+    "managesieve(",
+    "submission(",
     "uid:",
     "unix-user:",
     "todo(",
@@ -465,6 +470,10 @@ fn alternatives() -> Vec<String> {
         format!(
             r"(?i:/(?:profiles?|users?|people|members?|u|accounts?))/(?P<al>{NAME})(?:[/?\x22'#]|[ \t]|$)"
         ),
+        // login(1): `FAILED LOGIN (1) on '/dev/tty1' FOR 'alice'`.
+        format!(r"\bFAILED[ \t]+LOGIN\b[^\n]*?\bFOR[ \t]+'(?P<an>{NAME})'"),
+        // Dovecot's mail processes: `imap(alice)<1234><abc>: Logged out`.
+        format!(r"\b(?:imap|pop3|lmtp|managesieve|submission)\((?P<ao>{NAME})\)"),
         // Home shares: `\\fs02\home$\alice`.
         format!(r"(?i:\\(?:homes?|users|profiles?)\$?)\\(?P<am>{NAME})"),
         // Dovecot's passdb lookups: `passwd-file(alice,203.0.113.7)`.
