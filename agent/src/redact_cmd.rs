@@ -20,8 +20,7 @@ use std::sync::{mpsc, Mutex};
 
 use anyhow::{bail, Context};
 use serde::Serialize;
-use vigil_shared::redact::pem::PemState;
-use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey, Tables};
+use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey, StreamState, Tables};
 
 /// Parsed options of the command.
 #[derive(Clone, Debug, Default)]
@@ -140,10 +139,10 @@ fn redact_blocks(
                     Err(_) => return,
                 };
                 let Ok((seq, input)) = job else { return };
-                // Every block but the first assumes no key block is open at
-                // its start; the writer redoes it if that was wrong.
+                // Every block but the first assumes no key block or table is
+                // open at its start; the writer redoes it if that was wrong.
                 let block = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    redact_block(redactor, &input, PemState::Outside)
+                    redact_block(redactor, &input, StreamState::default())
                 }));
                 if done_tx.send((seq, input, block)).is_err() {
                     return;
@@ -200,7 +199,7 @@ fn redact_sequential(
         let mut input = Vec::with_capacity(block_bytes + 64 * 1024);
         eof = read_block(reader, &mut input, block_bytes).context("while reading the input")?;
         if !input.is_empty() {
-            let block = redact_block(redactor, &input, out.state);
+            let block = redact_block(redactor, &input, out.state.clone());
             out.write(redactor, &input, block, writer)?;
         }
     }
@@ -212,13 +211,14 @@ fn redact_sequential(
 struct Output {
     lines: u64,
     report: Report,
-    /// The PEM state after the last block written.
-    state: PemState,
+    /// The stream's state after the last block written.
+    state: StreamState,
 }
 
 impl Output {
     /// Writes the next block in order, redoing it first if it was redacted
-    /// from the wrong PEM state (the block before ended inside a key block).
+    /// from the wrong state (the block before ended inside a key block or a
+    /// table).
     fn write(
         &mut self,
         redactor: &Redactor,
@@ -227,7 +227,7 @@ impl Output {
         writer: &mut impl Write,
     ) -> anyhow::Result<()> {
         if block.start != self.state {
-            block = redact_block(redactor, input, self.state);
+            block = redact_block(redactor, input, self.state.clone());
         }
         writer
             .write_all(&block.bytes)
@@ -244,14 +244,14 @@ struct Block {
     bytes: Vec<u8>,
     report: Report,
     lines: u64,
-    /// The PEM state the block was redacted from, and the one it left.
-    start: PemState,
-    end: PemState,
+    /// The state the block was redacted from, and the one it left.
+    start: StreamState,
+    end: StreamState,
 }
 
 /// Redacts a block of whole lines (the last one may lack its `\n`).
-fn redact_block(redactor: &Redactor, block: &[u8], start: PemState) -> Block {
-    let mut lines = redactor.resume_line_redactor(start);
+fn redact_block(redactor: &Redactor, block: &[u8], start: StreamState) -> Block {
+    let mut lines = redactor.resume_line_redactor(start.clone());
     let mut report = Report::default();
     let mut bytes = Vec::with_capacity(block.len() + block.len() / 8);
     let (body, last_newline) = match block.strip_suffix(b"\n") {
@@ -272,7 +272,7 @@ fn redact_block(redactor: &Redactor, block: &[u8], start: PemState) -> Block {
         report,
         lines: count,
         start,
-        end: lines.pem_state(),
+        end: lines.state(),
     }
 }
 
@@ -372,6 +372,11 @@ mod tests {
                 );
             }
         }
+        // A table whose rows run across blocks: its header is the cue.
+        input.extend_from_slice(b"id,display_name,login,department\n");
+        for i in 0..30 {
+            input.extend_from_slice(format!("{i},Maria Keller,mkeller{i},Support\n").as_bytes());
+        }
         input.extend_from_slice(b"tail mail bob@example.com");
         let mut expected = Vec::new();
         let mut report = Report::default();
@@ -382,6 +387,10 @@ mod tests {
             }
             expected.extend_from_slice(&lines.redact_line_bytes(line, &mut report));
         }
+        assert!(
+            !String::from_utf8_lossy(&expected).contains("mkeller29"),
+            "the last row was redacted"
+        );
         for block_bytes in [1, 7, 64, 300, 1 << 20] {
             for workers in [1, 2, 3] {
                 let mut out = Vec::new();

@@ -15,6 +15,7 @@
 //! - `names.rs`: person names after a context cue, and host names that
 //!   embed one (bundled `first_names.txt`).
 //! - `pem.rs`: private key blocks across lines ([`pem::PemState`]).
+//! - `table.rs`: CSV/TSV rows redacted by what their header names a column.
 //! - `checks.rs`: Luhn, IBAN mod 97, SSN rules, shape checks.
 //!
 //! Speed: each detector group runs only when a cheap byte test passes ('@'
@@ -37,6 +38,7 @@ mod names;
 pub mod pem;
 mod prefilter;
 mod secrets;
+mod table;
 pub mod token;
 mod users;
 
@@ -49,6 +51,15 @@ use serde::{Deserialize, Serialize};
 
 use finding::{Finding, Label};
 use pem::PemState;
+use table::Table;
+
+/// What a stream carries from one line to the next: whether a private key
+/// block is open, and the header of the CSV/TSV table the lines are rows of.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamState {
+    pem: PemState,
+    table: Option<Table>,
+}
 use prefilter::{Hints, Prefilter};
 use token::Kind;
 
@@ -312,17 +323,17 @@ impl Redactor {
         out
     }
 
-    /// A line-at-a-time redactor that carries PEM state between lines, for
-    /// streams and large files.
+    /// A line-at-a-time redactor that carries the stream's state (open key
+    /// blocks, table headers) between lines, for streams and large files.
     pub fn line_redactor(&self) -> LineRedactor<'_> {
-        self.resume_line_redactor(PemState::Outside)
+        self.resume_line_redactor(StreamState::default())
     }
 
     /// A line redactor that continues a stream whose earlier part left
-    /// `state` (see [`LineRedactor::pem_state`]): lets a caller redact the
+    /// `state` (see [`LineRedactor::state`]): lets a caller redact the
     /// blocks of one stream on several threads and redo a block whose
     /// assumed start state turns out wrong.
-    pub fn resume_line_redactor(&self, state: PemState) -> LineRedactor<'_> {
+    pub fn resume_line_redactor(&self, state: StreamState) -> LineRedactor<'_> {
         LineRedactor {
             redactor: self,
             state,
@@ -332,7 +343,7 @@ impl Redactor {
 
     fn redact_line<'l>(
         &self,
-        state: &mut PemState,
+        state: &mut StreamState,
         scratch: &mut Scratch,
         line: &'l [u8],
         report: &mut Report,
@@ -343,8 +354,8 @@ impl Redactor {
         };
         let mut findings = std::mem::take(&mut scratch.findings);
         findings.clear();
-        let pem_spans = if *state == PemState::InsideKey || self.pem.has_begin(body) {
-            self.pem.step(state, body)
+        let pem_spans = if state.pem == PemState::InsideKey || self.pem.has_begin(body) {
+            self.pem.step(&mut state.pem, body)
         } else {
             Vec::new()
         };
@@ -361,6 +372,15 @@ impl Redactor {
                     .map_or(0, |p| p + 1);
         for (s, e) in &pem_spans {
             findings.push(Finding::new(*s, *e, Kind::PrivateKey));
+        }
+        // A table's header opens it, its rows are redacted by column, and
+        // any other line closes it (and may open the next one).
+        let row = state
+            .table
+            .as_ref()
+            .is_some_and(|t| t.row(body, &mut findings));
+        if !row {
+            state.table = Table::from_header(body);
         }
         // Whether `scratch.hints` holds the cue scan of the line last applied.
         let mut scanned = false;
@@ -600,10 +620,10 @@ struct Scratch {
     edits: Vec<prefilter::Edit>,
 }
 
-/// Redacts a stream line by line, carrying PEM state between lines.
+/// Redacts a stream line by line, carrying [`StreamState`] between lines.
 pub struct LineRedactor<'r> {
     redactor: &'r Redactor,
-    state: PemState,
+    state: StreamState,
     scratch: Scratch,
 }
 
@@ -629,9 +649,10 @@ impl LineRedactor<'_> {
             .redact_line(&mut self.state, &mut self.scratch, line, report)
     }
 
-    /// Whether a private key block is open after the last line.
-    pub fn pem_state(&self) -> PemState {
-        self.state
+    /// The state after the last line: whether a private key block is open,
+    /// and the header of the table it was a row of.
+    pub fn state(&self) -> StreamState {
+        self.state.clone()
     }
 }
 

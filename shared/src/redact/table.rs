@@ -1,0 +1,422 @@
+//! Tables: CSV and TSV exports whose header says what a column holds.
+//!
+//! A row of a CRM or HR export (`E01040,Priya Raman,praman,...`) has no cue
+//! on its own line; the header line above it (`employee_id,display_name,
+//! login,...`) is the cue. A header opens a table, each following line with
+//! the same delimiter and number of fields is a row whose person columns
+//! are redacted, and any other line closes the table.
+
+use super::checks;
+use super::finding::Finding;
+use super::token::Kind;
+use super::users;
+
+/// The columns of an open table, from its header line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Table {
+    delimiter: u8,
+    columns: Vec<Option<Column>>,
+}
+
+/// What a column holds, by its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Column {
+    Name,
+    Username,
+    Ssn,
+    Phone,
+    /// A device or host name: personal when it holds the row's user or name.
+    Host,
+}
+
+/// Words of a column name that make a `name` column something else than a
+/// person's (`company_name`, `host_name`, `file_name`).
+const NOT_PERSON: &[&str] = &[
+    "company",
+    "org",
+    "organization",
+    "organisation",
+    "product",
+    "host",
+    "file",
+    "app",
+    "application",
+    "service",
+    "device",
+    "project",
+    "group",
+    "team",
+    "db",
+    "database",
+    "table",
+    "queue",
+    "job",
+    "task",
+    "metric",
+    "event",
+    "item",
+    "sku",
+    "brand",
+    "city",
+    "country",
+    "street",
+    "domain",
+    "site",
+    "bucket",
+    "cluster",
+    "node",
+    "pod",
+    "container",
+    "image",
+    "repo",
+    "branch",
+    "tag",
+    "label",
+    "key",
+    "field",
+    "column",
+    "server",
+    "vendor",
+    "plan",
+    "tier",
+    "region",
+    "zone",
+    "topic",
+    "channel",
+    "dept",
+    "department",
+    "role",
+    "title",
+    "path",
+    "type",
+    "kind",
+    "class",
+    "schema",
+    "index",
+    "source",
+    "user",
+    "login",
+    "account",
+    "bank",
+    "branch",
+    "display",
+];
+
+/// Column names (normalized: lower case, words joined by `_`) of people.
+const PERSON_COLUMNS: &[&str] = &[
+    "contact",
+    "contact_person",
+    "billing_contact",
+    "manager",
+    "owner",
+    "account_owner",
+    "assignee",
+    "reporter",
+    "requester",
+    "approver",
+    "employee",
+    "cardholder",
+    "card_holder",
+    "account_holder",
+    "holder",
+    "recipient",
+    "sender",
+    "spouse",
+    "emergency_contact",
+    "person",
+    "surname",
+    "display_name",
+    "displayname",
+    "fullname",
+    "firstname",
+    "lastname",
+    "givenname",
+];
+
+const USER_COLUMNS: &[&str] = &[
+    "username",
+    "user_name",
+    "user",
+    "login",
+    "login_name",
+    "loginname",
+    "user_login",
+    "uid",
+    "account_name",
+    "samaccountname",
+    "sam_account_name",
+    "upn",
+    "user_principal_name",
+    "handle",
+    "userid",
+    "user_id",
+];
+
+const PHONE_WORDS: &[&str] = &[
+    "phone",
+    "mobile",
+    "cell",
+    "tel",
+    "telephone",
+    "fax",
+    "handy",
+];
+
+const HOST_COLUMNS: &[&str] = &[
+    "hostname",
+    "host",
+    "device",
+    "assigned_device",
+    "computer",
+    "computer_name",
+    "workstation",
+    "laptop",
+    "machine",
+];
+
+impl Table {
+    /// The table that `line` opens, if it is a header: three or more
+    /// fields, all of them column names, one or more naming a person's
+    /// column.
+    pub(crate) fn from_header(line: &[u8]) -> Option<Table> {
+        // Cheapest test first: a header has no `:`, `=`, `@` or brackets.
+        if line.len() > 2048
+            || line
+                .iter()
+                .any(|b| matches!(b, b':' | b'=' | b'@' | b'[' | b'{' | b'<'))
+        {
+            return None;
+        }
+        let delimiter = [b',', b';', b'\t', b'|']
+            .into_iter()
+            .max_by_key(|d| memchr::memchr_iter(*d, line).count())?;
+        let fields = split_fields(line, delimiter);
+        if fields.len() < 3 {
+            return None;
+        }
+        let mut columns = Vec::with_capacity(fields.len());
+        for (s, e) in fields {
+            let name = &line[s..e];
+            let starts_alpha = name.first().is_some_and(u8::is_ascii_alphabetic);
+            let name_like = name.iter().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(b, b' ' | b'_' | b'-' | b'.' | b'#' | b'(' | b')')
+            });
+            if !starts_alpha || !name_like || name.len() > 40 {
+                return None;
+            }
+            columns.push(classify(name));
+        }
+        columns
+            .iter()
+            .any(Option::is_some)
+            .then_some(Table { delimiter, columns })
+    }
+
+    /// Appends the findings of `line` if it is a row of this table; returns
+    /// whether it was one.
+    pub(crate) fn row(&self, line: &[u8], out: &mut Vec<Finding>) -> bool {
+        let fields = split_fields(line, self.delimiter);
+        if fields.len() != self.columns.len() {
+            return false;
+        }
+        // The row's people, for the host column: lower-case words of three
+        // or more letters from its name and user columns.
+        let mut people: Vec<String> = Vec::new();
+        for (&(s, e), column) in fields.iter().zip(&self.columns) {
+            let value = &line[s..e];
+            if is_blank(value) {
+                continue;
+            }
+            let kind = match column {
+                Some(Column::Name)
+                    if value.iter().any(u8::is_ascii_alphabetic)
+                        || value.iter().any(|b| *b >= 0x80) =>
+                {
+                    Some(Kind::Name)
+                }
+                Some(Column::Username)
+                    if users::plausible_user(line, s, e)
+                        && value
+                            .iter()
+                            .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-' | b'$')) =>
+                {
+                    Some(Kind::Username)
+                }
+                Some(Column::Ssn) => {
+                    let digits: Vec<u8> =
+                        value.iter().copied().filter(u8::is_ascii_digit).collect();
+                    (digits.len() == 9 && checks::ssn_ok(&digits)).then_some(Kind::Ssn)
+                }
+                Some(Column::Phone) => (7..=15)
+                    .contains(&checks::digit_count(value))
+                    .then_some(Kind::Phone),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                if matches!(kind, Kind::Name | Kind::Username) {
+                    people.extend(
+                        String::from_utf8_lossy(value)
+                            .to_lowercase()
+                            .split(|c: char| !c.is_alphanumeric())
+                            .filter(|w| w.chars().count() >= 3)
+                            .map(str::to_owned),
+                    );
+                }
+                out.push(Finding::new(s, e, kind));
+            }
+        }
+        for (&(s, e), column) in fields.iter().zip(&self.columns) {
+            if *column != Some(Column::Host) || is_blank(&line[s..e]) {
+                continue;
+            }
+            let host = String::from_utf8_lossy(&line[s..e]).to_lowercase();
+            if people.iter().any(|p| host.contains(p.as_str())) {
+                out.push(Finding::new(s, e, Kind::Hostname));
+            }
+        }
+        true
+    }
+}
+
+/// Empty, a placeholder, or already a token.
+fn is_blank(value: &[u8]) -> bool {
+    let lower = value.to_ascii_lowercase();
+    value.is_empty()
+        || matches!(
+            lower.as_slice(),
+            b"-" | b"n/a" | b"na" | b"null" | b"none" | b"nil"
+        )
+        || (value.first() == Some(&b'[') && value.last() == Some(&b']'))
+}
+
+/// The column a header field names, if it holds personal data the
+/// detectors would not find on their own line.
+fn classify(name: &[u8]) -> Option<Column> {
+    let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let norm = words.join("_");
+    if words.contains(&"ssn") || words.windows(2).any(|w| w == ["social", "security"]) {
+        return Some(Column::Ssn);
+    }
+    if USER_COLUMNS.contains(&norm.as_str()) {
+        return Some(Column::Username);
+    }
+    if HOST_COLUMNS.contains(&norm.as_str()) {
+        return Some(Column::Host);
+    }
+    if words.iter().any(|w| PHONE_WORDS.contains(w)) {
+        return Some(Column::Phone);
+    }
+    let named = words.contains(&"name") && !words.iter().any(|w| NOT_PERSON.contains(w));
+    let display_name = norm == "display_name";
+    (named || display_name || PERSON_COLUMNS.contains(&norm.as_str())).then_some(Column::Name)
+}
+
+/// The fields of `line` split at `delimiter` outside double quotes, as
+/// content spans (without the quotes and surrounding blanks).
+fn split_fields(line: &[u8], delimiter: u8) -> Vec<(usize, usize)> {
+    let mut fields = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, &b) in line.iter().enumerate() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == delimiter && !quoted {
+            fields.push(trim(line, start, i));
+            start = i + 1;
+        }
+    }
+    fields.push(trim(line, start, line.len()));
+    fields
+}
+
+fn trim(line: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
+    while s < e && matches!(line[s], b' ' | b'\t' | b'\r') {
+        s += 1;
+    }
+    while e > s && matches!(line[e - 1], b' ' | b'\t' | b'\r') {
+        e -= 1;
+    }
+    if e - s >= 2 && line[s] == b'"' && line[e - 1] == b'"' {
+        s += 1;
+        e -= 1;
+    }
+    (s, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(header: &str, row: &str) -> Vec<(String, Kind)> {
+        let table = Table::from_header(header.as_bytes()).expect("a header");
+        let mut out = Vec::new();
+        assert!(table.row(row.as_bytes(), &mut out), "not a row: {row}");
+        out.iter()
+            .map(|f| {
+                (
+                    row[f.start..f.end].to_owned(),
+                    f.kind().expect("built-in kind"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn person_columns_of_a_row() {
+        let got = kinds(
+            "employee_id,display_name,login,work_email,mobile,tax_id_ssn,department,assigned_device",
+            "E01040,Priya Raman,praman,praman@example.com,+44 7700 900412,456953981,Support,PRAMAN-LT",
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("Priya Raman".to_owned(), Kind::Name),
+                ("praman".to_owned(), Kind::Username),
+                ("+44 7700 900412".to_owned(), Kind::Phone),
+                ("456953981".to_owned(), Kind::Ssn),
+                ("PRAMAN-LT".to_owned(), Kind::Hostname),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_fields_and_other_delimiters() {
+        let got = kinds(
+            "\"first_name\";\"last_name\";\"company_name\";\"amount\"",
+            "\"Jean-Luc\";\"Dubois\";\"Transalp SA\";\"12,480.00\"",
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("Jean-Luc".to_owned(), Kind::Name),
+                ("Dubois".to_owned(), Kind::Name),
+            ]
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_header_or_not_a_row() {
+        for line in [
+            "Mar 11 10:00:00 host app: a, b, c",
+            "a,b",
+            "id,amount,currency",
+            "2024-01-01,42,17",
+            "name=x, user=y, z=1",
+        ] {
+            assert!(Table::from_header(line.as_bytes()).is_none(), "{line}");
+        }
+        let table = Table::from_header(b"id,name,email").expect("a header");
+        let mut out = Vec::new();
+        assert!(!table.row(b"just a line of text", &mut out));
+        assert!(!table.row(b"1,2", &mut out));
+        assert!(out.is_empty());
+        // Host columns without the row's person stay; tokens are not redone.
+        let got = kinds("login,hostname,name", "jdoe,web-01,[NAME:0123abcd]");
+        assert_eq!(got, vec![("jdoe".to_owned(), Kind::Username)]);
+    }
+}
