@@ -1546,8 +1546,16 @@ impl Names {
                     }
                     if !is_listed_ascii(&buf[..n]) {
                         // `Grace Lin`, `Bob Thornton`: a first name that is
-                        // also a word, with a surname that is not.
-                        if let Some(end) = ambiguous_pair(line, e, &buf[..n]) {
+                        // also a word, with a surname that is not (cheapest
+                        // test first: a capital after one blank).
+                        let capital_next = line.get(e) == Some(&b' ')
+                            && line
+                                .get(e + 1)
+                                .is_some_and(|c| c.is_ascii_uppercase() || *c >= 0xC0);
+                        if let Some(end) = capital_next
+                            .then(|| ambiguous_pair(line, e, &buf[..n]))
+                            .flatten()
+                        {
                             out.push(Finding::new(i, end, Kind::Name));
                             i = end;
                         } else {
