@@ -621,7 +621,8 @@ fn ipv6(line: &[u8], s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {
 }
 
 /// HAProxy and others print `2a02:db8::24b3:43024`: a compressed address,
-/// a colon and a port of five digits, which the hit stops inside of.
+/// a colon and a port. A five-digit port is no hex group, so the hit stops
+/// inside it; the address is the part before the last colon.
 fn ipv6_with_port(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     let end = e + line[e..].iter().take_while(|b| b.is_ascii_digit()).count();
     if line

@@ -1,7 +1,8 @@
 //! Secrets by context: values assigned to password/secret/token/key names in
 //! `key=value`, `key: value`, JSON, INI, YAML, .env and shell syntax, plus a
 //! few command-line and prose forms (`--password x`, `IDENTIFIED BY 'x'`,
-//! `password is x`).
+//! `password is x`), XML elements and attributes, and the lines of
+//! credential files (htpasswd, shadow, `.pgpass`).
 
 use regex::bytes::Regex;
 

@@ -1,7 +1,9 @@
 //! User names where standard logs put them: sshd (`for USER from`,
 //! `invalid user USER`), sudo (`USER : TTY=`), su, cron, PAM, systemd-logind,
 //! `user=`/`uid=`-style fields, home directories (`/home/USER/`,
-//! `C:\Users\USER\`), shell prompts (`USER@host:~$`).
+//! `C:\Users\USER\`), shell prompts (`USER@host:~$`), and the places other
+//! servers and tools put them (OpenVPN, Dovecot, Exim, Squid, MySQL, SQL
+//! roles, `DOMAIN\USER`, polkit, Samba, mentions, profile URLs).
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
