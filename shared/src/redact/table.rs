@@ -229,10 +229,9 @@ impl Table {
                 continue;
             }
             let kind = match column {
-                Some(Column::Name)
-                    if value.iter().any(u8::is_ascii_alphabetic)
-                        || value.iter().any(|b| *b >= 0x80) =>
-                {
+                // People's names are capitalised; `timeout` under a generic
+                // `name,value,type` header is not one.
+                Some(Column::Name) if value[0].is_ascii_uppercase() || value[0] >= 0xC0 => {
                     Some(Kind::Name)
                 }
                 Some(Column::Username)
@@ -414,6 +413,7 @@ mod tests {
         let mut out = Vec::new();
         assert!(!table.row(b"just a line of text", &mut out));
         assert!(!table.row(b"1,2", &mut out));
+        assert!(table.row(b"timeout,30,int", &mut out));
         assert!(out.is_empty());
         // Host columns without the row's person stay; tokens are not redone.
         let got = kinds("login,hostname,name", "jdoe,web-01,[NAME:0123abcd]");
