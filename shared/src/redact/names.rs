@@ -1048,6 +1048,9 @@ const STRONG: &[&str] = &[
     "regrets from",
     "my name is",
     "thx",
+    "sorry",
+    "ask",
+    "tell",
     // Other languages' greetings, thanks, titles and colleagues.
     "hallo",
     "hoi",
@@ -1537,7 +1540,12 @@ impl Names {
                     e += 1;
                 }
                 let n = e - i;
-                if line.get(e).is_some_and(|c| *c >= 0x80) {
+                if line.get(e) == Some(&b'-')
+                    && line.get(e + 1).is_some_and(u8::is_ascii_alphabetic)
+                {
+                    // `Ji-woo`, `Klaus-Dieter`: the Unicode path knows hyphens.
+                    listed_word(line, i)
+                } else if line.get(e).is_some_and(|c| *c >= 0x80) {
                     // Non-ASCII letters follow: take the slow, Unicode path.
                     n >= 2 && listed_word(line, i)
                 } else if (2..=buf.len()).contains(&n) {
@@ -1966,8 +1974,14 @@ fn is_listed_ascii(lower: &[u8]) -> bool {
 }
 
 /// A listed first name that is not also an everyday word (lowercase input).
+/// A hyphenated name counts when it is listed without its hyphen (`ji-woo`)
+/// or both its parts are (`klaus-dieter`).
 fn is_listed(lower: &str) -> bool {
-    first_names().contains(lower) && !is_ambiguous(lower)
+    let listed = |w: &str| first_names().contains(w) && !is_ambiguous(w);
+    listed(lower)
+        || lower
+            .split_once('-')
+            .is_some_and(|(a, b)| listed(&format!("{a}{b}")) || (listed(a) && listed(b)))
 }
 
 /// A weak cue (`with`, `and`, `,`, `(` ...) right before `pos`.
@@ -2219,10 +2233,22 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
             continue;
         }
         if PARTICLES.contains(&wl.as_str()) && !is_capitalized(&w) {
-            // Only when a capitalised word follows.
+            // Only when a capitalised word follows, after more particles
+            // (`van der Linde`, `de la Cruz`).
             let mut j = wend;
-            while j < line.len() && line[j] == b' ' {
-                j += 1;
+            loop {
+                while j < line.len() && line[j] == b' ' {
+                    j += 1;
+                }
+                match word_at(line, j) {
+                    Some((p, pend))
+                        if PARTICLES.contains(&p.to_lowercase().as_str())
+                            && !is_capitalized(&p) =>
+                    {
+                        j = pend;
+                    }
+                    _ => break,
+                }
             }
             match word_at(line, j) {
                 Some((next, nend))

@@ -229,11 +229,9 @@ impl Table {
                 continue;
             }
             let kind = match column {
-                // People's names are capitalised; `timeout` under a generic
-                // `name,value,type` header is not one.
-                Some(Column::Name) if value[0].is_ascii_uppercase() || value[0] >= 0xC0 => {
-                    Some(Kind::Name)
-                }
+                // People's names hold a capitalised word (`de la Cruz` too);
+                // `timeout` under a generic `name,value,type` header does not.
+                Some(Column::Name) if has_capitalised_word(value) => Some(Kind::Name),
                 Some(Column::Username)
                     if users::plausible_user(line, s, e)
                         && value
@@ -276,6 +274,13 @@ impl Table {
         }
         true
     }
+}
+
+fn has_capitalised_word(value: &[u8]) -> bool {
+    value
+        .iter()
+        .enumerate()
+        .any(|(i, b)| (b.is_ascii_uppercase() || *b >= 0xC0) && (i == 0 || value[i - 1] == b' '))
 }
 
 /// Empty, a placeholder, or already a token.

@@ -350,6 +350,26 @@ fn usernames() {
 fn names_in_other_formats() {
     check(&[
         (
+            "Marieke van der Linde added a comment",
+            &["Marieke van der Linde"],
+            &["added a comment"],
+        ),
+        (
+            "escalation lists Ji-woo Kim (secondary)",
+            &["Ji-woo Kim"],
+            &["(secondary)"],
+        ),
+        (
+            "Thanks all, Klaus-Dieter Brandt will sign",
+            &["Klaus-Dieter Brandt"],
+            &["will sign"],
+        ),
+        (
+            "That fixed it. Sorry Gabriel!",
+            &["Gabriel"],
+            &["That fixed it."],
+        ),
+        (
             "laptops of colleagues: LT-ANOWAK and others",
             &["LT-ANOWAK"],
             &["laptops of colleagues"],
