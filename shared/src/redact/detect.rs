@@ -179,9 +179,7 @@ impl Structured {
 
     /// Appends the structured findings of `line`.
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
-        if memchr::memchr_iter(b'%', line).any(|p| line.get(p + 1..p + 3) == Some(b"40")) {
-            encoded_emails(line, out);
-        }
+        encoded_emails(line, out);
         if memchr::memchr(b'@', line).is_some() {
             if self.url_sep.find(line).is_some() {
                 scan(&self.at_group, line, out, handle_at);
@@ -260,7 +258,9 @@ fn emails(line: &[u8], out: &mut Vec<Finding>) {
 /// `?user=jane.doe%40example.com`.
 fn encoded_emails(line: &[u8], out: &mut Vec<Finding>) {
     let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-');
-    for a in memchr::memmem::find_iter(line, b"%40") {
+    let encoded_at =
+        memchr::memchr_iter(b'%', line).filter(|p| line.get(p + 1..p + 3) == Some(b"40"));
+    for a in encoded_at {
         let mut ls = a;
         while ls > 0 && local(line[ls - 1]) {
             ls -= 1;

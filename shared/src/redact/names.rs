@@ -1749,7 +1749,7 @@ fn directory_entry(line: &[u8], out: &mut Vec<Finding>) {
         let text = String::from_utf8_lossy(part);
         if text
             .split([' ', ','])
-            .any(|w| name_word(w) == NameWord::Name)
+            .any(|w| name_word(w, false) == NameWord::Name)
         {
             out.push(Finding::new(start, end, Kind::Name));
         }
@@ -1784,7 +1784,7 @@ fn quoted_name(line: &[u8], close: usize) -> Option<(usize, usize)> {
     words.peek()?;
     let mut named = false;
     for w in words {
-        match name_word_in(w, true) {
+        match name_word(w, true) {
             NameWord::Name => named = true,
             NameWord::Initial | NameWord::Particle => {}
             NameWord::Common | NameWord::Other => return None,
@@ -1808,7 +1808,7 @@ fn name_run_before(line: &[u8], end: usize, address_cued: bool) -> Option<usize>
             break;
         }
         let word = std::str::from_utf8(&line[ws..cursor]).ok()?;
-        match name_word_in(word, address_cued) {
+        match name_word(word, address_cued) {
             NameWord::Name | NameWord::Initial => start = Some(ws),
             NameWord::Particle => {}
             // A role or a team (`Vigil Support <...>`), not a person.
@@ -1829,7 +1829,7 @@ fn name_run_before(line: &[u8], end: usize, address_cued: bool) -> Option<usize>
     let words = std::str::from_utf8(&line[s..end]).ok()?;
     words
         .split(' ')
-        .any(|w| name_word_in(w, address_cued) == NameWord::Name)
+        .any(|w| name_word(w, address_cued) == NameWord::Name)
         .then_some(s)
 }
 
@@ -1846,14 +1846,10 @@ enum NameWord {
     Other,
 }
 
-fn name_word(word: &str) -> NameWord {
-    name_word_in(word, false)
-}
-
-/// [`name_word`]; with `address_cued` (a display name before an address)
-/// common words (`Park`, `Rose`) count as names and only [`ORG_WORDS`]
-/// mark a role.
-fn name_word_in(word: &str, address_cued: bool) -> NameWord {
+/// What `word` is in a run of name words. With `address_cued` (a display
+/// name before an address) common words (`Park`, `Rose`) count as names and
+/// only [`ORG_WORDS`] mark a role.
+fn name_word(word: &str, address_cued: bool) -> NameWord {
     let bare = word.trim_end_matches('.');
     if !bare.is_empty()
         && bare
@@ -1887,15 +1883,7 @@ fn name_word_in(word: &str, address_cued: bool) -> NameWord {
 /// first name nor a common word, and no further capitalised word (`Max
 /// Heap Size` is a title, not a person). Returns the surname's end.
 fn ambiguous_pair(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
-    static SET: OnceLock<WordSet<&'static [u8]>> = OnceLock::new();
-    let ambiguous = SET.get_or_init(|| {
-        first_names()
-            .iter()
-            .filter(|w| is_ambiguous(w))
-            .map(|w| w.as_bytes())
-            .collect()
-    });
-    if !ambiguous.contains(lower) {
+    if !first_name_bytes(true).contains(lower) {
         return None;
     }
     if line.get(e) != Some(&b' ') {
@@ -1962,15 +1950,20 @@ fn listed_word(line: &[u8], pos: usize) -> bool {
 /// [`is_listed`] for lowercase ASCII bytes, with one hash look-up: the
 /// pair scan asks this for every capitalised word of every line.
 fn is_listed_ascii(lower: &[u8]) -> bool {
-    static SET: OnceLock<WordSet<&'static [u8]>> = OnceLock::new();
-    SET.get_or_init(|| {
+    first_name_bytes(false).contains(lower)
+}
+
+/// The bundled first names as bytes: those that are also everyday words
+/// (`ambiguous`), or the others.
+fn first_name_bytes(ambiguous: bool) -> &'static WordSet<&'static [u8]> {
+    static SETS: [OnceLock<WordSet<&'static [u8]>>; 2] = [OnceLock::new(), OnceLock::new()];
+    SETS[usize::from(ambiguous)].get_or_init(|| {
         first_names()
             .iter()
-            .filter(|w| !is_ambiguous(w))
+            .filter(|w| is_ambiguous(w) == ambiguous)
             .map(|w| w.as_bytes())
             .collect()
     })
-    .contains(lower)
 }
 
 /// A listed first name that is not also an everyday word (lowercase input).

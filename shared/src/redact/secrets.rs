@@ -4,6 +4,8 @@
 //! `password is x`), XML elements and attributes, and the lines of
 //! credential files (htpasswd, shadow, `.pgpass`).
 
+use std::sync::OnceLock;
+
 use regex::bytes::Regex;
 
 use super::checks;
@@ -428,7 +430,9 @@ impl Secrets {
         }
         self.assignments(line, out);
         self.phrases(line, out);
-        if memchr::memchr(b'<', line).is_some() || memchr::memmem::find(line, b"value").is_some() {
+        static VALUE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+        let value = VALUE.get_or_init(|| memchr::memmem::Finder::new(b"value"));
+        if memchr::memchr(b'<', line).is_some() || value.find(line).is_some() {
             self.xml_values(line, out);
         }
     }
@@ -617,8 +621,8 @@ fn credential_file_line(line: &[u8], out: &mut Vec<Finding>) {
     let Some(c) = memchr::memchr(b':', line) else {
         return;
     };
-    // Cheapest test first: a log line has blanks before its first ':'.
-    if line[..c].iter().any(u8::is_ascii_whitespace) || line.iter().any(u8::is_ascii_whitespace) {
+    // A log line has blanks, most of them before its first ':'.
+    if line.iter().any(u8::is_ascii_whitespace) {
         return;
     }
     let user = &line[..c];

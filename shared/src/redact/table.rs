@@ -316,8 +316,7 @@ fn classify(name: &[u8]) -> Option<Column> {
         return Some(Column::Phone);
     }
     let named = words.contains(&"name") && !words.iter().any(|w| NOT_PERSON.contains(w));
-    let display_name = norm == "display_name";
-    (named || display_name || PERSON_COLUMNS.contains(&norm.as_str())).then_some(Column::Name)
+    (named || PERSON_COLUMNS.contains(&norm.as_str())).then_some(Column::Name)
 }
 
 /// The fields of `line` split at `delimiter` outside double quotes, as
