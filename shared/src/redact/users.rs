@@ -8,18 +8,28 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use regex::bytes::Regex;
+use regex_automata::meta;
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input, MatchKind};
 
 use super::checks;
-use super::detect::{big_regex, builtin_bug};
+use super::detect::builtin_bug;
 use super::finding::Finding;
 use super::prefilter::{self, Hints};
 use super::token::Kind;
 
+/// The alternatives ([`alternatives`]) as one multi-pattern regex that
+/// tells which alternative matched from its lazy DFA alone, and each
+/// alternative on its own for the name's span inside the match. (Capture
+/// groups of one big alternation would run the bounded backtracker over
+/// the whole automaton, clearing its visited set, on every match: most of
+/// the time of a sudo or sshd line.)
 #[derive(Clone)]
 pub(crate) struct Users {
-    re: Regex,
-    /// Capture group indexes of the alternatives with a check of their own.
+    any: meta::Regex,
+    each: Vec<meta::Regex>,
+    /// Alternatives with a check of their own.
     mention: usize,
     domain_user: usize,
 }
@@ -187,6 +197,10 @@ const SYSTEM_ACCOUNTS: &[&str] = &[
 
 /// Words that follow a user cue without being a user name.
 const STOP: &[&str] = &[
+    // polkit's identity kinds: `authenticated as unix-user:alice`.
+    "unix-user",
+    "unix-group",
+    "unix-netgroup",
     "from",
     "to",
     "for",
@@ -624,17 +638,40 @@ fn domain_user_is_user(line: &[u8], s: usize) -> bool {
 
 impl Users {
     pub(crate) fn new() -> Self {
-        let alts = alternatives();
-        let re = big_regex(&format!("(?-u){}", alts.join("|"))).unwrap_or_else(|e| builtin_bug(&e));
-        let group = |name: &str| {
-            re.capture_names()
-                .position(|n| n == Some(name))
+        let alts: Vec<String> = alternatives().iter().map(|a| format!("(?-u){a}")).collect();
+        // What `regex::bytes` sets up (leftmost-first, any bytes), with room
+        // for the lazy DFA of the whole set (see `detect::big_regex`).
+        let build = |config: meta::Config, patterns: &[String]| {
+            meta::Builder::new()
+                .configure(
+                    config
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .utf8_empty(false)
+                        .nfa_size_limit(Some(64 << 20))
+                        .hybrid_cache_capacity(64 << 20),
+                )
+                .syntax(syntax::Config::new().utf8(false))
+                .build_many(patterns)
+                .unwrap_or_else(|e| builtin_bug(&e))
+        };
+        let any = build(
+            meta::Config::new().which_captures(WhichCaptures::Implicit),
+            &alts,
+        );
+        let each: Vec<meta::Regex> = alts
+            .iter()
+            .map(|a| build(meta::Config::new(), std::slice::from_ref(a)))
+            .collect();
+        let alternative = |name: &str| {
+            each.iter()
+                .position(|re| re.group_info().to_index(0.into(), name) == Some(1))
                 .unwrap_or_else(|| builtin_bug(&format!("no group {name}")))
         };
         Users {
-            mention: group("s"),
-            domain_user: group("ae"),
-            re,
+            mention: alternative("s"),
+            domain_user: alternative("ae"),
+            any,
+            each,
         }
     }
 
@@ -642,24 +679,29 @@ impl Users {
         if !hints.has(prefilter::USERS) && !uncued_user_may_match(line) {
             return;
         }
-        let mut locs = self.re.capture_locations();
         let mut at = 0;
         while at < line.len() {
-            let Some(m) = self.re.captures_read_at(&mut locs, line, at) else {
+            let Some(m) = self.any.search(&Input::new(line).range(at..)) else {
                 break;
             };
             at = m.end().max(m.start() + 1);
-            let Some((group, (s, e))) = (1..locs.len()).find_map(|i| Some((i, locs.get(i)?)))
-            else {
+            let alt = m.pattern().as_usize();
+            // The same match of that alternative alone, for its group's span
+            // (look-around still sees the whole line).
+            let re = &self.each[alt];
+            let mut slots = [None; 4];
+            let input = Input::new(line).range(m.range()).anchored(Anchored::Yes);
+            re.search_slots(&input, &mut slots);
+            let (Some(s), Some(e)) = (slots[2], slots[3]) else {
                 continue;
             };
-            let mut e = e;
+            let (s, mut e) = (s.get(), e.get());
             while e > s && matches!(line[e - 1], b'.' | b'-') {
                 e -= 1;
             }
-            let shape_ok = if group == self.mention {
+            let shape_ok = if alt == self.mention {
                 mention_is_user(line, s, e)
-            } else if group == self.domain_user {
+            } else if alt == self.domain_user {
                 domain_user_is_user(line, s)
             } else {
                 true
@@ -851,6 +893,7 @@ fn not_personal(lower: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::redact::detect::big_regex;
 
     /// The alternatives without a literal cue in [`CUES`] never match where
     /// [`uncued_user_may_match`] says they cannot.
