@@ -225,7 +225,6 @@ fn holdout_recall_and_keep_rate() {
         "username" => 0.96,
         "hostname" => 0.97,
         "secret" => 0.92,
-        "token" => 0.87,
         _ => 0.99,
     };
     assert_floors(&scores, floor, 0.99);

@@ -146,6 +146,15 @@ pub(crate) fn digit_count(s: &[u8]) -> usize {
     s.iter().filter(|b| b.is_ascii_digit()).count()
 }
 
+/// A UUID in its 8-4-4-4-12 hex form.
+pub(crate) fn is_uuid(v: &[u8]) -> bool {
+    v.len() == 36
+        && v.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -181,8 +181,9 @@ impl Structured {
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         encoded_emails(line, out);
         if memchr::memchr(b'@', line).is_some() {
-            if self.url_sep.find(line).is_some() {
+            if let Some(sep) = self.url_sep.find(line) {
                 scan(&self.at_group, line, out, handle_at);
+                url_key_users(line, sep, out);
             } else {
                 // Without `://` only the e-mail alternative can match.
                 emails(line, out);
@@ -373,6 +374,34 @@ fn handle_at(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         return true;
     }
     false
+}
+
+/// A key as the whole user part of a URL, without a password: Sentry's
+/// `https://<public key>@o1.ingest.sentry.io/1`, a clone URL with an
+/// access token as the user. Key-like: at least 20 letters, digits, '_'
+/// or '-', with digits and letters (`git@`, `alice@` stay: user names are
+/// the user detector's).
+fn url_key_users(line: &[u8], first_sep: usize, out: &mut Vec<Finding>) {
+    let mut sep = first_sep;
+    loop {
+        let us = sep + 3;
+        let len = line[us.min(line.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+            .count();
+        let user = &line[us..us + len];
+        if len >= 20
+            && line.get(us + len) == Some(&b'@')
+            && user.iter().any(u8::is_ascii_digit)
+            && user.iter().any(u8::is_ascii_alphabetic)
+        {
+            out.push(Finding::new(us, us + len, Kind::Token));
+        }
+        match memchr::memmem::find(&line[us.min(line.len())..], b"://") {
+            Some(next) => sep = us + next,
+            None => return,
+        }
+    }
 }
 
 fn handle_tok(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {

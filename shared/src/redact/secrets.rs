@@ -34,6 +34,25 @@ pub(crate) const CUES: &[&str] = &[
     "cred",
     "auth",
     "cookie",
+    // Session keys, with what follows them in a key (not the word
+    // "session" of "Started Session 4 of User").
+    "session_",
+    "session=",
+    "session:",
+    "session\"",
+    "session'",
+    "session-",
+    "session.",
+    "sessid",
+    "sessionid",
+    "sess=",
+    "sess_",
+    "sess-",
+    "sess.",
+    "sid=",
+    "sid:",
+    "sid\"",
+    "sid'",
     "psk",
     "cvc",
     "cvv",
@@ -383,7 +402,7 @@ const PROSE_STOP: &[&str] = &[
 impl Secrets {
     pub(crate) fn new() -> Self {
         let assign = big_regex(concat!(
-            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|psk|cvc|cvv|community|passwort|kennwort|wachtwoord|senha|contrasena)[A-Za-z0-9_.\-]*)",
+            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|sess|sid|psk|cvc|cvv|community|passwort|kennwort|wachtwoord|senha|contrasena)[A-Za-z0-9_.\-]*)",
             r"(?P<q>\\?[\x22']?)[ \t]*(?P<sep>:=|=>|[:=])[ \t]*"
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
@@ -510,7 +529,10 @@ impl Secrets {
             // a secret when the value is a blob, not when it is a word.
             let blob_key = words == ["auth"];
             let named = secret_key(key);
-            if !named && !blob_key {
+            // `session=…`, `PHPSESSID=…`, `connect.sid=…`: a session id,
+            // which works like a password while it lives.
+            let session = !named && !blob_key && session_key(&words);
+            if !named && !blob_key && !session {
                 continue;
             }
             // A bare `key` (`key="identity"` in auditd, `public key: ...`)
@@ -550,6 +572,23 @@ impl Secrets {
             }
             if let Some((vs, ve)) = value_span(line, from, at_line_start) {
                 let v = &line[vs..ve];
+                // `Cookie: lang=en; sid=…`: the header holds pairs, each
+                // judged by its own name.
+                if words.last().is_some_and(|w| w == "cookie") && v.contains(&b'=') {
+                    continue;
+                }
+                if session {
+                    // A log line inside JSON ends in an escaped newline.
+                    let mut ve = ve;
+                    while ve >= vs + 2 && matches!(&line[ve - 2..ve], b"\\n" | b"\\r" | b"\\t") {
+                        ve -= 2;
+                    }
+                    if session_id(&line[vs..ve]) {
+                        out.push(Finding::new(vs, ve, Kind::Token));
+                        at = ve.max(at);
+                    }
+                    continue;
+                }
                 if (bare_key || (blob_key && !named)) && !looks_random(v) {
                     continue;
                 }
@@ -796,6 +835,33 @@ fn is_secret_word(w: &str) -> bool {
                 || w.ends_with("secret")
                 || w.ends_with("token")
                 || w.ends_with("apikey")))
+}
+
+/// Whether a key's words name a session id: `session`, `vigil_session`,
+/// `sessionid`, `PHPSESSID`, `JSESSIONID`, `connect.sid` (not
+/// `session_timeout`, whose value is no id: see [`session_id`]).
+fn session_key(words: &[String]) -> bool {
+    words.iter().any(|w| {
+        w == "sid"
+            || w == "sess"
+            || w.ends_with("session")
+            || w.ends_with("sessid")
+            || w.ends_with("sessionid")
+    })
+}
+
+/// A session id: 16 to 512 bytes of the characters cookies and tokens are
+/// made of, letters and digits both. Not a UUID (`sessionID=<uuid>` in
+/// audit logs is a correlation id), not a bracketed id (Dovecot's
+/// `session=<…>` names a connection), not a number.
+fn session_id(v: &[u8]) -> bool {
+    (16..=512).contains(&v.len())
+        && v.iter().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.' | b'%')
+        })
+        && v.iter().any(u8::is_ascii_digit)
+        && v.iter().any(u8::is_ascii_alphabetic)
+        && !checks::is_uuid(v)
 }
 
 /// A value that looks generated rather than written: at least 12 bytes

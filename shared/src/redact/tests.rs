@@ -493,6 +493,62 @@ fn structured_values_in_other_formats() {
             &["https://hooks.slack.com/services/", "-> 403"],
         ),
         ("Vault token was hvs.CAESIJ3mK9pLx2Qw7vRt5yNb8cFd4sGh6jKl1z, revoked", &["hvs.CAESIJ3mK9pLx2Qw7vRt5yNb8cFd4sGh6jKl1z"], &[", revoked"]),
+        // A key as a URL's user: Sentry DSNs, tokens in clone URLs.
+        ("dsn: https://4f0c2a9e81d34b6fa07c5e2d9b1a8c37@sentry.example.net/42", &["4f0c2a9e81d34b6fa07c5e2d9b1a8c37"], &["@sentry.example.net/42"]),
+        ("git clone https://x9Yq2LmN4pR7sT1vW3zK5bC8@git.example.org/team/app.git", &["x9Yq2LmN4pR7sT1vW3zK5bC8"], &["git.example.org/team/app.git"]),
+    ]);
+}
+
+/// Session ids in cookies, headers and key=value logs; ids that are not
+/// sessions stay.
+#[test]
+fn session_ids() {
+    check(&[
+        (
+            "Cookie: lang=en; PHPSESSID=k3v9q2m8s1t4u7w0x5y6z2a1b4; theme=light",
+            &["k3v9q2m8s1t4u7w0x5y6z2a1b4"],
+            &["lang=en", "theme=light", "PHPSESSID="],
+        ),
+        (
+            "Set-Cookie: JSESSIONID=8C2F4A9B1D3E5F7A0B2C4D6E8F0A1B3C; Path=/app; HttpOnly",
+            &["8C2F4A9B1D3E5F7A0B2C4D6E8F0A1B3C"],
+            &["Path=/app", "HttpOnly"],
+        ),
+        (
+            "cookie connect.sid=s%3AQm9vZ2xlLUFuYWx5dGljcw.Xy7Zk2 sent",
+            &["s%3AQm9vZ2xlLUFuYWx5dGljcw.Xy7Zk2"],
+            &[" sent"],
+        ),
+        (
+            "{\"event\":\"login\",\"session_id\":\"r8T2kW9qL4mZ7xN1pB5c\"}",
+            &["r8T2kW9qL4mZ7xN1pB5c"],
+            &["session_id", "login"],
+        ),
+        (
+            "{\"log\":\"login ok session=Qm4Tz8Rw2Yp6Lx0Vb3Nc\\n\",\"stream\":\"stdout\"}",
+            &["Qm4Tz8Rw2Yp6Lx0Vb3Nc"],
+            &["\\n\",\"stream"],
+        ),
+        (
+            "audit: sessionID=3f2b8c1d-9e4a-4b7c-8d2e-1a5f6b7c8d9e exec",
+            &[],
+            &["3f2b8c1d-9e4a-4b7c-8d2e-1a5f6b7c8d9e"],
+        ),
+        (
+            "dovecot: imap-login: Login: user=<x>, session=<Kx7mR2pQ9sT4vW1z>",
+            &[],
+            &["session=<Kx7mR2pQ9sT4vW1z>"],
+        ),
+        (
+            "session_timeout=1800 session_count=42 sid=1c4620cc",
+            &[],
+            &["session_timeout=1800", "session_count=42", "sid=1c4620cc"],
+        ),
+        (
+            "pam_unix(sshd:session): session opened for user root",
+            &[],
+            &["pam_unix(sshd:session): session opened"],
+        ),
     ]);
 }
 
