@@ -1051,7 +1051,42 @@ const STRONG: &[&str] = &[
     "sorry",
     "ask",
     "tell",
-    // Other languages' greetings, thanks, titles and colleagues.
+    // Weak without a colon (see `classify_cue`): a listed first name only.
+    "morning",
+    "this is",
+    // Other languages' greetings, sign-offs, thanks, titles and colleagues.
+    "olá",
+    "bom dia",
+    "boa tarde",
+    "goedemorgen",
+    "goedemiddag",
+    "goedenavond",
+    "welkom",
+    "guten morgen",
+    "guten tag",
+    "grüezi",
+    "servus",
+    "willkommen",
+    "bienvenue",
+    "bienvenido",
+    "bienvenida",
+    "benvenuto",
+    "benvenuta",
+    "buenos días",
+    "buenas tardes",
+    "groeten",
+    "grüsse",
+    "grüße",
+    "gruesse",
+    "grüssen",
+    "grüßen",
+    "saludos",
+    "cordialement",
+    "atenciosamente",
+    "cumprimentos",
+    "saluti",
+    "pozdrawiam",
+    "hälsningar",
     "hallo",
     "hoi",
     "hej",
@@ -1399,11 +1434,13 @@ impl Names {
     pub(crate) fn new(hostname_names: bool, extra_device_words: &[String]) -> Self {
         let person = alternation(PERSON_FIELDS);
         let strong = alternation(STRONG);
+        // A strong cue that ends in a non-ASCII letter (`olá`) has no ASCII
+        // word boundary after it: a blank or a comma ends it instead.
         let cue = format!(
             concat!(
                 r"(?i)(?:(?-u:\b)(?P<field>{person})(?-u:\b)[\x22']?[ \t]*(?:[:=]|=>)[ \t]*[\x22'<(]?[ \t]*)",
                 r"|(?:(?-u:\b)(?P<verb>(?:{verbs})[ \t]+(?:to|by|for|with|from|on behalf of))(?-u:\b)[ \t:]*[\x22'@]?)",
-                r"|(?:(?-u:\b)(?P<strong>{strong})(?-u:\b)\.?[\x22']?[ \t]*[:=]?[ \t,]*[\x22'<@(]?)",
+                r"|(?:(?-u:\b)(?P<strong>{strong})(?:(?-u:\b)|[ \t,])\.?[\x22']?[ \t]*[:=]?[ \t,]*[\x22'<@(]?)",
             ),
             person = person,
             verbs = VERBS,
@@ -2044,7 +2081,7 @@ fn classify_cue(m: &[u8]) -> Cue {
     // "From"/"To"/"Name" as a header want the colon; prose "from" is weak.
     let needs_colon = matches!(
         norm.as_str(),
-        "from" | "to" | "owner" | "name" | "user" | "client" | "best"
+        "from" | "to" | "owner" | "name" | "user" | "client" | "best" | "morning" | "this is"
     );
     if needs_colon && !has_sep {
         Cue::Weak
@@ -2206,11 +2243,10 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
     let mut cursor = end;
     let mut need_surname = cue == Cue::Pair;
     while parts < 3 {
-        let mut i = cursor;
-        while i < line.len() && line[i] == b' ' {
-            i += 1;
-        }
-        if i == cursor || i >= line.len() {
+        // One blank between the parts: two or more separate the columns of
+        // a ticket or a table (`Assignee: Jane Doe   Group: Licensing`).
+        let i = cursor + 1;
+        if line.get(cursor) != Some(&b' ') || i >= line.len() || line[i] == b' ' {
             break;
         }
         let Some((w, wend)) = word_at(line, i) else {
@@ -2256,14 +2292,15 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
                 _ => break,
             }
         }
-        if is_capitalized(&w) && !is_not_surname(wl.as_str()) && w.chars().count() > 1 {
+        if is_capitalized(&w) && ORG_WORDS.contains(&wl.as_str()) {
+            // `Vigil Support Desk`, `Acme Team`, `Maria Keller GmbH`: a
+            // role or an organisation.
+            return None;
+        } else if is_capitalized(&w) && !is_not_surname(wl.as_str()) && w.chars().count() > 1 {
             end = wend;
             cursor = wend;
             parts += 1;
             need_surname = false;
-        } else if is_capitalized(&w) && ORG_WORDS.contains(&wl.as_str()) {
-            // `Vigil Support Desk`, `Acme Team`: a role or an organisation.
-            return None;
         } else {
             break;
         }

@@ -349,6 +349,40 @@ fn usernames() {
 #[test]
 fn names_in_other_formats() {
     check(&[
+        // Two or more blanks separate a ticket's columns.
+        (
+            "Assignee: Tomás Herrera   Group: Billing",
+            &["Tomás Herrera"],
+            &["Group: Billing"],
+        ),
+        (
+            "Customer: Keller Logistik GmbH",
+            &[],
+            &["Keller Logistik GmbH"],
+        ),
+        (
+            "Mit freundlichen Grüßen, Jonas Weber",
+            &["Jonas Weber"],
+            &["Mit freundlichen Grüßen, "],
+        ),
+        (
+            "Bom dia Rafael, o servidor caiu",
+            &["Rafael"],
+            &["o servidor caiu"],
+        ),
+        ("Olá Beatriz, tudo bem?", &["Beatriz"], &["tudo bem"]),
+        (
+            "Morning Priya! the deploy is done",
+            &["Priya"],
+            &["the deploy is done"],
+        ),
+        ("Morning Standup notes", &[], &["Morning Standup notes"]),
+        (
+            "hello, this is Daniel from support",
+            &["Daniel"],
+            &["from support"],
+        ),
+        ("this is Kafka lag again", &[], &["Kafka lag"]),
         (
             "Marieke van der Linde added a comment",
             &["Marieke van der Linde"],
