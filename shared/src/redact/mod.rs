@@ -15,7 +15,8 @@
 //! - `names.rs`: person names after a context cue, and host names that
 //!   embed one (bundled `first_names.txt`).
 //! - `pem.rs`: private key blocks across lines ([`pem::PemState`]).
-//! - `table.rs`: CSV/TSV rows redacted by what their header names a column.
+//! - `table.rs`: CSV/TSV rows redacted by what their header names a column,
+//!   and SQL insert tuples by their column list.
 //! - `checks.rs`: Luhn, IBAN mod 97, SSN rules, shape checks.
 //!
 //! Speed: each detector group runs only when a cheap byte test passes ('@'
@@ -381,6 +382,7 @@ impl Redactor {
             .is_some_and(|t| t.row(body, &mut findings));
         if !row {
             state.table = Table::from_header(body);
+            table::sql_insert(body, &mut findings);
         }
         // Whether `scratch.hints` holds the cue scan of the line last applied.
         let mut scanned = false;

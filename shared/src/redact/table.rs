@@ -5,6 +5,10 @@
 //! login,...`) is the cue. A header opens a table, each following line with
 //! the same delimiter and number of fields is a row whose person columns
 //! are redacted, and any other line closes the table.
+//!
+//! A one-line SQL insert with a column list (`INSERT INTO t (first_name,
+//! …) VALUES ('…', …), (…)`) is a table of its own: the column list is the
+//! header, each tuple a row ([`sql_insert`]).
 
 use super::checks;
 use super::finding::Finding;
@@ -220,60 +224,200 @@ impl Table {
         if fields.len() != self.columns.len() {
             return false;
         }
-        // The row's people, for the host column: lower-case words of three
-        // or more letters from its name and user columns.
-        let mut people: Vec<String> = Vec::new();
-        for (&(s, e), column) in fields.iter().zip(&self.columns) {
-            let value = &line[s..e];
-            if is_blank(value) {
-                continue;
-            }
-            let kind = match column {
-                // People's names hold a capitalised word (`de la Cruz` too);
-                // `timeout` under a generic `name,value,type` header does not.
-                Some(Column::Name) if has_capitalised_word(value) => Some(Kind::Name),
-                Some(Column::Username)
-                    if users::plausible_user(line, s, e)
-                        && value
-                            .iter()
-                            .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-' | b'$')) =>
-                {
-                    Some(Kind::Username)
-                }
-                Some(Column::Ssn) => {
-                    let digits: Vec<u8> =
-                        value.iter().copied().filter(u8::is_ascii_digit).collect();
-                    (digits.len() == 9 && checks::ssn_ok(&digits)).then_some(Kind::Ssn)
-                }
-                Some(Column::Phone) => (7..=15)
-                    .contains(&checks::digit_count(value))
-                    .then_some(Kind::Phone),
-                _ => None,
-            };
-            if let Some(kind) = kind {
-                if matches!(kind, Kind::Name | Kind::Username) {
-                    people.extend(
-                        String::from_utf8_lossy(value)
-                            .to_lowercase()
-                            .split(|c: char| !c.is_alphanumeric())
-                            .filter(|w| w.chars().count() >= 3)
-                            .map(str::to_owned),
-                    );
-                }
-                out.push(Finding::new(s, e, kind));
-            }
-        }
-        for (&(s, e), column) in fields.iter().zip(&self.columns) {
-            if *column != Some(Column::Host) || is_blank(&line[s..e]) {
-                continue;
-            }
-            let host = String::from_utf8_lossy(&line[s..e]).to_lowercase();
-            if people.iter().any(|p| host.contains(p.as_str())) {
-                out.push(Finding::new(s, e, Kind::Hostname));
-            }
-        }
+        redact_row(line, &fields, &self.columns, out);
         true
     }
+}
+
+/// Appends the findings of one row: `fields` are the value spans of
+/// `columns` (an empty span for a value that is no literal).
+fn redact_row(
+    line: &[u8],
+    fields: &[(usize, usize)],
+    columns: &[Option<Column>],
+    out: &mut Vec<Finding>,
+) {
+    // The row's people, for the host column: lower-case words of three
+    // or more letters from its name and user columns.
+    let mut people: Vec<String> = Vec::new();
+    for (&(s, e), column) in fields.iter().zip(columns) {
+        let value = &line[s..e];
+        if is_blank(value) {
+            continue;
+        }
+        let kind = match column {
+            // People's names hold a capitalised word (`de la Cruz` too);
+            // `timeout` under a generic `name,value,type` header does not.
+            Some(Column::Name) if has_capitalised_word(value) => Some(Kind::Name),
+            Some(Column::Username)
+                if users::plausible_user(line, s, e)
+                    && value
+                        .iter()
+                        .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-' | b'$')) =>
+            {
+                Some(Kind::Username)
+            }
+            Some(Column::Ssn) => {
+                let digits: Vec<u8> = value.iter().copied().filter(u8::is_ascii_digit).collect();
+                (digits.len() == 9 && checks::ssn_ok(&digits)).then_some(Kind::Ssn)
+            }
+            Some(Column::Phone) => (7..=15)
+                .contains(&checks::digit_count(value))
+                .then_some(Kind::Phone),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            if matches!(kind, Kind::Name | Kind::Username) {
+                people.extend(
+                    String::from_utf8_lossy(value)
+                        .to_lowercase()
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| w.chars().count() >= 3)
+                        .map(str::to_owned),
+                );
+            }
+            out.push(Finding::new(s, e, kind));
+        }
+    }
+    for (&(s, e), column) in fields.iter().zip(columns) {
+        if *column != Some(Column::Host) || is_blank(&line[s..e]) {
+            continue;
+        }
+        let host = String::from_utf8_lossy(&line[s..e]).to_lowercase();
+        if people.iter().any(|p| host.contains(p.as_str())) {
+            out.push(Finding::new(s, e, Kind::Hostname));
+        }
+    }
+}
+
+/// SQL inserts with a column list, one line each (general query logs,
+/// dumps): `INSERT INTO contacts (first_name, last_name, phone) VALUES
+/// ('Henrik', 'Delacroix', '+33 1 …'), (…)`. The column names are the
+/// header, each parenthesised tuple a row.
+pub(crate) fn sql_insert(line: &[u8], out: &mut Vec<Finding>) {
+    let Some(values) = find_keyword(line, b"values", 0) else {
+        return;
+    };
+    let Some(insert) =
+        find_keyword(line, b"insert", 0).or_else(|| find_keyword(line, b"replace", 0))
+    else {
+        return;
+    };
+    // The column list: the last parenthesis before VALUES.
+    let head = &line[insert..values];
+    let (Some(open), Some(close)) = (memchr::memchr(b'(', head), memchr::memrchr(b')', head))
+    else {
+        return;
+    };
+    if find_keyword(head, b"into", 0).is_none_or(|into| into > open) || close < open {
+        return;
+    }
+    let columns: Vec<Option<Column>> = head[open + 1..close]
+        .split(|b| *b == b',')
+        .map(|c| {
+            let name: Vec<u8> = c
+                .iter()
+                .copied()
+                .filter(|b| !matches!(b, b' ' | b'\t' | b'`' | b'"' | b'[' | b']'))
+                .collect();
+            classify(&name)
+        })
+        .collect();
+    if columns.iter().all(Option::is_none) {
+        return;
+    }
+    let mut at = values + b"values".len();
+    while let Some(tuple) = sql_tuple(line, &mut at) {
+        if tuple.len() == columns.len() {
+            redact_row(line, &tuple, &columns, out);
+        }
+    }
+}
+
+/// The next `( … )` tuple from `*at` on (after blanks and a comma): the
+/// spans of its values, a quoted string's without the quotes, a number's
+/// as it is, anything else (`NULL`, `NOW()`) empty.
+fn sql_tuple(line: &[u8], at: &mut usize) -> Option<Vec<(usize, usize)>> {
+    let mut i = *at;
+    while i < line.len() && matches!(line[i], b' ' | b'\t' | b',') {
+        i += 1;
+    }
+    if line.get(i) != Some(&b'(') {
+        return None;
+    }
+    i += 1;
+    let mut spans = Vec::new();
+    loop {
+        while i < line.len() && matches!(line[i], b' ' | b'\t') {
+            i += 1;
+        }
+        let &first = line.get(i)?;
+        if first == b'\'' || first == b'"' {
+            let s = i + 1;
+            let mut j = s;
+            loop {
+                match line.get(j)? {
+                    b'\\' => j += 2,
+                    b if *b == first && line.get(j + 1) == Some(&first) => j += 2,
+                    b if *b == first => break,
+                    _ => j += 1,
+                }
+            }
+            spans.push((s, j));
+            i = j + 1;
+        } else {
+            // A number, NULL, or a call: up to the ',' or ')' at depth 0.
+            let s = i;
+            let mut depth = 0usize;
+            while let Some(&b) = line.get(i) {
+                match b {
+                    b'(' => depth += 1,
+                    b')' if depth == 0 => break,
+                    b')' => depth -= 1,
+                    b',' if depth == 0 => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            let (s, e) = trim(line, s, i);
+            let number = line[s..e]
+                .iter()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'));
+            spans.push(if number { (s, e) } else { (s, s) });
+        }
+        while i < line.len() && matches!(line[i], b' ' | b'\t') {
+            i += 1;
+        }
+        match line.get(i)? {
+            b',' => i += 1,
+            b')' => {
+                *at = i + 1;
+                return Some(spans);
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Where `word` (lowercase ASCII) starts in `line` from `from` on, in any
+/// case, as a whole word.
+fn find_keyword(line: &[u8], word: &[u8], from: usize) -> Option<usize> {
+    let lead = word[0];
+    let mut i = from;
+    while let Some(p) = memchr::memchr2(lead, lead.to_ascii_uppercase(), line.get(i..)?) {
+        let at = i + p;
+        let end = at + word.len();
+        if line
+            .get(at..end)
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+            && (at == 0 || !checks::is_word(line[at - 1]))
+            && line.get(end).is_none_or(|b| !checks::is_word(*b))
+        {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
 }
 
 fn has_capitalised_word(value: &[u8]) -> bool {
@@ -400,6 +544,55 @@ mod tests {
                 ("Dubois".to_owned(), Kind::Name),
             ]
         );
+    }
+
+    fn insert_kinds(line: &str) -> Vec<(String, Kind)> {
+        let mut out = Vec::new();
+        sql_insert(line.as_bytes(), &mut out);
+        out.iter()
+            .map(|f| (line[f.start..f.end].to_owned(), f.kind().expect("kind")))
+            .collect()
+    }
+
+    #[test]
+    fn sql_inserts_by_column() {
+        let name = |v: &str| (v.to_owned(), Kind::Name);
+        assert_eq!(
+            insert_kinds(
+                "Query\tINSERT INTO contacts (first_name, last_name, phone, created) \
+                 VALUES ('Ingrid', 'O''Hara', '+47 912 34 567', NOW())"
+            ),
+            vec![
+                name("Ingrid"),
+                name("O''Hara"),
+                ("+47 912 34 567".to_owned(), Kind::Phone)
+            ]
+        );
+        // Several rows, backquoted columns, numbers and NULL, any case.
+        assert_eq!(
+            insert_kinds(
+                "insert ignore into `people` (`id`, `full_name`, `login`, `note`) values \
+                 (1, 'Tomás Ruiz', 'truiz', NULL), (2, \"Anna Berg\", 'aberg', 'a, (b)')"
+            ),
+            vec![
+                name("Tomás Ruiz"),
+                ("truiz".to_owned(), Kind::Username),
+                name("Anna Berg"),
+                ("aberg".to_owned(), Kind::Username),
+            ]
+        );
+        for line in [
+            // No person column, no column list, no VALUES, a tuple of
+            // another length, a broken literal.
+            "INSERT INTO orders (id, amount) VALUES (1, 'Tomás Ruiz')",
+            "INSERT INTO contacts VALUES ('Ingrid', 'Hara')",
+            "INSERT INTO contacts (first_name) SELECT name FROM staff",
+            "INSERT INTO contacts (first_name, last_name) VALUES ('Ingrid')",
+            "INSERT INTO contacts (first_name, last_name) VALUES ('Ingrid, 'Hara",
+            "the values (first_name, last_name) were inserted",
+        ] {
+            assert_eq!(insert_kinds(line), vec![], "{line}");
+        }
     }
 
     #[test]
