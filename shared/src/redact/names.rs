@@ -592,7 +592,6 @@ const NOT_SURNAME: &[&str] = &[
     "road",
     "avenue",
     "lane",
-    "park",
     "square",
     "hall",
     "house",
@@ -1916,9 +1915,11 @@ fn name_word(word: &str, address_cued: bool) -> NameWord {
 }
 
 /// A listed first name that is also an everyday word (`Grace`, `Max`,
-/// `Will`) ending at `e` (`lower` is it in lower case), followed by exactly one surname that is neither a
-/// first name nor a common word, and no further capitalised word (`Max
-/// Heap Size` is a title, not a person). Returns the surname's end.
+/// `Will`) ending at `e` (`lower` is it in lower case), followed by
+/// exactly one surname that is neither a common word nor another such
+/// first name (`Grace Park` is a person, `May June` is not), and no further
+/// capitalised word (`Max Heap Size` is a title, not a person). Returns the
+/// surname's end.
 fn ambiguous_pair(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
     if !first_name_bytes(true).contains(lower) {
         return None;
@@ -1931,7 +1932,7 @@ fn ambiguous_pair(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
     if !is_capitalized(&surname)
         || surname.chars().count() < 2
         || is_not_surname(&lower)
-        || first_names().contains(lower.as_str())
+        || is_ambiguous(&lower)
         || line
             .get(end)
             .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'))

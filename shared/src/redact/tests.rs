@@ -383,6 +383,18 @@ fn names_in_other_formats() {
             &["from support"],
         ),
         ("this is Kafka lag again", &[], &["Kafka lag"]),
+        // `Park` is a surname, also after a first name that is a word.
+        (
+            "Questions → Grace Park, ext. 4185",
+            &["Grace Park"],
+            &["ext. 4185"],
+        ),
+        (
+            "pushed by Ji-woo Park from bastion-01",
+            &["Ji-woo Park"],
+            &["from bastion-01"],
+        ),
+        ("backlog: May June dates", &[], &["May June dates"]),
         (
             "Marieke van der Linde added a comment",
             &["Marieke van der Linde"],
