@@ -60,6 +60,31 @@ fn first_names() -> &'static WordSet<&'static str> {
     })
 }
 
+/// Whether `lower` is a bundled first name, also with its accents taken
+/// off (`siobhán` is listed as `siobhan`, `zoë` as `zoe`).
+fn in_first_names(lower: &str) -> bool {
+    first_names().contains(lower)
+        || (!lower.is_ascii() && {
+            let folded: String = lower.chars().map(fold_accent).collect();
+            folded != lower && first_names().contains(folded.as_str())
+        })
+}
+
+/// A Latin letter with a diacritic as its base letter; others as they are.
+fn fold_accent(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'ñ' => 'n',
+        'ç' => 'c',
+        'ý' | 'ÿ' => 'y',
+        _ => c,
+    }
+}
+
 fn static_set(words: &'static [&'static str]) -> WordSet<&'static str> {
     words.iter().copied().collect()
 }
@@ -78,7 +103,7 @@ fn is_not_surname(lower: &str) -> bool {
 
 /// Whether `word` is in the bundled first-name list (any case).
 pub(crate) fn is_first_name(word: &str) -> bool {
-    first_names().contains(word.to_lowercase().as_str())
+    in_first_names(&word.to_lowercase())
 }
 
 /// First names that are also everyday words, months or languages: they need a
@@ -941,6 +966,13 @@ const PERSON_FIELDS: &[&str] = &[
     "sender",
     "sender name",
     "sender_name",
+    "coordinator",
+    "incident commander",
+    "scribe",
+    "responder",
+    "on-call",
+    "on call",
+    "oncall",
     "cardholder",
     "card holder",
     "cardholder_name",
@@ -1592,7 +1624,7 @@ impl Names {
                         // `Grace Lin`, `Bob Thornton`: a first name that is
                         // also a word, with a surname that is not (cheapest
                         // test first: a capital after one blank).
-                        let capital_next = line.get(e) == Some(&b' ')
+                        let capital_next = matches!(line.get(e), Some(b' ' | b'+'))
                             && line
                                 .get(e + 1)
                                 .is_some_and(|c| c.is_ascii_uppercase() || *c >= 0xC0);
@@ -1665,7 +1697,9 @@ fn display_names(line: &[u8], out: &mut Vec<Finding>) {
 }
 
 /// Chat exports: `[09:02] Ana Souza: text`, `10:32 Ana Souza: text` (a
-/// time, then the speaker's name words, then a colon).
+/// time, then the speaker's name words, then a colon), and the header line
+/// of a message in a Teams export, `[20.03.2024 08:20] Siobhán O'Connor`
+/// (a bracketed date and time, then the name alone).
 fn speaker(line: &[u8], out: &mut Vec<Finding>) {
     let mut i = line
         .iter()
@@ -1675,11 +1709,15 @@ fn speaker(line: &[u8], out: &mut Vec<Finding>) {
     if bracket {
         i += 1;
     }
-    let time = line[i..]
-        .iter()
-        .take_while(|b| b.is_ascii_digit() || matches!(b, b':' | b'.'))
-        .count();
-    if !(4..=12).contains(&time) || !line[i..i + time].contains(&b':') {
+    // In brackets a date may come first: `20.03.2024 08:20`, `2024-03-20 08:20`.
+    let time_byte = |b: &u8| {
+        b.is_ascii_digit()
+            || matches!(b, b':' | b'.')
+            || (bracket && matches!(b, b'-' | b'/' | b' ' | b','))
+    };
+    let time = line[i..].iter().take_while(|b| time_byte(b)).count();
+    let max = if bracket { 24 } else { 12 };
+    if !(4..=max).contains(&time) || !line[i..i + time].contains(&b':') {
         return;
     }
     i += time;
@@ -1693,13 +1731,31 @@ fn speaker(line: &[u8], out: &mut Vec<Finding>) {
     if start == i {
         return;
     }
-    let Some(colon) =
-        memchr::memchr(b':', &line[start..line.len().min(start + 64)]).map(|c| start + c)
-    else {
-        return;
+    let (end, alone) = match memchr::memchr(b':', &line[start..line.len().min(start + 64)]) {
+        Some(c) => (start + c, false),
+        // The name alone after a bracketed time (trailing blanks aside),
+        // starting with a listed first name (`[…] Server Started` is not).
+        None if bracket && line.len() - start <= 64 => (
+            line.len()
+                - line
+                    .iter()
+                    .rev()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count(),
+            true,
+        ),
+        None => return,
     };
-    if name_run_before(line, colon, false) == Some(start) && person_like(&line[start..colon]) {
-        out.push(Finding::new(start, colon, Kind::Name));
+    if end > start
+        && name_run_before(line, end, false) == Some(start)
+        && person_like(&line[start..end])
+        && (!alone
+            || String::from_utf8_lossy(&line[start..end])
+                .split(' ')
+                .next()
+                .is_some_and(is_first_name))
+    {
+        out.push(Finding::new(start, end, Kind::Name));
     }
 }
 
@@ -1924,7 +1980,8 @@ fn ambiguous_pair(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
     if !first_name_bytes(true).contains(lower) {
         return None;
     }
-    if line.get(e) != Some(&b' ') {
+    // A blank, or a '+' in a URL's query (`?q=Felix+Schmidt`).
+    if !matches!(line.get(e), Some(b' ' | b'+')) {
         return None;
     }
     let (surname, end) = word_at(line, e + 1)?;
@@ -2008,7 +2065,7 @@ fn first_name_bytes(ambiguous: bool) -> &'static WordSet<&'static [u8]> {
 /// A hyphenated name counts when it is listed without its hyphen (`ji-woo`)
 /// or both its parts are (`klaus-dieter`).
 fn is_listed(lower: &str) -> bool {
-    let listed = |w: &str| first_names().contains(w) && !is_ambiguous(w);
+    let listed = |w: &str| in_first_names(w) && !is_ambiguous(w);
     listed(lower)
         || lower
             .split_once('-')
@@ -2220,7 +2277,7 @@ const PARTICLES: &[&str] = &[
 fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
     let (first, mut end) = word_at(line, pos)?;
     let lower = first.to_lowercase();
-    let listed = first_names().contains(lower.as_str());
+    let listed = in_first_names(&lower);
     let cap = is_capitalized(&first);
     let common = is_not_surname(lower.as_str());
     let ok = match cue {
@@ -2246,8 +2303,9 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
     while parts < 3 {
         // One blank between the parts: two or more separate the columns of
         // a ticket or a table (`Assignee: Jane Doe   Group: Licensing`).
+        // In a URL's query a '+' is the blank (`?q=Felix+Schmidt`).
         let i = cursor + 1;
-        if line.get(cursor) != Some(&b' ') || i >= line.len() || line[i] == b' ' {
+        if !matches!(line.get(cursor), Some(b' ' | b'+')) || i >= line.len() || line[i] == b' ' {
             break;
         }
         let Some((w, wend)) = word_at(line, i) else {

@@ -349,6 +349,11 @@ fn usernames() {
 #[test]
 fn names_in_other_formats() {
     check(&[
+        (
+            "I paired with Siobhán today, and Zoë",
+            &["Siobhán", "Zoë"],
+            &["today, and"],
+        ),
         // Two or more blanks separate a ticket's columns.
         (
             "Assignee: Tomás Herrera   Group: Billing",
@@ -383,6 +388,31 @@ fn names_in_other_formats() {
             &["from support"],
         ),
         ("this is Kafka lag again", &[], &["Kafka lag"]),
+        (
+            "coordinator: Dara Whitfield   Related: INC0042210",
+            &["Dara Whitfield"],
+            &["Related: INC0042210"],
+        ),
+        (
+            "GET /directory/search?q=Ingrid+Solberg&dept=hr HTTP/1.1",
+            &["Ingrid+Solberg"],
+            &["&dept=hr HTTP/1.1"],
+        ),
+        (
+            "GET /people?q=Hugo+Lindqvist&page=2",
+            &["Hugo+Lindqvist"],
+            &["&page=2"],
+        ),
+        (
+            "[21.03.2024 09:14] Aoife Brennan",
+            &["Aoife Brennan"],
+            &["[21.03.2024 09:14]"],
+        ),
+        (
+            "[2024-03-21 09:14:02] Server Started",
+            &[],
+            &["Server Started"],
+        ),
         // `Park` is a surname, also after a first name that is a word.
         (
             "Questions → Grace Park, ext. 4185",
