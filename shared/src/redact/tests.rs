@@ -755,6 +755,9 @@ fn secrets_in_other_formats() {
 #[test]
 fn usernames_in_other_formats() {
     check(&[
+        ("machine git.example.org login tkowalczyk password x", &["tkowalczyk"], &["machine git.example.org login"]),
+        ("WARN token refresh failed for mvasquez: expired", &["mvasquez"], &["expired"]),
+        ("Merge pull request #731 from dnguyen/fix/retry-loop", &["dnguyen"], &["fix/retry-loop", "#731"]),
         ("login[9]: FAILED LOGIN (1) on '/dev/tty1' FOR 'oscar', Authentication failure", &["oscar"], &["/dev/tty1"]),
         ("dovecot: imap(walter)<1234><abc>: Disconnected: Logged out", &["walter"], &["Logged out"]),
         ("uid: jwashington", &["jwashington"], &["uid:"]),

@@ -78,6 +78,7 @@ pub(crate) const CUES: &[&str] = &[
     "ldap(",
     "shadow(",
     "checkpassword(",
+    "pull request",
     "=>",
     "->",
     "passphrase",
@@ -442,7 +443,7 @@ fn alternatives() -> Vec<String> {
         format!(r"(?:^|[ \t\x22\[])(?P<g>{NAME})@[A-Za-z0-9.\-]+:[~/]"),
         format!(r"\(to[ \t]+[^)]*\)[ \t]+(?P<h>{NAME})[ \t]+on\b"),
         format!(
-            r"(?i:\b(?:password|passwd|login|logon|authentication|auth|session|access|lockout|account)[ \t]+(?:changed|updated|reset|expired|failed|failure|succeeded|successful|denied|granted|locked|attempt|attempts|opened|closed|started|ended|ok)[ \t]+(?:for|of|by)[ \t]+(?:user[ \t]+)?)['\x22]?(?P<q>{NAME})"
+            r"(?i:\b(?:password|passwd|login|logon|authentication|auth|session|access|lockout|account|refresh|renewal)[ \t]+(?:changed|updated|reset|expired|failed|failure|succeeded|successful|denied|granted|locked|attempt|attempts|opened|closed|started|ended|ok)[ \t]+(?:for|of|by)[ \t]+(?:user[ \t]+)?)['\x22]?(?P<q>{NAME})"
         ),
         format!(r"\b(?:uid|gid|euid|egid)=[0-9]+\((?P<i>{NAME})\)"),
         format!(
@@ -504,6 +505,10 @@ fn alternatives() -> Vec<String> {
         format!(
             r"(?i:\b(?:create|alter|drop)[ \t]+(?:role|user)(?:[ \t]+if[ \t]+(?:not[ \t]+)?exists)?)[ \t]+['\x22\x60]?(?P<ad>{NAME})"
         ),
+        // `.netrc`: `machine api.example login alice password x`.
+        format!(r"\bmachine[ \t]+\S+[ \t]+login[ \t]+(?P<ap>{NAME})"),
+        // GitHub's merge commits: `Merge pull request #12 from alice/branch`.
+        format!(r"\bMerge[ \t]+pull[ \t]+request[ \t]+#[0-9]+[ \t]+from[ \t]+(?P<aq>{NAME})/"),
         // Windows and Samba: `CORP\alice`, `CORP\\alice` (JSON), `[CORP]\[alice]`.
         format!(
             r"(?:\b[A-Z][A-Z0-9\-]{{1,14}}|\[[A-Za-z][A-Za-z0-9\-]{{1,14}}\])\\{{1,2}}\[?(?P<ae>{NAME})"
