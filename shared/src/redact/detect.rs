@@ -385,7 +385,8 @@ fn url_key_users(line: &[u8], first_sep: usize, out: &mut Vec<Finding>) {
     let mut sep = first_sep;
     loop {
         let us = sep + 3;
-        let len = line[us.min(line.len())..]
+        // `://` lies inside the line, so `us <= line.len()`.
+        let len = line[us..]
             .iter()
             .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
             .count();
@@ -397,7 +398,7 @@ fn url_key_users(line: &[u8], first_sep: usize, out: &mut Vec<Finding>) {
         {
             out.push(Finding::new(us, us + len, Kind::Token));
         }
-        match memchr::memmem::find(&line[us.min(line.len())..], b"://") {
+        match memchr::memmem::find(&line[us..], b"://") {
             Some(next) => sep = us + next,
             None => return,
         }

@@ -52,7 +52,9 @@ use serde::{Deserialize, Serialize};
 
 use finding::{Finding, Label};
 use pem::PemState;
+use prefilter::{Hints, Prefilter};
 use table::Table;
+use token::Kind;
 
 /// What a stream carries from one line to the next: whether a private key
 /// block is open, and the header of the CSV/TSV table the lines are rows of.
@@ -61,8 +63,6 @@ pub struct StreamState {
     pem: PemState,
     table: Option<Table>,
 }
-use prefilter::{Hints, Prefilter};
-use token::Kind;
 
 /// The key that scopes redaction tokens: equal values give equal tokens
 /// under one key, and nothing links tokens across keys.

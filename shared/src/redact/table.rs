@@ -499,18 +499,24 @@ fn trim(line: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
 mod tests {
     use super::*;
 
-    fn kinds(header: &str, row: &str) -> Vec<(String, Kind)> {
-        let table = Table::from_header(header.as_bytes()).expect("a header");
-        let mut out = Vec::new();
-        assert!(table.row(row.as_bytes(), &mut out), "not a row: {row}");
-        out.iter()
+    /// The values and kinds of `findings` on `line`.
+    fn found(line: &str, findings: &[Finding]) -> Vec<(String, Kind)> {
+        findings
+            .iter()
             .map(|f| {
                 (
-                    row[f.start..f.end].to_owned(),
+                    line[f.start..f.end].to_owned(),
                     f.kind().expect("built-in kind"),
                 )
             })
             .collect()
+    }
+
+    fn kinds(header: &str, row: &str) -> Vec<(String, Kind)> {
+        let table = Table::from_header(header.as_bytes()).expect("a header");
+        let mut out = Vec::new();
+        assert!(table.row(row.as_bytes(), &mut out), "not a row: {row}");
+        found(row, &out)
     }
 
     #[test]
@@ -549,9 +555,7 @@ mod tests {
     fn insert_kinds(line: &str) -> Vec<(String, Kind)> {
         let mut out = Vec::new();
         sql_insert(line.as_bytes(), &mut out);
-        out.iter()
-            .map(|f| (line[f.start..f.end].to_owned(), f.kind().expect("kind")))
-            .collect()
+        found(line, &out)
     }
 
     #[test]

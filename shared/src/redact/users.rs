@@ -24,11 +24,14 @@ use super::token::Kind;
 /// alternative on its own for the name's span inside the match. (Capture
 /// groups of one big alternation would run the bounded backtracker over
 /// the whole automaton, clearing its visited set, on every match: most of
-/// the time of a sudo or sshd line.)
+/// the time of a sudo or sshd line.) An alternative alone is compiled the
+/// first time it matches: most never do in a given process, and building
+/// them all up front doubled the cost of a `Redactor`.
 #[derive(Clone)]
 pub(crate) struct Users {
     any: meta::Regex,
-    each: Vec<meta::Regex>,
+    alts: Vec<String>,
+    each: Vec<OnceLock<meta::Regex>>,
     /// Alternatives with a check of their own.
     mention: usize,
     domain_user: usize,
@@ -644,40 +647,28 @@ fn domain_user_is_user(line: &[u8], s: usize) -> bool {
 impl Users {
     pub(crate) fn new() -> Self {
         let alts: Vec<String> = alternatives().iter().map(|a| format!("(?-u){a}")).collect();
-        // What `regex::bytes` sets up (leftmost-first, any bytes), with room
-        // for the lazy DFA of the whole set (see `detect::big_regex`).
-        let build = |config: meta::Config, patterns: &[String]| {
-            meta::Builder::new()
-                .configure(
-                    config
-                        .match_kind(MatchKind::LeftmostFirst)
-                        .utf8_empty(false)
-                        .nfa_size_limit(Some(64 << 20))
-                        .hybrid_cache_capacity(64 << 20),
-                )
-                .syntax(syntax::Config::new().utf8(false))
-                .build_many(patterns)
-                .unwrap_or_else(|e| builtin_bug(&e))
-        };
         let any = build(
             meta::Config::new().which_captures(WhichCaptures::Implicit),
             &alts,
         );
-        let each: Vec<meta::Regex> = alts
-            .iter()
-            .map(|a| build(meta::Config::new(), std::slice::from_ref(a)))
-            .collect();
         let alternative = |name: &str| {
-            each.iter()
-                .position(|re| re.group_info().to_index(0.into(), name) == Some(1))
+            let group = format!("(?P<{name}>");
+            alts.iter()
+                .position(|a| a.contains(&group))
                 .unwrap_or_else(|| builtin_bug(&format!("no group {name}")))
         };
         Users {
             mention: alternative("s"),
             domain_user: alternative("ae"),
+            each: vec![OnceLock::new(); alts.len()],
             any,
-            each,
+            alts,
         }
+    }
+
+    /// Alternative `i` alone, compiled on first use.
+    fn alternative(&self, i: usize) -> &meta::Regex {
+        self.each[i].get_or_init(|| build(meta::Config::new(), std::slice::from_ref(&self.alts[i])))
     }
 
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
@@ -693,7 +684,7 @@ impl Users {
             let alt = m.pattern().as_usize();
             // The same match of that alternative alone, for its group's span
             // (look-around still sees the whole line).
-            let re = &self.each[alt];
+            let re = self.alternative(alt);
             let mut slots = [None; 4];
             let input = Input::new(line).range(m.range()).anchored(Anchored::Yes);
             re.search_slots(&input, &mut slots);
@@ -718,6 +709,23 @@ impl Users {
             }
         }
     }
+}
+
+/// Compiles `patterns` as `regex::bytes` would (leftmost-first, any
+/// bytes), with room for the lazy DFA of the whole set (see
+/// `detect::big_regex`).
+fn build(config: meta::Config, patterns: &[String]) -> meta::Regex {
+    meta::Builder::new()
+        .configure(
+            config
+                .match_kind(MatchKind::LeftmostFirst)
+                .utf8_empty(false)
+                .nfa_size_limit(Some(64 << 20))
+                .hybrid_cache_capacity(64 << 20),
+        )
+        .syntax(syntax::Config::new().utf8(false))
+        .build_many(patterns)
+        .unwrap_or_else(|e| builtin_bug(&e))
 }
 
 /// Whether one of the alternatives that [`CUES`] does not cover may match:
@@ -899,6 +907,21 @@ fn not_personal(lower: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::redact::detect::big_regex;
+
+    /// Each alternative, compiled alone on first use, builds and holds
+    /// exactly one group: the name.
+    #[test]
+    fn every_alternative_builds_with_one_group() {
+        let users = Users::new();
+        for i in 0..users.alts.len() {
+            assert_eq!(
+                users.alternative(i).group_info().group_len(0.into()),
+                2,
+                "{}",
+                users.alts[i]
+            );
+        }
+    }
 
     /// The alternatives without a literal cue in [`CUES`] never match where
     /// [`uncued_user_may_match`] says they cannot.
