@@ -1531,6 +1531,7 @@ impl Names {
         speaker(line, out);
         sign_off(line, out);
         directory_entry(line, out);
+        honorific(line, out);
         if let Some(host) = &self.host {
             if hints.has(prefilter::HOSTS) {
                 host.find(line, out);
@@ -1655,11 +1656,14 @@ impl Names {
             } else {
                 Cue::Pair
             };
-            match name_extent(line, i, cue).or_else(|| {
-                (cue == Cue::Weak)
-                    .then(|| name_extent(line, i, Cue::Pair))
-                    .flatten()
-            }) {
+            match name_extent(line, i, cue)
+                .or_else(|| {
+                    (cue == Cue::Weak)
+                        .then(|| name_extent(line, i, Cue::Pair))
+                        .flatten()
+                })
+                .or_else(|| lone_name(line, i))
+            {
                 Some(end) => {
                     out.push(Finding::new(i, end, Kind::Name));
                     i = end.max(i + 1);
@@ -1669,6 +1673,294 @@ impl Names {
         }
     }
 }
+
+/// A listed first name alone, where the sentence makes it a person: the
+/// subject of a verb (`Thiago raised the timeout`, `Priya was helpful`,
+/// `Lukas also fixed it`), addressed (`Siobhán, the history is…`, `thanks
+/// Henrik!`, `pinging Eleni`) or owning something (`the laptop of
+/// Maximilian`). Returns the name's end. First names that also name a
+/// product (`Cassandra`, `Jessie`) need more than this.
+fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
+    let (word, end) = word_at(line, pos)?;
+    if PRODUCT_NAMES.contains(&word.to_lowercase().as_str()) {
+        return None;
+    }
+    let rest = &line[end..];
+    if rest.starts_with(b",") && !rest.get(1).is_some_and(u8::is_ascii_alphanumeric) {
+        return Some(end);
+    }
+    if rest.first() == Some(&b' ') {
+        let mut at = end + 1;
+        let mut next = ascii_word(line, at);
+        if ADVERBS.contains(&next) {
+            at += next.len() + 1;
+            next = if line.get(at - 1) == Some(&b' ') {
+                ascii_word(line, at)
+            } else {
+                b""
+            };
+        }
+        if is_verb_form(next) && line.get(at + next.len()).is_none_or(|b| *b < 0x80) {
+            return Some(end);
+        }
+    }
+    let prev = ascii_word_before(line, pos);
+    let sentence_end = rest
+        .iter()
+        .find(|b| **b != b' ')
+        .is_none_or(|b| matches!(b, b'!' | b'.' | b'?' | b')'));
+    let addressed = sentence_end
+        && !prev.is_empty()
+        && prev.iter().all(u8::is_ascii_lowercase)
+        && !matches!(line.get(end), Some(b'.') if line.get(end + 1).is_some_and(|b| !b.is_ascii_whitespace()));
+    (addressed || prev == b"of").then_some(end)
+}
+
+/// A capitalised word before a Japanese honorific: `Tanaka-san`,
+/// `Sato-sensei`.
+fn honorific(line: &[u8], out: &mut Vec<Finding>) {
+    const SUFFIXES: &[&[u8]] = &[b"san", b"sama", b"sensei", b"kun", b"chan", b"shi"];
+    for dash in memchr::memchr_iter(b'-', line) {
+        let after = &line[dash + 1..];
+        let suffix = ascii_word(line, dash + 1);
+        if !SUFFIXES.contains(&suffix) || after.get(suffix.len()).is_some_and(|b| *b >= 0x80) {
+            continue;
+        }
+        let mut s = dash;
+        while s > 0 && line[s - 1].is_ascii_lowercase() {
+            s -= 1;
+        }
+        let word_start = s > 0
+            && line[s - 1].is_ascii_uppercase()
+            && (s == 1 || !(line[s - 2].is_ascii_alphanumeric() || line[s - 2] >= 0x80));
+        if word_start && dash - s >= 1 {
+            out.push(Finding::new(s - 1, dash, Kind::Name));
+        }
+    }
+}
+
+/// The ASCII letters at `pos` (empty if none).
+fn ascii_word(line: &[u8], pos: usize) -> &[u8] {
+    let rest = line.get(pos..).unwrap_or_default();
+    let n = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic() || **b == b'\'')
+        .count();
+    &rest[..n]
+}
+
+/// The ASCII letters before the blanks before `pos` (empty if none).
+fn ascii_word_before(line: &[u8], pos: usize) -> &[u8] {
+    let mut e = pos;
+    while e > 0 && line[e - 1] == b' ' {
+        e -= 1;
+    }
+    if e == pos {
+        return b"";
+    }
+    let mut s = e;
+    while s > 0 && line[s - 1].is_ascii_alphabetic() {
+        s -= 1;
+    }
+    if s > 0 && (line[s - 1].is_ascii_alphanumeric() || line[s - 1] >= 0x80) {
+        return b"";
+    }
+    &line[s..e]
+}
+
+/// A lowercase verb form that follows its subject: an auxiliary, a listed
+/// irregular past, or a regular past (`raised`) or third person (`says`).
+fn is_verb_form(w: &[u8]) -> bool {
+    if w.is_empty() || !w.iter().all(|b| b.is_ascii_lowercase() || *b == b'\'') {
+        return false;
+    }
+    if VERB_FORMS.contains(&w) {
+        return true;
+    }
+    let regular = w.len() >= 5 && w.ends_with(b"ed")
+        || w.len() >= 4
+            && w.ends_with(b"s")
+            && !w.ends_with(b"ss")
+            && !w.ends_with(b"us")
+            && !w.ends_with(b"is")
+            && !w.contains(&b'\'');
+    regular && !NOT_VERBS.contains(&w)
+}
+
+/// Auxiliaries and irregular verb forms after a subject.
+const VERB_FORMS: &[&[u8]] = &[
+    b"is",
+    b"was",
+    b"has",
+    b"had",
+    b"will",
+    b"would",
+    b"can",
+    b"could",
+    b"should",
+    b"shall",
+    b"may",
+    b"might",
+    b"must",
+    b"did",
+    b"does",
+    b"isn't",
+    b"wasn't",
+    b"hasn't",
+    b"hadn't",
+    b"won't",
+    b"can't",
+    b"couldn't",
+    b"didn't",
+    b"doesn't",
+    b"ran",
+    b"left",
+    b"said",
+    b"took",
+    b"made",
+    b"got",
+    b"went",
+    b"wrote",
+    b"sent",
+    b"told",
+    b"thought",
+    b"knew",
+    b"found",
+    b"gave",
+    b"came",
+    b"saw",
+    b"put",
+    b"set",
+    b"kept",
+    b"built",
+    b"brought",
+    b"began",
+    b"broke",
+    b"caught",
+    b"chose",
+    b"drove",
+    b"felt",
+    b"forgot",
+    b"held",
+    b"led",
+    b"lost",
+    b"meant",
+    b"met",
+    b"paid",
+    b"quit",
+    b"rang",
+    b"spoke",
+    b"spent",
+    b"stood",
+    b"taught",
+    b"threw",
+    b"understood",
+    b"woke",
+    b"won",
+    b"wants",
+    b"needs",
+    b"thinks",
+    b"knows",
+];
+
+/// Adverbs between a subject and its verb (`Lukas also fixed it`).
+const ADVERBS: &[&[u8]] = &[
+    b"also",
+    b"just",
+    b"still",
+    b"already",
+    b"then",
+    b"now",
+    b"never",
+    b"probably",
+    b"finally",
+    b"only",
+    b"again",
+    b"actually",
+    b"apparently",
+    b"quickly",
+];
+
+/// Plurals and other words that look like a verb form after a name but
+/// usually are not one (`Diana logs`, `Jonas settings`).
+const NOT_VERBS: &[&[u8]] = &[
+    b"logs",
+    b"settings",
+    b"details",
+    b"notes",
+    b"tests",
+    b"items",
+    b"files",
+    b"tickets",
+    b"accounts",
+    b"users",
+    b"groups",
+    b"hosts",
+    b"nodes",
+    b"pods",
+    b"jobs",
+    b"events",
+    b"alerts",
+    b"metrics",
+    b"records",
+    b"results",
+    b"tasks",
+    b"errors",
+    b"issues",
+    b"rules",
+    b"ports",
+    b"keys",
+    b"certs",
+    b"docs",
+    b"specs",
+    b"reports",
+    b"updates",
+    b"changes",
+    b"permissions",
+    b"credentials",
+    b"contacts",
+    b"requests",
+    b"comments",
+    b"based",
+    b"related",
+    b"shared",
+    b"managed",
+    b"hosted",
+    b"powered",
+    b"enabled",
+    b"disabled",
+    b"embedded",
+];
+
+/// Listed first names that also name software or a release (a database,
+/// a Linux distribution or release, a test framework, a CI service): alone
+/// they are not taken for a person.
+const PRODUCT_NAMES: &[&str] = &[
+    "alma",
+    "athena",
+    "cassandra",
+    "ember",
+    "hudson",
+    "jasmine",
+    "jessie",
+    "minerva",
+    "pascal",
+    "stella",
+    "travis",
+    "alexa",
+    "nova",
+    "mercedes",
+    "siri",
+    "cortana",
+    "django",
+    "rocky",
+    "kubernetes",
+    "sonoma",
+    "ventura",
+    "sierra",
+    "monterey",
+    "darwin",
+];
 
 /// Display names before an address: `J. R. Smith <jrs@example.com>`,
 /// `"Keller, Maria" <mk@example.org>` (mail headers, git logs and

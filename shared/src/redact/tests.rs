@@ -906,6 +906,49 @@ fn pem_blocks() {
     assert_eq!(report.counts.get("ipv4"), Some(&1));
 }
 
+/// A first name alone, where the sentence makes it a person, and a name
+/// before a Japanese honorific; product names and plurals after a name stay.
+#[test]
+fn lone_first_names() {
+    check(&[
+        (
+            "update: Thiago raised the timeout to 180s",
+            &["Thiago"],
+            &["raised the timeout to 180s"],
+        ),
+        (
+            "Priya was super helpful",
+            &["Priya"],
+            &["was super helpful"],
+        ),
+        ("Haruto checks /healthz", &["Haruto"], &["checks /healthz"]),
+        ("Lukas also fixed it", &["Lukas"], &["also fixed it"]),
+        ("Rohit ran the MSI", &["Rohit"], &["ran the MSI"]),
+        (
+            "Siobhán, the history is in #48213",
+            &["Siobhán"],
+            &["the history is in #48213"],
+        ),
+        ("ack. have a good weekend Henrik", &["Henrik"], &["weekend"]),
+        ("ok pinging Eleni", &["Eleni"], &["pinging"]),
+        (
+            "the old laptop of Maximilian that we turned into a scanner",
+            &["Maximilian"],
+            &["that we turned"],
+        ),
+        (
+            "Tanaka-san from your side knows the case",
+            &["Tanaka"],
+            &["-san from your side"],
+        ),
+        ("Cassandra was unreachable for 30s", &[], &["Cassandra"]),
+        ("upgraded to Debian Jessie.", &[], &["Jessie"]),
+        ("Diana logs rotated at 02:00", &[], &["Diana logs"]),
+        ("Lukas.conf was reloaded", &[], &["Lukas.conf"]),
+        ("build-san-01 passed", &[], &["build-san-01"]),
+    ]);
+}
+
 #[test]
 fn must_survive() {
     check(&[
