@@ -222,12 +222,32 @@ fn holdout_recall_and_keep_rate() {
     // secrets 0.58, keep-rate 0.984); these are the levels reached since.
     let floor = |kind: &str| match kind {
         "name" => 0.965,
-        "username" => 0.97,
+        "username" => 0.99,
         "hostname" => 0.97,
-        "secret" => 0.92,
+        "secret" => 0.95,
         _ => 0.99,
     };
     assert_floors(&scores, floor, 0.99);
+}
+
+/// A third corpus (`tests/unseen/`), written the same way as the second
+/// once the detectors had been tuned on that one: its first measurement
+/// estimates recall on phrasings nobody tuned for. Floors as above.
+#[test]
+fn unseen_recall_and_keep_rate() {
+    let scores = score("unseen");
+    // First measured at 0.81 overall (names 0.79, user names 0.61, secrets
+    // 0.53, host names 0.77, tokens 0.84, keep-rate 0.985).
+    let floor = |kind: &str| match kind {
+        "name" => 0.82,
+        "username" => 0.79,
+        "secret" => 0.58,
+        "hostname" => 0.76,
+        "token" => 0.84,
+        "phone" => 0.98,
+        _ => 0.99,
+    };
+    assert_floors(&scores, floor, 0.98);
 }
 
 /// Both builds of the cue tables give the same output.

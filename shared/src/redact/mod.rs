@@ -596,8 +596,14 @@ fn same_word_elsewhere(line: &[u8], f: &Finding, out: &mut Vec<Finding>) {
             if at == f.start {
                 continue;
             }
-            // Whole words only, and not a path or domain component.
+            // Whole words only, and not a domain or path component; but a
+            // user's directory is theirs (`/share/alice/`).
+            let user_dir = kind == Kind::Username
+                && needle.len() >= 4
+                && line[at - 1] == b'/'
+                && line.get(end) == Some(&b'/');
             let before_ok = at == 0
+                || user_dir
                 || !(checks::is_word(line[at - 1]) || matches!(line[at - 1], b'/' | b'.' | b'-'));
             let after_ok = end >= line.len()
                 || !(checks::is_word(line[end]) || matches!(line[end], b'.' | b'-' | b'@'));

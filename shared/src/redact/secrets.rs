@@ -18,6 +18,8 @@ use super::token::Kind;
 pub(crate) struct Secrets {
     assign: Regex,
     phrase: Regex,
+    /// The group of `phrase`'s verbless prose alternative.
+    bare: usize,
     xml: Regex,
 }
 
@@ -427,6 +429,9 @@ impl Secrets {
             // SNMP: `community "public2"`; French prose: `mot de passe x`.
             r"|(?:\bcommunity(?:[ \t]+string)?[ \t]+(?:is[ \t]+)?[\x22'](?P<community>[^\x22'\s]+)[\x22'])",
             r"|(?:\bmot[ \t]+de[ \t]+passe[ \t]*(?:est[ \t]+|:[ \t]*)?[\x22']?[ \t]*(?P<fr>[^\s\x22',;]+))",
+            // Prose without a verb: `temporary password Welcome-Austin-0325`,
+            // `Passwort lautet Sonnenblume_77` (checked by `password_like`).
+            r"|(?:\b(?:password|passwort|kennwort|wachtwoord|senha|passphrase)(?:[ \t]+(?:lautet|ist|war|est|es|era|was|is))?[ \t]+[\x22'`]?(?P<bare>[^\s\x22'`,;]+))",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
         // XML: `<password>x</password>`, `<add key="ApiKey" value="x"/>`.
@@ -435,9 +440,14 @@ impl Secrets {
             r"|\b(?:name|key)[ \t]*=[ \t]*[\x22'](?P<attr>[^\x22'<>\n]{1,64})[\x22'][ \t]+value[ \t]*=[ \t]*[\x22'](?P<value>[^\x22'<>\n]*)[\x22']",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
+        let bare = phrase
+            .capture_names()
+            .position(|n| n == Some("bare"))
+            .unwrap_or_else(|| builtin_bug(&"no group bare"));
         Secrets {
             assign,
             phrase,
+            bare,
             xml,
         }
     }
@@ -635,7 +645,7 @@ impl Secrets {
                     e -= 1;
                 }
                 let v = &line[s..e];
-                if v.is_empty() || is_reference(v) {
+                if v.is_empty() || is_reference(v) || (i == self.bare && !password_like(v)) {
                     continue;
                 }
                 let lower = v.to_ascii_lowercase();
@@ -862,6 +872,29 @@ fn session_id(v: &[u8]) -> bool {
         && v.iter().any(u8::is_ascii_digit)
         && v.iter().any(u8::is_ascii_alphabetic)
         && !checks::is_uuid(v)
+}
+
+/// A value written as a password in prose, after `password` without a
+/// separator: 8 to 64 bytes, at least three of lower case, upper case,
+/// digits and symbols, with an upper-case letter or a symbol other than
+/// `-_.` (`policy-v2` is a name), and not a path, a URL, a flag, a call or
+/// a `k=v`.
+fn password_like(v: &[u8]) -> bool {
+    let classes = [
+        v.iter().any(u8::is_ascii_lowercase),
+        v.iter().any(u8::is_ascii_uppercase),
+        v.iter().any(u8::is_ascii_digit),
+        v.iter().any(|b| b.is_ascii_punctuation()),
+    ];
+    (8..=64).contains(&v.len())
+        && classes.iter().filter(|c| **c).count() >= 3
+        && (classes[1]
+            || v.iter()
+                .any(|b| b.is_ascii_punctuation() && !matches!(b, b'-' | b'_' | b'.')))
+        && v[0] != b'-'
+        && !v
+            .iter()
+            .any(|b| matches!(b, b'/' | b'\\' | b'(' | b'=' | b'[' | b'{' | b'<'))
 }
 
 /// A value that looks generated rather than written: at least 12 bytes

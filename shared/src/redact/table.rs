@@ -174,6 +174,8 @@ const HOST_COLUMNS: &[&str] = &[
     "computer",
     "computer_name",
     "workstation",
+    "workstation_name",
+    "machine_name",
     "laptop",
     "machine",
 ];
@@ -201,7 +203,11 @@ impl Table {
         let mut columns = Vec::with_capacity(fields.len());
         for (s, e) in fields {
             let name = &line[s..e];
-            let starts_alpha = name.first().is_some_and(u8::is_ascii_alphabetic);
+            // Splunk's `_time`, `_raw` start with '_'.
+            let starts_alpha = name
+                .iter()
+                .find(|b| **b != b'_')
+                .is_some_and(u8::is_ascii_alphabetic);
             let name_like = name.iter().all(|b| {
                 b.is_ascii_alphanumeric()
                     || matches!(b, b' ' | b'_' | b'-' | b'.' | b'#' | b'(' | b')')
@@ -441,7 +447,14 @@ fn is_blank(value: &[u8]) -> bool {
 /// The column a header field names, if it holds personal data the
 /// detectors would not find on their own line.
 fn classify(name: &[u8]) -> Option<Column> {
-    let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+    // camelCase and PascalCase names split into words: `TargetUserName`.
+    let mut lower = String::with_capacity(name.len() + 4);
+    for (i, &b) in name.iter().enumerate() {
+        if i > 0 && b.is_ascii_uppercase() && name[i - 1].is_ascii_lowercase() {
+            lower.push('_');
+        }
+        lower.push(char::from(b.to_ascii_lowercase()));
+    }
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -450,10 +463,21 @@ fn classify(name: &[u8]) -> Option<Column> {
     if words.contains(&"ssn") || words.windows(2).any(|w| w == ["social", "security"]) {
         return Some(Column::Ssn);
     }
-    if USER_COLUMNS.contains(&norm.as_str()) {
+    // `target_user_name`, `remote_user`, `db_login`: a user column too.
+    let user_suffix = || {
+        ["_user_name", "_username", "_user", "_login"]
+            .iter()
+            .any(|s| norm.ends_with(s))
+    };
+    if USER_COLUMNS.contains(&norm.as_str()) || user_suffix() {
         return Some(Column::Username);
     }
-    if HOST_COLUMNS.contains(&norm.as_str()) {
+    let host_suffix = || {
+        ["_computer", "_workstation", "_machine", "_hostname"]
+            .iter()
+            .any(|s| norm.ends_with(s))
+    };
+    if HOST_COLUMNS.contains(&norm.as_str()) || host_suffix() {
         return Some(Column::Host);
     }
     if words.iter().any(|w| PHONE_WORDS.contains(w)) {
@@ -517,6 +541,22 @@ mod tests {
         let mut out = Vec::new();
         assert!(table.row(row.as_bytes(), &mut out), "not a row: {row}");
         found(row, &out)
+    }
+
+    /// camelCase column names and a Splunk export's `_time`.
+    #[test]
+    fn event_export_columns() {
+        let got = kinds(
+            "\"_time\",\"host\",\"EventCode\",\"TargetUserName\",\"TargetDomainName\",\"WorkstationName\"",
+            "\"2024-05-14T09:30:01\",\"DC01\",\"4624\",\"t.yamada\",\"CORP\",\"YAMADA-T-LT\"",
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("t.yamada".to_owned(), Kind::Username),
+                ("YAMADA-T-LT".to_owned(), Kind::Hostname),
+            ]
+        );
     }
 
     #[test]

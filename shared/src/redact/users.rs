@@ -34,6 +34,7 @@ pub(crate) struct Users {
     each: Vec<OnceLock<meta::Regex>>,
     /// Alternatives with a check of their own.
     mention: usize,
+    prose_login: usize,
     domain_user: usize,
 }
 
@@ -47,7 +48,7 @@ pub(crate) const CUES: &[&str] = &[
     "tty=",
     "uid=",
     "gid=",
-    "/home/",
+    "home/",
     "/users/",
     "\\users\\",
     "/var/mail/",
@@ -112,6 +113,36 @@ pub(crate) const CUES: &[&str] = &[
     "/u/",
     "/account",
     "_by",
+    "nickname",
+    "ssh-",
+    "assumed-role",
+    "'@",
+    "`@",
+    "define(",
+    "utilizador",
+    "identifiant",
+    "uname",
+    "author",
+    "actor",
+    "impersonator",
+    "approver",
+    "assignee",
+    "reporter",
+    "committer",
+    "requester",
+    "submitter",
+    "reviewer",
+    "creator",
+    "initiator",
+    "pid ",
+    "logged ",
+    "signed ",
+    "notification:",
+    "command=",
+    "ecdsa-",
+    "linkedin.com/in/",
+    "'groups'",
+    "\"groups\"",
 ];
 
 /// System and service accounts: not personal data, kept for support.
@@ -404,9 +435,28 @@ const STOP: &[&str] = &[
     "nobody",
     "timed",
     "sign",
+    "client",
+    "your",
+    "all",
+    "every",
+    "each",
+    "any",
+    "some",
+    "successfully",
+    "already",
+    "just",
+    "never",
+    "we",
+    "they",
+    "i",
+    "he",
+    "she",
 ];
 
 const NAME: &str = r"[A-Za-z_][A-Za-z0-9._\-]*\$?";
+
+/// A login as people write it: lower case.
+const LOGIN: &str = r"[a-z_][a-z0-9._\-]*";
 
 /// The alternatives of the user regex, in priority order.
 fn alternatives() -> Vec<String> {
@@ -415,7 +465,7 @@ fn alternatives() -> Vec<String> {
         // `user@host` alternatives, which take `User` and give up).
         format!(r"(?:^|[\s#])(?i:user@host):[ \t]+(?P<ac>{NAME})\["),
         format!(
-            r"(?i:\b(?:invalid|illegal|authenticating|for|of|by|from|to|as|unknown|disallowed|locked|new)[ \t]+user[ \t:]+)['\x22]?(?P<a>{NAME})"
+            r"(?i:\b(?:invalid|illegal|authenticating|for|of|by|from|to|as|unknown|disallowed|locked|new)[ \t]+user[ \t:]+)['\x22\[]?(?P<a>{NAME})"
         ),
         format!(r"\bfor[ \t]+(?P<b>{NAME})[ \t]+from\b"),
         format!(
@@ -425,6 +475,8 @@ fn alternatives() -> Vec<String> {
                 r"sasl_username|db_user|dbuser|os_user|osuser|user_login|login_user|logon[ \t]account|",
                 r"principal|principalname|principal_name|createuser|dropuser|updateuser|samaccountname|sam_account_name|",
                 r"userprincipalname|targetusername|target_user_name|subjectusername|subject_user_name|accountname|",
+                r"user[ \t]id|authenticated|benutzername|benutzer|gebruikersnaam|gebruiker|usuario|utilizador|utente|",
+                r"utilisateur|identifiant|uname|adminuser|admin_user|clientusername|remoteusername|dbusername|",
                 r"created_by|updated_by|modified_by|changed_by|deleted_by|approved_by|requested_by|assigned_to)\b)",
                 r"(?:[ \t]*=[ \t]*['\x22<]?|:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22)(?P<c>{NAME})"
             ),
@@ -441,7 +493,7 @@ fn alternatives() -> Vec<String> {
         format!(r"(?:^|[ \t])(?P<k>{NAME})[ \t]+:[ \t]+(?:TTY|PWD|USER|COMMAND)="),
         format!(r"\bby[ \t]+(?P<e>{NAME})\(uid="),
         format!(
-            r"(?i:/home/|/Users/|/var/mail/|/var/spool/mail/|/var/spool/cron/crontabs/|[A-Za-z]:\\Users\\|[A-Za-z]:\\\\Users\\\\|\\\\Users\\\\|\\Users\\)(?P<f>{NAME})"
+            r"(?i:(?:/|^|[\s'\x22=:(\[])home/|/Users/|/var/mail/|/var/spool/mail/|/var/spool/cron/crontabs/|[A-Za-z]:\\Users\\|[A-Za-z]:\\\\Users\\\\|\\\\Users\\\\|\\Users\\)(?P<f>{NAME})"
         ),
         format!(r"(?:^|[ \t\x22\[])(?P<g>{NAME})@[A-Za-z0-9.\-]+:[~/]"),
         format!(r"\(to[ \t]+[^)]*\)[ \t]+(?P<h>{NAME})[ \t]+on\b"),
@@ -455,18 +507,22 @@ fn alternatives() -> Vec<String> {
         r"(?:^|[ \t/])~(?P<l>[a-z_][a-z0-9._\-]*)/".to_owned(),
         format!(r"(?:^|[\s'\x22=(])(?P<m>{NAME})@(?:[0-9]{{1,3}}\.){{3}}[0-9]{{1,3}}\b"),
         format!(r"(?:^|[\s'\x22=(])(?P<n>{NAME})@[A-Za-z0-9\-]+(?:[:\s'\x22]|$)"),
-        format!(r"(?:^|[ \t])-[ \t]+(?P<o>{NAME})[ \t]+\[[0-9]{{2}}/[A-Z][a-z]{{2}}/[0-9]{{4}}:"),
+        // The access log's user field, after the ident `-`, or after the
+        // address when a vhost log has no ident: `h 1.2.3.4 alice [date`.
+        format!(
+            r"(?:(?:^|[ \t])-|[0-9\]])[ \t]+(?P<o>{NAME})[ \t]+\[[0-9]{{2}}/[A-Z][a-z]{{2}}/[0-9]{{4}}:"
+        ),
         format!(
             concat!(
                 r"\b(?:mysql|mysqldump|mysqladmin|mongo|mongosh|psql|pg_dump|curl|wget|docker|podman|sudo|su|crontab|ssh|scp|sftp|ftp|lftp|",
                 r"smbclient|rsync|pkexec|runuser|usermod|passwd|chage|gpasswd|htpasswd|redis-cli|git|helm|kubectl|az|gcloud|aws|ldapsearch|net)\b",
-                r"[^\n|;&]*?[ \t](?:-u|--user|--username|-l|--login|-U|-D)[ \t=]+['\x22]?(?P<p>{NAME})"
+                r"[^\n|;&]*?[ \t](?:-u|--user|--username|--user-name|-l|--login|-U|-D)[ \t=]+['\x22]?(?P<p>{NAME})"
             ),
             NAME = NAME
         ),
         // Chat and code-review mentions: `@jdoe`, `cc @a.keller` (not
         // `@Override`, not `@scope/pkg`; see `MENTION_NOT_USERS`).
-        r"(?:^|[\s(,;\[])@(?P<s>[a-z][A-Za-z0-9._\-]*)".to_owned(),
+        r"(?:^|[\s(,;\[=\x22'])@(?P<s>[a-z][A-Za-z0-9._\-]*)".to_owned(),
         // Jira mentions: `[~jdoe]`.
         format!(r"\[~(?P<t>{NAME})\]"),
         // OpenVPN: `alice/203.0.113.7:51234` (also once the address is a token).
@@ -488,7 +544,7 @@ fn alternatives() -> Vec<String> {
         format!(r"\bsmbd_audit:[ \t]+(?P<ak>{NAME})\|"),
         // Profile pages in URLs: `/profile/alice/avatar.png`, `/users/alice?tab=`.
         format!(
-            r"(?i:/(?:profiles?|users?|people|members?|u|accounts?))/(?P<al>{NAME})(?:[/?\x22'#]|[ \t]|$)"
+            r"(?i:/(?:profiles?|users?|people|members?|u|accounts?)|linkedin\.com/in)/(?P<al>{NAME})(?:[/?\x22'#]|[ \t]|$)"
         ),
         // login(1): `FAILED LOGIN (1) on '/dev/tty1' FOR 'alice'`.
         format!(r"\bFAILED[ \t]+LOGIN\b[^\n]*?\bFOR[ \t]+'(?P<an>{NAME})'"),
@@ -520,6 +576,58 @@ fn alternatives() -> Vec<String> {
         format!(
             r"(?i:\b(?:password|passwd|passphrase)[ \t]+for[ \t]+(?:user[ \t]+)?)[\['\x22]*(?P<af>{NAME})"
         ),
+        // Terraform: `aws_iam_user.oncall["alice"]`, `gitlab_user.this[\"bob\"]`.
+        format!(
+            r"\b[a-z0-9_]*_user(?:_[a-z0-9_]+)?\.[A-Za-z0-9_\-]+\[\\?\x22(?P<as>{NAME})\\?\x22\]"
+        ),
+        // The comment of an SSH public key: `ssh-ed25519 AAAA… alice@host`.
+        format!(
+            r"\b(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp[0-9]+)[ \t]+AAAA[A-Za-z0-9+/]+=*[ \t]+(?P<at>{NAME})@"
+        ),
+        // Ansible's user items: `{'name': 'alice', …, 'groups': 'wheel'}`.
+        format!(
+            r"\{{[^{{}}\n]*?['\x22]name['\x22]:[ \t]*['\x22](?P<au>{NAME})['\x22][^{{}}\n]*['\x22]groups['\x22]:"
+        ),
+        // AWS ARNs: `arn:aws:iam::1234:user/team/alice`, an assumed role's
+        // session: `assumed-role/deploy/alice`.
+        format!(
+            r"\barn:aws[a-z\-]*:iam::[0-9]*:user/(?:[A-Za-z0-9_+=,.@\-]+/)*(?P<av>{NAME})(?:[\x22'\s,;)\]}}]|$)"
+        ),
+        format!(r"\barn:aws[a-z\-]*:sts::[0-9]*:assumed-role/[A-Za-z0-9_+=,.@\-]+/(?P<aw>{NAME})"),
+        // MySQL accounts: `TO 'alice'@'10.0.0.1'`, `` `bob`@`%` ``.
+        format!(r"['\x60](?P<ax>{NAME})['\x60]@['\x60]"),
+        // XML elements: `<username>alice</username>`.
+        format!(r"<(?i:user|username|user_name|userid|login|account|owner)>(?P<ay>{NAME})</"),
+        // PHP constants: `define( 'DB_USER', 'wp_admin' );`.
+        format!(
+            r"\bdefine\([ \t]*['\x22][A-Z_]*USER[A-Z_]*['\x22][ \t]*,[ \t]*['\x22](?P<az>{NAME})['\x22]"
+        ),
+        // Who did it, as a `k=v` or JSON field: `actor=l.dimitrova`,
+        // `"impersonator":"helpdesk.yasmin"` (lowercase logins only: a
+        // capitalised value is a person's name, found as one).
+        format!(
+            concat!(
+                r"(?i:\b(?:author|actor|impersonator|approver|assignee|reporter|committer|requester|submitter|",
+                r"reviewer|creator|initiator))(?:[ \t]*=[ \t]*|\x22:[ \t]*)['\x22]?(?P<ba>{LOGIN})"
+            ),
+            LOGIN = LOGIN
+        ),
+        // vsftpd: `[pid 4409] [alice] OK LOGIN`.
+        format!(r"\[pid[ \t]+[0-9]+\][ \t]+\[(?P<bb>{NAME})\][ \t]+(?:OK|FAIL)[ \t]"),
+        // FreeRADIUS: `Login OK: [alice] (from client`, `Login incorrect (…): [bob/pass]`.
+        format!(r"\bLogin[ \t]+(?:OK|incorrect)\b[^\n\[]*\[(?P<bc>{NAME})[/\]]"),
+        // `Login by jonas (AFP3.4)`, `last logins by alice from`.
+        format!(r"(?i:\b(?:login|logon|logins|logons)[ \t]+(?:by|of))[ \t]+['\x22]?(?P<bd>{NAME})"),
+        // `alice logged in from`, `alice is not in the sudoers file`.
+        format!(
+            r"(?:^|[\s\]:])(?P<be>{LOGIN})[ \t]+(?:logged[ \t]+(?:in|on|out)|signed[ \t]+(?:in|out)|is[ \t]+not[ \t]+in[ \t]+the[ \t]+sudoers)\b"
+        ),
+        // Nagios and Icinga: `SERVICE NOTIFICATION: alice;host;service;…`.
+        format!(r"\b(?:SERVICE|HOST)[ \t]+NOTIFICATION:[ \t]+(?P<bf>{NAME});"),
+        // sudo's command: `COMMAND=/usr/bin/passwd alice`.
+        format!(
+            r"\bCOMMAND=\S*/(?:passwd|chage|userdel|deluser|chfn|chsh|usermod)[ \t]+(?:-[A-Za-z]+[ \t]+)*(?P<bg>{NAME})"
+        ),
         // `runs as alice`, `logged in as alice`.
         format!(
             concat!(
@@ -528,6 +636,11 @@ fn alternatives() -> Vec<String> {
             ),
             NAME = NAME
         ),
+        // Last: a match here is rejected more often than not, and must not
+        // shadow a more specific alternative at the same place.
+        // Prose: `login jpark from 198.51.100.23`, `his own account hfarouk.`
+        // (checked by `prose_login_is_user`).
+        format!(r"(?i:\b(?:login|account|nickname)(?:[ \t]+is)?)[ \t]+['\x22(]?(?P<ar>{NAME})"),
     ]
 }
 
@@ -600,6 +713,157 @@ fn mention_is_user(line: &[u8], s: usize, e: usize) -> bool {
         .any(|w| w.as_bytes() == lower.as_slice())
 }
 
+/// A `login NAME` / `account NAME` hit in prose: a lowercase login shape
+/// (`jpark`, `k.rossi`, `ekowalska`) that ends the clause or comes before
+/// `from`/`on`/`at`/`via`/`with`, and not a word that usually follows
+/// (`login successful`, `account locked on`).
+fn prose_login_is_user(line: &[u8], s: usize, e: usize) -> bool {
+    let v = &line[s..e];
+    if !(2..=32).contains(&v.len())
+        || !v.iter().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+        || LOGIN_PROSE.contains(&v)
+    {
+        return false;
+    }
+    let rest = &line[e..];
+    match rest.first() {
+        None => true,
+        Some(b')' | b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"') => {
+            rest.get(1).is_none_or(|b| !b.is_ascii_alphanumeric())
+        }
+        Some(b' ' | b'\t') => {
+            let next = rest[1..]
+                .split(|b| !b.is_ascii_alphabetic())
+                .next()
+                .unwrap_or_default();
+            matches!(
+                next,
+                b"from"
+                    | b"on"
+                    | b"at"
+                    | b"via"
+                    | b"with"
+                    | b"and"
+                    | b"or"
+                    | b"pw"
+                    | b"pass"
+                    | b"password"
+                    | b"created"
+                    | b"locked"
+                    | b"unlocked"
+                    | b"disabled"
+                    | b"enabled"
+                    | b"deleted"
+                    | b"removed"
+                    | b"expired"
+                    | b"suspended"
+            ) || (next.is_empty() && matches!(rest.get(1), Some(b'/' | b'(')))
+        }
+        _ => false,
+    }
+}
+
+/// Words after `login`/`account` in prose that are not a login.
+const LOGIN_PROSE: &[&[u8]] = &[
+    b"successful",
+    b"succeeded",
+    b"success",
+    b"attempt",
+    b"attempts",
+    b"page",
+    b"prompt",
+    b"shell",
+    b"screen",
+    b"time",
+    b"banner",
+    b"status",
+    b"disabled",
+    b"enabled",
+    b"locked",
+    b"unlocked",
+    b"expired",
+    b"management",
+    b"lockout",
+    b"balance",
+    b"owner",
+    b"access",
+    b"required",
+    b"needed",
+    b"here",
+    b"there",
+    b"now",
+    b"again",
+    b"later",
+    b"today",
+    b"please",
+    b"form",
+    b"flow",
+    b"button",
+    b"link",
+    b"url",
+    b"history",
+    b"problem",
+    b"problems",
+    b"issue",
+    b"issues",
+    b"works",
+    b"working",
+    b"broken",
+    b"fails",
+    b"error",
+    b"errors",
+    b"details",
+    b"info",
+    b"type",
+    b"manager",
+    b"team",
+    b"holder",
+    b"number",
+    b"id",
+    b"ids",
+    b"creation",
+    b"deletion",
+    b"removal",
+    b"request",
+    b"requests",
+    b"server",
+    b"service",
+    b"settings",
+    b"page",
+    b"portal",
+    b"works",
+    b"done",
+    b"ok",
+    b"okay",
+    b"fine",
+    b"closed",
+    b"open",
+    b"opened",
+    b"created",
+    b"deleted",
+    b"removed",
+    b"suspended",
+    b"blocked",
+    b"verified",
+    b"active",
+    b"inactive",
+    b"incorrect",
+    b"failed",
+    b"failure",
+    b"denied",
+    b"by",
+    b"of",
+    b"needs",
+    b"it",
+    b"them",
+    b"him",
+    b"her",
+    b"this",
+    b"that",
+];
+
 /// A `DOMAIN\user` hit that is a registry hive, a log level before an
 /// escape (`ERROR\nTraceback`) or a built-in principal.
 fn domain_user_is_user(line: &[u8], s: usize) -> bool {
@@ -659,6 +923,7 @@ impl Users {
         };
         Users {
             mention: alternative("s"),
+            prose_login: alternative("ar"),
             domain_user: alternative("ae"),
             each: vec![OnceLock::new(); alts.len()],
             any,
@@ -691,12 +956,34 @@ impl Users {
             let (Some(s), Some(e)) = (slots[2], slots[3]) else {
                 continue;
             };
-            let (s, mut e) = (s.get(), e.get());
+            let (mut s, mut e) = (s.get(), e.get());
+            // `for user 'CORP\alice'`, `[CORP]\[alice]`: the user follows the
+            // (upper-case) domain.
+            let domain = line[s..e]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'-');
+            let sep = line[e..]
+                .iter()
+                .take(4)
+                .take_while(|b| matches!(b, b'\\' | b'[' | b']'))
+                .count();
+            if domain && line[e..e + sep].contains(&b'\\') {
+                let t = e + sep;
+                let n = line[t..]
+                    .iter()
+                    .take_while(|b| checks::is_word(**b) || matches!(b, b'.' | b'-' | b'$'))
+                    .count();
+                if n > 0 && line[t].is_ascii_alphabetic() {
+                    (s, e) = (t, t + n);
+                }
+            }
             while e > s && matches!(line[e - 1], b'.' | b'-') {
                 e -= 1;
             }
             let shape_ok = if alt == self.mention {
                 mention_is_user(line, s, e)
+            } else if alt == self.prose_login {
+                prose_login_is_user(line, s, e)
             } else if alt == self.domain_user {
                 domain_user_is_user(line, s)
             } else {
@@ -706,6 +993,10 @@ impl Users {
                 out.push(Finding::new(s, e, Kind::Username));
                 // Resume right after the name: `for alice from` may hold more.
                 at = at.min(e.max(m.start() + 1));
+            } else {
+                // A rejected candidate must not hide a match that starts
+                // inside it (`op=login acct="alice"`).
+                at = m.start() + 1;
             }
         }
     }
@@ -743,7 +1034,18 @@ fn uncued_user_may_match(line: &[u8]) -> bool {
         if (a == 0
             || matches!(
                 line[a - 1],
-                b' ' | b'\t' | b'(' | b',' | b';' | b'[' | b'\n' | 0x0b | 0x0c | b'\r'
+                b' ' | b'\t'
+                    | b'('
+                    | b','
+                    | b';'
+                    | b'['
+                    | b'='
+                    | b'"'
+                    | b'\''
+                    | b'\n'
+                    | 0x0b
+                    | 0x0c
+                    | b'\r'
             ))
             && after.first().is_some_and(u8::is_ascii_lowercase)
         {
@@ -771,7 +1073,8 @@ fn uncued_user_may_match(line: &[u8]) -> bool {
         }
     }
     for b in memchr::memchr_iter(b'[', line) {
-        // `- NAME [dd/`: blanks, a name ending in a name byte, blanks, '-'.
+        // `- NAME [dd/`: blanks, a name ending in a name byte, blanks, then
+        // '-', a digit or ']'.
         let date = line
             .get(b + 1..b + 4)
             .is_some_and(|d| d[0].is_ascii_digit() && d[1].is_ascii_digit() && d[2] == b'/');
@@ -794,7 +1097,7 @@ fn uncued_user_may_match(line: &[u8]) -> bool {
             && name_end < b
             && name_start > j
             && j > 0
-            && line[j - 1] == b'-'
+            && (matches!(line[j - 1], b'-' | b']') || line[j - 1].is_ascii_digit())
             && (line[name_start].is_ascii_alphabetic() || line[name_start] == b'_')
         {
             return true;
