@@ -124,7 +124,8 @@ fn is_b64(b: u8) -> bool {
 /// Base64 (maybe quoted, maybe with a trailing `\n` or comma), a PEM header
 /// (`Proc-Type:`, `DEK-Info:`), or blank.
 fn body_line(line: &[u8]) -> bool {
-    let t = &line[leading_space(line)..trailing_end(line)];
+    // An all-blank line has its last non-blank byte before its first.
+    let t = &line[leading_space(line)..trailing_end(line).max(leading_space(line))];
     if t.is_empty() {
         return true;
     }
