@@ -79,6 +79,20 @@ pub(crate) const CUES: &[&str] = &[
     "useradd",
     "usermod",
     "mot de passe",
+    // Password words of `prose_passwords` not covered above.
+    "clave",
+    "salasana",
+    "l\u{f6}senord",
+    "losenord",
+    "has\u{142}o",
+    "haslo",
+    "creds",
+    "log in",
+    "sign in",
+    "wifi",
+    "wi-fi",
+    "wlan",
+    "define(",
 ];
 
 /// Key words that name a secret on their own.
@@ -429,9 +443,13 @@ impl Secrets {
             // SNMP: `community "public2"`; French prose: `mot de passe x`.
             r"|(?:\bcommunity(?:[ \t]+string)?[ \t]+(?:is[ \t]+)?[\x22'](?P<community>[^\x22'\s]+)[\x22'])",
             r"|(?:\bmot[ \t]+de[ \t]+passe[ \t]*(?:est[ \t]+|:[ \t]*)?[\x22']?[ \t]*(?P<fr>[^\s\x22',;]+))",
+            // PHP constants: `define( 'DB_PASSWORD', 'x' );`.
+            r"|(?:\bdefine\([ \t]*['\x22][A-Z_]*(?:PASSWORD|PASS|KEY|SALT|SECRET|TOKEN)[A-Z_]*['\x22][ \t]*,[ \t]*'(?P<php>[^']+)')",
             // Prose without a verb: `temporary password Welcome-Austin-0325`,
-            // `Passwort lautet Sonnenblume_77` (checked by `password_like`).
-            r"|(?:\b(?:password|passwort|kennwort|wachtwoord|senha|passphrase)(?:[ \t]+(?:lautet|ist|war|est|es|era|was|is))?[ \t]+[\x22'`]?(?P<bare>[^\s\x22'`,;]+))",
+            // `Passwort lautet Sonnenblume_77` (checked by `password_like`;
+            // a digit or a symbol, which that needs, keeps `password for`
+            // from matching at all).
+            r"|(?:\b(?:password|passwort|kennwort|wachtwoord|senha|passphrase)(?:[ \t]+(?:lautet|ist|war|est|es|era|was|is))?[ \t]+[\x22'`]?(?P<bare>[^\s\x22'`,;]*[0-9!#$%&*+?@^~][^\s\x22'`,;]*))",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
         // XML: `<password>x</password>`, `<add key="ApiKey" value="x"/>`.
@@ -459,6 +477,7 @@ impl Secrets {
         }
         self.assignments(line, out);
         self.phrases(line, out);
+        prose_passwords(line, out);
         static VALUE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
         let value = VALUE.get_or_init(|| memchr::memmem::Finder::new(b"value"));
         if memchr::memchr(b'<', line).is_some() || value.find(line).is_some() {
@@ -895,6 +914,147 @@ fn password_like(v: &[u8]) -> bool {
         && !v
             .iter()
             .any(|b| matches!(b, b'/' | b'\\' | b'(' | b'=' | b'[' | b'{' | b'<'))
+}
+
+/// Words that make the text around them about a password, in several
+/// languages (lower case; a word counts when it holds one).
+const PASSWORD_WORDS: &[&str] = &[
+    "password",
+    "passwort",
+    "passwd",
+    "passphrase",
+    "passcode",
+    "kennwort",
+    "wachtwoord",
+    "senha",
+    "contrase",
+    "salasana",
+    "l\u{f6}senord",
+    "losenord",
+    "has\u{142}o",
+    "haslo",
+    "credential",
+    "chpasswd",
+];
+
+/// Whole words that do the same. (Not `login`: machine logs say `login ok`
+/// on every line, and a password-shaped value near it is rare.)
+const PASSWORD_WHOLE_WORDS: &[&str] =
+    &["pass", "pw", "pwd", "clave", "creds", "wifi", "wlan", "psk"];
+
+/// Cues of more than one word.
+const PASSWORD_PHRASES: &[&str] = &["log in", "sign in", "wi-fi", "mot de passe", "sudo -s"];
+
+/// Passwords written in prose near a password word, in any order and
+/// language: `la contraseña era Tacos-al-pastor-9`, `use Kiosk#Lobby24 to
+/// log in`, `pw Exp0rt-Fin-2023`, `(was Stg-Pg-2024-Lx9, now in Vault)`. Within 100 bytes of the word, every value shaped like a chosen
+/// password ([`chosen_password`]) is a secret.
+fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
+    const WINDOW: usize = 100;
+    static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let cues = CUES.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(
+                PASSWORD_WORDS
+                    .iter()
+                    .chain(PASSWORD_WHOLE_WORDS)
+                    .chain(PASSWORD_PHRASES),
+            )
+            .unwrap_or_else(|e| builtin_bug(&e))
+    });
+    let letter = |b: u8| b.is_ascii_alphabetic() || b >= 0x80;
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    for m in cues.find_overlapping_iter(line) {
+        let (cs, ce) = (m.start(), m.end());
+        // Whole words for the short ones (`pw`, `pass`, not `bypass`).
+        let whole = m.pattern().as_usize() >= PASSWORD_WORDS.len()
+            && m.pattern().as_usize() < PASSWORD_WORDS.len() + PASSWORD_WHOLE_WORDS.len();
+        if whole && (cs > 0 && letter(line[cs - 1]) || line.get(ce).is_some_and(|b| letter(*b))) {
+            continue;
+        }
+        windows.push((cs.saturating_sub(WINDOW), (ce + WINDOW).min(line.len())));
+    }
+    if windows.is_empty() {
+        return;
+    }
+    let split = |b: u8| {
+        b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b'"' | b'\'' | b'`' | b'(' | b')' | b'[' | b']' | b',' | b';' | b'{' | b'}' | b'|'
+            )
+    };
+    let mut s = windows.iter().map(|w| w.0).min().unwrap_or(0);
+    let last = windows.iter().map(|w| w.1).max().unwrap_or(0);
+    while s < last {
+        if split(line[s]) {
+            s += 1;
+            continue;
+        }
+        let mut e = s + line[s..].iter().take_while(|b| !split(**b)).count();
+        let next = e;
+        while e > s && matches!(line[e - 1], b'.' | b':') {
+            e -= 1;
+        }
+        // A question or an exclamation ends the sentence, not the value
+        // (`the old Jenkins?`); the value is judged without it.
+        let core = if e > s && matches!(line[e - 1], b'?' | b'!') {
+            e - 1
+        } else {
+            e
+        };
+        if core - s >= 8
+            && windows.iter().any(|(ws, we)| s >= *ws && e <= *we)
+            && chosen_password(&line[s..core])
+        {
+            out.push(Finding::new(s, e, Kind::Secret));
+        }
+        s = next;
+    }
+}
+
+/// A password as people choose them: [`password_like`], with a run of
+/// lower-case letters (a word in it, unlike an id such as
+/// `1rBNrR-ZQTQ8L-AB`), and a symbol other than `-_.`, or a digit with one
+/// of those (`Tacos-al-pastor-9`), or a capitalised word and digits
+/// (`Cordillera2024`); not a version (`OpenSSL-3.0.2`), a file name or a
+/// `host:port`.
+fn chosen_password(v: &[u8]) -> bool {
+    let word = v
+        .split(|b| !b.is_ascii_lowercase())
+        .any(|run| run.len() >= 2);
+    if !word || v.contains(&b':') || v.contains(&b'@') || !password_like(v) {
+        return false;
+    }
+    let plain_symbol = |b: &u8| matches!(b, b'-' | b'_' | b'.');
+    let special = v
+        .iter()
+        .any(|b| b.is_ascii_punctuation() && !plain_symbol(b));
+    let digit = v.iter().any(u8::is_ascii_digit);
+    let shaped = if special {
+        true
+    } else if v.iter().any(plain_symbol) {
+        digit
+    } else {
+        // `Word2024`: one capital, then lower case, then digits.
+        let letters = v.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        v[0].is_ascii_uppercase()
+            && v[1..letters].iter().all(u8::is_ascii_lowercase)
+            && letters < v.len()
+            && v[letters..].iter().all(u8::is_ascii_digit)
+    };
+    // `Name-1.2.3`: letters, then only digits and dots.
+    let first_digit = v.iter().position(u8::is_ascii_digit).unwrap_or(v.len());
+    let version = v[first_digit..]
+        .iter()
+        .all(|b| b.is_ascii_digit() || *b == b'.')
+        && v[first_digit..].contains(&b'.');
+    // `report.xlsx`, `app.example.com`: a lower-case extension or label last.
+    let extension = v.iter().rposition(|b| *b == b'.').is_some_and(|d| {
+        (1..=5).contains(&(v.len() - d - 1)) && v[d + 1..].iter().all(u8::is_ascii_lowercase)
+    });
+    shaped && !version && !extension
 }
 
 /// A value that looks generated rather than written: at least 12 bytes

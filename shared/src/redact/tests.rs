@@ -658,6 +658,62 @@ fn secrets_in_other_formats() {
             &["s3cret!pass"],
             &["accepted"],
         ),
+        // Near a password word, in any order and language.
+        (
+            "Mi contraseña era Tacos-al-pastor-9 pero ya no funciona",
+            &["Tacos-al-pastor-9"],
+            &["pero ya no funciona"],
+        ),
+        (
+            "Hej, mitt lösenord är Midsommar-2024! men jag vill byta",
+            &["Midsommar-2024"],
+            &["men jag vill byta"],
+        ),
+        (
+            "- For the kiosk tablets use Kiosk#Lobby24 to log in.",
+            &["Kiosk#Lobby24"],
+            &["to log in"],
+        ),
+        (
+            "the creds are rpena_andina / Medellin-Cafe-2024 (he insisted)",
+            &["Medellin-Cafe-2024"],
+            &["(he insisted)"],
+        ),
+        (
+            "Also rotated the staging DB password (was Stg-Pg-2024-Lx9, now in Vault).",
+            &["Stg-Pg-2024-Lx9"],
+            &["now in Vault"],
+        ),
+        (
+            "la clave del wifi de invitados es Cordillera2024 y la del panel",
+            &["Cordillera2024"],
+            &["y la del panel"],
+        ),
+        (
+            "define( 'DB_PASSWORD', 'WpAdm!n2023' );",
+            &["WpAdm!n2023"],
+            &["DB_PASSWORD"],
+        ),
+        (
+            "who has the creds for the old Jenkins? need to export a job",
+            &[],
+            &["Jenkins?"],
+        ),
+        (
+            "A=dovecot_login:x 1rBNrR-ZQTQ8L-AB Warning: large message",
+            &[],
+            &["1rBNrR-ZQTQ8L-AB"],
+        ),
+        (
+            "login via X-Auth-Token with OpenSSL-3.0.2 and LoginController.java:42",
+            &[],
+            &["X-Auth-Token", "OpenSSL-3.0.2", "LoginController.java:42"],
+        ),
+        (
+            "password check failed for OAuth2Client, see report.xlsx",
+            &[],
+            &["OAuth2Client", "report.xlsx"],
+        ),
         ("password sha512 rounds=5000", &[], &["password sha512"]),
         (
             "password reset for /home/alice done",
@@ -988,6 +1044,11 @@ fn pem_blocks() {
     assert!(out.starts_with("cfg:\n"));
     assert_eq!(report.counts.get("private_key"), Some(&4));
     assert_eq!(report.counts.get("ipv4"), Some(&1));
+    // A blank line inside a block (it once panicked on a blank-only line).
+    let text = "-----BEGIN PRIVATE KEY-----\n \nMIIEowIBAAKCAQEA7\n-----END PRIVATE KEY-----";
+    let (out, _) = run(&r, text);
+    assert_eq!(out.lines().count(), text.lines().count());
+    assert!(!out.contains("MIIEow"), "{out}");
 }
 
 /// A first name alone, where the sentence makes it a person, and a name
