@@ -600,6 +600,7 @@ fn same_word_elsewhere(line: &[u8], f: &Finding, out: &mut Vec<Finding>) {
             // user's directory is theirs (`/share/alice/`).
             let user_dir = kind == Kind::Username
                 && needle.len() >= 4
+                && at > 0
                 && line[at - 1] == b'/'
                 && line.get(end) == Some(&b'/');
             let before_ok = at == 0

@@ -125,7 +125,8 @@ fn is_b64(b: u8) -> bool {
 /// (`Proc-Type:`, `DEK-Info:`), or blank.
 fn body_line(line: &[u8]) -> bool {
     // An all-blank line has its last non-blank byte before its first.
-    let t = &line[leading_space(line)..trailing_end(line).max(leading_space(line))];
+    let s = leading_space(line);
+    let t = &line[s..trailing_end(line).max(s)];
     if t.is_empty() {
         return true;
     }

@@ -904,6 +904,8 @@ fn usernames_in_other_formats() {
         ("I've unlocked your account (pbose). Your temporary password", &["pbose"], &["unlocked your account"]),
         ("her login is eyilmaz).", &["eyilmaz"], &["login is"]),
         ("account amansour locked after 5 attempts", &["amansour"], &["locked after"]),
+        // The same user at the very start of the line (it once indexed before it).
+        ("jkowalski reconnected; user=jkowalski", &["jkowalski"], &["reconnected"]),
         ("smbd_audit: mei15|10.0.0.1|ws|finance|unlinkat|ok", &["mei15"], &["|finance|"]),
         ("\"GET /profile/giulias/avatar.png HTTP/1.1\"", &["giulias"], &["/avatar.png"]),
         ("\"GET /api/v1/users/me HTTP/1.1\"", &[], &["/users/me"]),
