@@ -696,12 +696,15 @@ fn embedded_ipv4_end(line: &[u8], s: usize, e: usize) -> usize {
     }
     let mut end = e;
     for _ in 0..3 {
+        if line.get(end) != Some(&b'.') {
+            return e;
+        }
         let digits = line[end + 1..]
             .iter()
             .take(4)
             .take_while(|b| b.is_ascii_digit())
             .count();
-        if line.get(end) != Some(&b'.') || !(1..=3).contains(&digits) {
+        if !(1..=3).contains(&digits) {
             return e;
         }
         end += 1 + digits;

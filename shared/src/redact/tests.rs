@@ -90,6 +90,8 @@ fn emails() {
 #[test]
 fn ip_addresses() {
     check(&[
+        // An embedded IPv4 cut short at the line's end (it once sliced past it).
+        ("2024-03-11T13::12:28.2", &[], &["2024-03-11T13"]),
         (
             "Accepted from 192.168.1.20 port 22",
             &["192.168.1.20"],
