@@ -3,51 +3,12 @@
 //! on its line) and keep-rate (a must-survive value still is). Prints a
 //! table and asserts floors.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
+use common::{marked_files, parse_line, Marked};
 use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey, Tables};
-
-struct Marked {
-    raw: String,
-    labels: Vec<(String, String)>,
-    keeps: Vec<String>,
-}
-
-/// Strips `«kind:value»` and `‹value›` from a line.
-fn parse_line(line: &str) -> Marked {
-    let mut raw = String::with_capacity(line.len());
-    let mut labels = Vec::new();
-    let mut keeps = Vec::new();
-    let mut rest = line;
-    loop {
-        let next_label = rest.find('«');
-        let next_keep = rest.find('‹');
-        let (at, is_label) = match (next_label, next_keep) {
-            (None, None) => break,
-            (Some(a), None) => (a, true),
-            (None, Some(b)) => (b, false),
-            (Some(a), Some(b)) => (a.min(b), a < b),
-        };
-        raw.push_str(&rest[..at]);
-        let open = if is_label { '«' } else { '‹' };
-        let close = if is_label { '»' } else { '›' };
-        let after = &rest[at + open.len_utf8()..];
-        let end = after.find(close).expect("unclosed markup");
-        let inner = &after[..end];
-        if is_label {
-            let (kind, value) = inner.split_once(':').expect("label is kind:value");
-            labels.push((kind.to_owned(), value.to_owned()));
-            raw.push_str(value);
-        } else {
-            keeps.push(inner.to_owned());
-            raw.push_str(inner);
-        }
-        rest = &after[end + close.len_utf8()..];
-    }
-    raw.push_str(rest);
-    Marked { raw, labels, keeps }
-}
 
 /// Whether `value` is on `line` as a whole token (not inside a longer
 /// word: a redacted user `pi` is not "still there" in `api-prod-3`).
@@ -84,25 +45,6 @@ impl Score {
 struct Scores {
     recall: BTreeMap<String, Score>,
     keep: Score,
-}
-
-/// The `.marked` files of `tests/<name>/`, sorted.
-fn marked_files(name: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join(name);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "marked"))
-        .collect();
-    files.sort();
-    assert!(
-        files.len() >= 10,
-        "corpus files missing in {}",
-        dir.display()
-    );
-    files
 }
 
 /// Redacts every file of corpus `name` (default config, fixed key) and
@@ -260,6 +202,7 @@ fn compact_and_fast_tables_agree() {
     for path in marked_files("corpus")
         .iter()
         .chain(&marked_files("holdout"))
+        .chain(&marked_files("unseen"))
     {
         let text = std::fs::read_to_string(path).unwrap();
         let raw: Vec<String> = text.lines().map(|l| parse_line(l).raw).collect();

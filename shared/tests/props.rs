@@ -1,5 +1,9 @@
 //! Property tests: line count preserved, idempotent, no panic on any bytes.
 
+// Only the raw lines are used here; the labels are the scorer's.
+#[allow(dead_code)]
+mod common;
+
 use proptest::prelude::*;
 use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey};
 
@@ -54,38 +58,17 @@ fn corpus_lines() -> &'static [String] {
     use std::sync::OnceLock;
     static LINES: OnceLock<Vec<String>> = OnceLock::new();
     LINES.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-        let mut lines = Vec::new();
-        for dir in ["corpus", "holdout", "unseen"] {
-            let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
-                .unwrap_or_else(|e| panic!("{dir}: {e}"))
-                .map(|e| e.expect("directory entry").path())
-                .filter(|p| p.extension().is_some_and(|e| e == "marked"))
-                .collect();
-            files.sort();
-            for path in files {
+        ["corpus", "holdout", "unseen"]
+            .iter()
+            .flat_map(|dir| common::marked_files(dir))
+            .flat_map(|path| {
                 let text = std::fs::read_to_string(&path).expect("corpus file");
-                lines.extend(text.lines().map(strip_markup));
-            }
-        }
-        lines
+                text.lines()
+                    .map(|l| common::parse_line(l).raw)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     })
-}
-
-/// `«kind:value»` becomes `value`; `‹` and `›` go.
-fn strip_markup(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(open) = rest.find('«') {
-        out.push_str(&rest[..open]);
-        let label = &rest[open + '«'.len_utf8()..];
-        let value = label.split_once(':').map_or(label, |(_, v)| v);
-        let close = value.find('»').unwrap_or(value.len());
-        out.push_str(&value[..close]);
-        rest = value.get(close + '»'.len_utf8()..).unwrap_or_default();
-    }
-    out.push_str(rest);
-    out.replace(['‹', '›'], "")
 }
 
 /// Two corpus lines cut at random places and joined, with one structural
