@@ -2038,6 +2038,12 @@ fn speaker(line: &[u8], out: &mut Vec<Finding>) {
         ),
         None => return,
     };
+    // A login handle as the speaker: `[08:02] priya.r: …` (a chat's time
+    // has no seconds), or alone after a Teams header's date.
+    if bracket && (time == 5 || alone) && chat_handle(&line[start..end]) {
+        out.push(Finding::new(start, end, Kind::Username));
+        return;
+    }
     if end > start
         && name_run_before(line, end, false) == Some(start)
         && person_like(&line[start..end])
@@ -2049,6 +2055,18 @@ fn speaker(line: &[u8], out: &mut Vec<Finding>) {
     {
         out.push(Finding::new(start, end, Kind::Name));
     }
+}
+
+/// A chat handle shaped like a login: lower case, with a `.` or `_` inside
+/// (`priya.r`, `zoe_k`, `tomas.horvath`).
+fn chat_handle(v: &[u8]) -> bool {
+    (3..=32).contains(&v.len())
+        && v[0].is_ascii_lowercase()
+        && v[v.len() - 1].is_ascii_alphanumeric()
+        && v[1..v.len() - 1].iter().any(|b| matches!(b, b'.' | b'_'))
+        && v.iter().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
 }
 
 /// Two or more name words, or one listed first name: `Ana Souza`, `Priya`

@@ -906,6 +906,11 @@ fn usernames_in_other_formats() {
         ("I've unlocked your account (pbose). Your temporary password", &["pbose"], &["unlocked your account"]),
         ("her login is eyilmaz).", &["eyilmaz"], &["login is"]),
         ("account amansour locked after 5 attempts", &["amansour"], &["locked after"]),
+        // Chat handles as speakers (a chat's time has no seconds).
+        ("[08:02] priya.r: morning! pager went off at 06:20", &["priya.r"], &["morning!", "06:20"]),
+        ("[14/05/2024 20:12] mathis.l", &["mathis.l"], &["[14/05/2024 20:12]"]),
+        ("[08:03] emeka: yeah sorry", &[], &["[08:03] emeka:"]),
+        ("[12:00:01] app.api: started", &[], &["app.api: started"]),
         // The same user at the very start of the line (it once indexed before it).
         ("jkowalski reconnected; user=jkowalski", &["jkowalski"], &["reconnected"]),
         ("smbd_audit: mei15|10.0.0.1|ws|finance|unlinkat|ok", &["mei15"], &["|finance|"]),
