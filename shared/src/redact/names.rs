@@ -1721,6 +1721,10 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
 fn honorific(line: &[u8], out: &mut Vec<Finding>) {
     const SUFFIXES: &[&[u8]] = &[b"san", b"sama", b"sensei", b"kun", b"chan", b"shi"];
     for dash in memchr::memchr_iter(b'-', line) {
+        // Most dashes are in dates and names: test the suffix's first byte.
+        if !matches!(line.get(dash + 1), Some(b's' | b'k' | b'c')) {
+            continue;
+        }
         let after = &line[dash + 1..];
         let suffix = ascii_word(line, dash + 1);
         if !SUFFIXES.contains(&suffix) || after.get(suffix.len()).is_some_and(|b| *b >= 0x80) {

@@ -82,7 +82,7 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u8, Vec<String>)> 
     let (name_cues, host_cues) = names.cues();
     vec![
         (TOKENS, super::detect::token_cues()),
-        (SECRETS, owned(super::secrets::CUES)),
+        (SECRETS, super::secrets::cues()),
         (USERS, owned(super::users::CUES)),
         (NAMES, name_cues.to_vec()),
         (HOSTS, host_cues.to_vec()),

@@ -24,9 +24,9 @@ pub(crate) struct Secrets {
 }
 
 /// Literals (ASCII, any case) that every match of `assign` or `phrase`
-/// contains: a line without one skips both regexes (see
-/// [`super::prefilter`]).
-pub(crate) const CUES: &[&str] = &[
+/// contains: a line without one (nor a password word, [`cues`]) skips
+/// both regexes (see [`super::prefilter`]).
+const CUES: &[&str] = &[
     // `assign` key words.
     "pass",
     "pw",
@@ -79,21 +79,26 @@ pub(crate) const CUES: &[&str] = &[
     "useradd",
     "usermod",
     "mot de passe",
-    // Password words of `prose_passwords` not covered above.
-    "clave",
-    "salasana",
-    "l\u{f6}senord",
-    "losenord",
-    "has\u{142}o",
-    "haslo",
-    "creds",
-    "log in",
-    "sign in",
-    "wifi",
-    "wi-fi",
-    "wlan",
     "define(",
 ];
+
+/// The cues of the secret group: [`CUES`] and the password words of
+/// [`prose_passwords`] (see [`super::prefilter`]), without those that hold
+/// another (`password` holds `pass`): the overlapping scan would report
+/// both on every such line for nothing.
+pub(crate) fn cues() -> Vec<String> {
+    let all: Vec<&str> = CUES
+        .iter()
+        .chain(PASSWORD_WORDS)
+        .chain(PASSWORD_WHOLE_WORDS)
+        .chain(PASSWORD_PHRASES)
+        .copied()
+        .collect();
+    all.iter()
+        .filter(|w| !all.iter().any(|c| c.len() < w.len() && w.contains(c)))
+        .map(|w| (*w).to_owned())
+        .collect()
+}
 
 /// Key words that name a secret on their own.
 const STRONG: &[&str] = &[
@@ -951,8 +956,8 @@ const PASSWORD_PHRASES: &[&str] = &["log in", "sign in", "wi-fi", "mot de passe"
 /// password ([`chosen_password`]) is a secret.
 fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
     const WINDOW: usize = 100;
-    static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let cues = CUES.get_or_init(|| {
+    static PASSWORD_CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let cues = PASSWORD_CUES.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build(
