@@ -42,6 +42,7 @@ mod secrets;
 mod table;
 pub mod token;
 mod users;
+mod word_hash;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};

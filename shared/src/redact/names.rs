@@ -17,27 +17,15 @@ use super::detect::{big_regex, builtin_bug};
 use super::finding::Finding;
 use super::prefilter::{self, Hints};
 use super::token::Kind;
+use super::word_hash;
 
-const FIRST_NAMES: &str = include_str!("first_names.txt");
-
-/// A fast, non-keyed hash for the fixed word sets below: they are looked up
-/// for every capitalised word of every line, and nobody can insert into
-/// them, so SipHash's flooding resistance buys nothing here.
+/// [`word_hash::fold`] as a `Hasher`, for the fixed word sets below.
 #[derive(Default)]
 struct WordHasher(u64);
 
 impl Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
+        self.0 = word_hash::fold(self.0, bytes);
     }
 
     fn finish(&self) -> u64 {
@@ -47,26 +35,35 @@ impl Hasher for WordHasher {
 
 type WordSet<T> = HashSet<T, BuildHasherDefault<WordHasher>>;
 
-/// The bundled list, lowercase already (a test checks), so the set points
-/// into the bundled text instead of holding a copy of every name.
-fn first_names() -> &'static WordSet<&'static str> {
-    static SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| {
-        FIRST_NAMES
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect()
-    })
+// `NAME_SLOTS`: the bundled list as an open-addressing table of 32-bit
+// fingerprints (0: empty), laid out by the build script with
+// `word_hash::slot`. Read-only data: nothing to build at start, only the
+// pages look-ups touch are resident, and the names' text is not needed. A
+// word that is not listed passes for one with a probability of about 3 in
+// 2^32 (a few probes, each a 32-bit compare): at worst, one more word is
+// redacted as a name.
+include!(concat!(env!("OUT_DIR"), "/first_names_table.rs"));
+
+/// Whether `word` (lowercase bytes) is in the bundled list.
+fn listed_exactly(word: &[u8]) -> bool {
+    let mask = NAME_SLOTS.len() - 1;
+    let (mut i, fingerprint) = word_hash::slot(word, NAME_SLOTS.len());
+    loop {
+        match NAME_SLOTS[i] {
+            0 => return false,
+            f if f == fingerprint => return true,
+            _ => i = (i + 1) & mask,
+        }
+    }
 }
 
 /// Whether `lower` is a bundled first name, also with its accents taken
 /// off (`siobhán` is listed as `siobhan`, `zoë` as `zoe`).
 fn in_first_names(lower: &str) -> bool {
-    first_names().contains(lower)
+    listed_exactly(lower.as_bytes())
         || (!lower.is_ascii() && {
             let folded: String = lower.chars().map(fold_accent).collect();
-            folded != lower && first_names().contains(folded.as_str())
+            folded != lower && listed_exactly(folded.as_bytes())
         })
 }
 
@@ -1615,8 +1612,9 @@ impl Names {
                     // `Ji-woo`, `Klaus-Dieter`: the Unicode path knows hyphens.
                     listed_word(line, i)
                 } else if line.get(e).is_some_and(|c| *c >= 0x80) {
-                    // Non-ASCII letters follow: take the slow, Unicode path.
-                    n >= 2 && listed_word(line, i)
+                    // Non-ASCII letters follow (`Søren`, `Zoë`): take the
+                    // slow, Unicode path.
+                    listed_word(line, i)
                 } else if (2..=buf.len()).contains(&n) {
                     for (k, c) in line[i..e].iter().enumerate() {
                         buf[k] = c.to_ascii_lowercase();
@@ -2291,7 +2289,7 @@ fn name_word(word: &str, address_cued: bool) -> NameWord {
 /// capitalised word (`Max Heap Size` is a title, not a person). Returns the
 /// surname's end.
 fn ambiguous_pair(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
-    if !first_name_bytes(true).contains(lower) {
+    if !(is_ambiguous_bytes(lower) && listed_exactly(lower)) {
         return None;
     }
     // A blank, or a '+' in a URL's query (`?q=Felix+Schmidt`).
@@ -2356,23 +2354,15 @@ fn listed_word(line: &[u8], pos: usize) -> bool {
     word_at(line, pos).is_some_and(|(w, _)| is_capitalized(&w) && is_listed(&w.to_lowercase()))
 }
 
-/// [`is_listed`] for lowercase ASCII bytes, with one hash look-up: the
-/// pair scan asks this for every capitalised word of every line.
+/// [`is_listed`] for lowercase ASCII bytes: the pair scan asks this for
+/// every capitalised word of every line.
 fn is_listed_ascii(lower: &[u8]) -> bool {
-    first_name_bytes(false).contains(lower)
+    listed_exactly(lower) && !is_ambiguous_bytes(lower)
 }
 
-/// The bundled first names as bytes: those that are also everyday words
-/// (`ambiguous`), or the others.
-fn first_name_bytes(ambiguous: bool) -> &'static WordSet<&'static [u8]> {
-    static SETS: [OnceLock<WordSet<&'static [u8]>>; 2] = [OnceLock::new(), OnceLock::new()];
-    SETS[usize::from(ambiguous)].get_or_init(|| {
-        first_names()
-            .iter()
-            .filter(|w| is_ambiguous(w) == ambiguous)
-            .map(|w| w.as_bytes())
-            .collect()
-    })
+/// [`is_ambiguous`] for lowercase bytes.
+fn is_ambiguous_bytes(lower: &[u8]) -> bool {
+    std::str::from_utf8(lower).is_ok_and(is_ambiguous)
 }
 
 /// A listed first name that is not also an everyday word (lowercase input).
@@ -2856,12 +2846,18 @@ impl Hosts {
 mod tests {
     use super::*;
 
-    /// The set holds the bundled lines as they are (no lowercasing at
-    /// start-up), and look-ups are lowercase.
+    /// The table points at the bundled lines as they are (no lowercasing),
+    /// finds every one of them, and look-ups are lowercase.
     #[test]
     fn bundled_first_names_are_lowercase() {
-        for line in FIRST_NAMES.lines().map(str::trim) {
-            assert_eq!(line, line.to_lowercase(), "first_names.txt: {line:?}");
+        for line in include_str!("first_names.txt").lines() {
+            assert_eq!(
+                line,
+                line.trim().to_lowercase(),
+                "first_names.txt: {line:?}"
+            );
+            assert!(listed_exactly(line.as_bytes()), "{line:?}");
+            assert!(!listed_exactly(format!("{line}-").as_bytes()));
         }
         assert!(is_first_name("Adrián") && is_first_name("MARIA"));
     }
