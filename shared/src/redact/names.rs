@@ -2518,6 +2518,17 @@ fn is_capitalized(word: &str) -> bool {
         || word.chars().count() == 1 && word.chars().all(char::is_uppercase)
 }
 
+/// A camelCase identifier (`TargetUserName`, `SubjectDomainName`): two or
+/// more capitals after lower-case letters, which a name has at most one of
+/// (`McDonald`, `LaToya`).
+fn is_identifier(word: &str) -> bool {
+    word.chars()
+        .zip(word.chars().skip(1))
+        .filter(|(a, b)| a.is_lowercase() && b.is_uppercase())
+        .count()
+        >= 2
+}
+
 /// Words that make a run of capitalised words a team, a role or an
 /// organisation rather than a person (`Vigil Support Desk`, `Acme GmbH`).
 const ORG_WORDS: &[&str] = &[
@@ -2580,6 +2591,9 @@ const PARTICLES: &[&str] = &[
 /// Where the name that starts at `pos` ends, if it is one under `cue`.
 fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
     let (first, mut end) = word_at(line, pos)?;
+    if is_identifier(&first) {
+        return None;
+    }
     let lower = first.to_lowercase();
     let listed = in_first_names(&lower);
     let cap = is_capitalized(&first);

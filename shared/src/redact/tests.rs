@@ -983,6 +983,218 @@ fn usernames_in_other_formats() {
 }
 
 #[test]
+fn usernames_in_tool_output() {
+    check(&[
+        // Session tables: `last`, `w`, `who`, `lastb`, `query user`, `loginctl`, `utmpdump`.
+        (
+            "jdevries pts/1        Tue Mar  4 08:14 - 09:02  (00:48)",
+            &["jdevries"],
+            &["pts/1", "(00:48)"],
+        ),
+        (
+            "tkowalcz ssh:notty    192.0.2.7   Tue Mar  4 08:15",
+            &["tkowalcz"],
+            &["ssh:notty"],
+        ),
+        (
+            "sbakker  tty2         2025-03-03 17:40 00:03  1988 (tty2)",
+            &["sbakker"],
+            &["tty2"],
+        ),
+        (
+            ">mvisser               rdp-tcp#14          3  Active",
+            &["mvisser"],
+            &["rdp-tcp#14", "Active"],
+        ),
+        (
+            "     842 1043 sbakker seat0 tty2",
+            &["sbakker"],
+            &["842 1043", "seat0"],
+        ),
+        (
+            "[7] [41877] [ts/0] [hsato  ] [pts/0       ]",
+            &["hsato"],
+            &["[41877]"],
+        ),
+        (
+            "root     pts/0        Tue Mar  4 08:14",
+            &[],
+            &["root     pts/0"],
+        ),
+        (
+            "reboot   system boot  6.1.0-18-amd64",
+            &[],
+            &["reboot   system boot"],
+        ),
+        // `ls -l`: the owner (and the same word elsewhere on the line).
+        (
+            "drwxr-x--- 14 aokafor aokafor 4096 Mar  4 08:55 aokafor",
+            &["aokafor"],
+            &["drwxr-x--- 14", "4096"],
+        ),
+        (
+            "-rw-r--r--  1 root root 220 Jan  6  2022 .bash_logout",
+            &[],
+            &["root root 220"],
+        ),
+        // Chat: IRC and Matrix speakers after a time, IRC events, Discord.
+        (
+            "[09:14] <kenji_t> anyone know the password?",
+            &["kenji_t"],
+            &["[09:14]", "anyone know"],
+        ),
+        (
+            "[09:15] <dbeaumont> kenji_t: rotate it pls",
+            &["dbeaumont", "kenji_t"],
+            &["rotate it pls"],
+        ),
+        (
+            "[09:15] <dbeaumont> note: rotate it",
+            &["dbeaumont"],
+            &["note: rotate it"],
+        ),
+        (
+            "2025-03-04 09:20:01 <@anouk:matrix.example.org> the bridge",
+            &["anouk"],
+            &["matrix.example.org", "the bridge"],
+        ),
+        (
+            "[09:15] *** ffischer (~ff@host) has joined #ops",
+            &["ffischer"],
+            &["has joined #ops"],
+        ),
+        (
+            "[09:16] *** mrossi is now known as mrossi_away",
+            &["mrossi", "mrossi_away"],
+            &["is now known as"],
+        ),
+        ("wzhang — Today at 09:14", &["wzhang"], &["Today at 09:14"]),
+        (
+            "[2024-05-14T07:50:12,441] <inform-4412> INFO  event",
+            &[],
+            &["<inform-4412>"],
+        ),
+        // Windows and directory tools.
+        (
+            "<Data Name=\"TargetUserName\">kmensah</Data>",
+            &["kmensah"],
+            &["TargetUserName"],
+        ),
+        (
+            "SamAccountName    : mkowalski",
+            &["mkowalski"],
+            &["SamAccountName"],
+        ),
+        (
+            "PS C:\\> Get-ADUser -Identity mkowalski -Properties *",
+            &["mkowalski"],
+            &["-Properties"],
+        ),
+        (
+            "$ ipa user-show wzhang --all",
+            &["wzhang"],
+            &["ipa user-show", "--all"],
+        ),
+        (
+            "Group <GP-Remote> User <rkapoor> IP <192.0.2.9>",
+            &["rkapoor"],
+            &["Group <GP-Remote>"],
+        ),
+        (
+            "filter=\"(memberUid=gromano)\"",
+            &["gromano"],
+            &["memberUid="],
+        ),
+        (
+            "type=LOGIN res=1 UID=\"root\" AUID=\"sbakker\"",
+            &["sbakker"],
+            &["UID=\"root\""],
+        ),
+        (
+            "\"user.name\":\"rpillai\", \"origin.type\":\"rest\"",
+            &["rpillai"],
+            &["origin.type"],
+        ),
+        (
+            "msg=\"response completed\" auth.user.name=akumar2",
+            &["akumar2"],
+            &["response completed"],
+        ),
+        // Account tools with the login last.
+        ("  517  sudo passwd zkaya", &["zkaya"], &["sudo passwd"]),
+        (
+            "  518  sudo usermod -aG docker vsubramanian",
+            &["vsubramanian"],
+            &["usermod -aG docker"],
+        ),
+        (
+            "Executing command 'useradd -m -c \"Ada Obi\" cokeke' in directory",
+            &["cokeke"],
+            &["useradd -m -c"],
+        ),
+        ("$ pinky -l ewa", &["ewa"], &["pinky -l"]),
+        ("the user id abc123 is fine", &["abc123"], &["the user id"]),
+        ("$ squeue -u lchen", &["lchen"], &["squeue -u"]),
+        // Databases, configuration management, build tools, VPN, SIP.
+        (
+            "DETAIL:  Key (username)=(jan.kowalski) already exists.",
+            &["jan.kowalski"],
+            &["already exists"],
+        ),
+        (
+            "CREATE USER MAPPING FOR lnarayanan SERVER legacy",
+            &["lnarayanan"],
+            &["SERVER legacy"],
+        ),
+        (
+            "Notice: /Stage[main]/Accounts/User[d.dejong]/ensure: created",
+            &["d.dejong"],
+            &["/Stage[main]/Accounts/"],
+        ),
+        (
+            "  - create user user[efernandez]",
+            &["efernandez"],
+            &["create user"],
+        ),
+        (
+            "+ ./gradlew publish -PmavenUser=tmoyo -PmavenPassword=x",
+            &["tmoyo"],
+            &["./gradlew publish"],
+        ),
+        (
+            "OPS-4413 · Reporter: pnowak · Assignee: tkowalczyk · Status: Open",
+            &["pnowak", "tkowalczyk"],
+            &["Status: Open"],
+        ),
+        (
+            "charon: 12[IKE] received EAP identity 'lmartin'",
+            &["lmartin"],
+            &["received EAP identity"],
+        ),
+        (
+            "Contact: <sip:rgupta@192.0.2.4:5060;transport=udp>",
+            &["rgupta"],
+            &["transport=udp"],
+        ),
+        (
+            "CLIENT_LIST,hsato,192.0.2.8:51122,10.8.0.6,,18233412",
+            &["hsato"],
+            &["18233412"],
+        ),
+        (
+            "Password verification failed for jwashington, password x",
+            &["jwashington"],
+            &["Password verification failed"],
+        ),
+        (
+            "fatal: Authentication failed for 'https://gitlab.example.com/x.git/'",
+            &[],
+            &["https://gitlab.example.com"],
+        ),
+    ]);
+}
+
+#[test]
 fn person_names() {
     check(&[
         (

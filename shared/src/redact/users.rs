@@ -143,6 +143,35 @@ pub(crate) const CUES: &[&str] = &[
     "linkedin.com/in/",
     "'groups'",
     "\"groups\"",
+    "pts/",
+    "tty",
+    "seat",
+    "rdp-tcp#",
+    " :0",
+    "rw-",
+    "r-x",
+    "r--",
+    "rwx",
+    " <@",
+    "*** ",
+    "known as",
+    "today at",
+    "yesterday at",
+    "chage",
+    "chfn",
+    "chsh",
+    "finger",
+    "pinky",
+    "lastlog",
+    "faillock",
+    "ipa ",
+    "-aduser",
+    "-adaccount",
+    "key (",
+    "identity",
+    "sip:",
+    "sips:",
+    "client_list",
 ];
 
 /// System and service accounts: not personal data, kept for support.
@@ -458,6 +487,10 @@ const NAME: &str = r"[A-Za-z_][A-Za-z0-9._\-]*\$?";
 /// A login as people write it: lower case.
 const LOGIN: &str = r"[a-z_][a-z0-9._\-]*";
 
+/// A chat client's time of day before a speaker: `[09:14]`, `09:20:01`
+/// (not a log's `07:50:12,441]`).
+const CHAT_TIME: &str = r"(?:^|[\s\[])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?\]?";
+
 /// The alternatives of the user regex, in priority order.
 fn alternatives() -> Vec<String> {
     vec![
@@ -477,14 +510,15 @@ fn alternatives() -> Vec<String> {
                 r"userprincipalname|targetusername|target_user_name|subjectusername|subject_user_name|accountname|",
                 r"user[ \t]id|authenticated|benutzername|benutzer|gebruikersnaam|gebruiker|usuario|utilizador|utente|",
                 r"utilisateur|identifiant|uname|adminuser|admin_user|clientusername|remoteusername|dbusername|",
-                r"created_by|updated_by|modified_by|changed_by|deleted_by|approved_by|requested_by|assigned_to)\b)",
-                r"(?:[ \t]*=[ \t]*['\x22<]?|:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22)(?P<c>{NAME})"
+                r"created_by|updated_by|modified_by|changed_by|deleted_by|approved_by|requested_by|assigned_to|",
+                r"auid|memberuid|accountid|account_id|user\.name)\b)",
+                r"(?:[ \t]*=[ \t]*['\x22<]?|[ \t]*:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22)(?P<c>{NAME})"
             ),
             NAME = NAME
         ),
         format!(
             concat!(
-                r"(?i:\b(?:user[ \t]name|username|account[ \t]name|user|compte|utente|utilisateur|benutzer|",
+                r"(?i:\b(?:user[ \t]name|username|user[ \t]id|userid|account[ \t]name|user|compte|utente|utilisateur|identifiant|benutzer|",
                 r"benutzername|usuario|gebruiker|gebruikersnaam|konto))(?:[ \t]+is)?[ \t]+['\x22]?(?P<r>{NAME})"
             ),
             NAME = NAME
@@ -498,7 +532,7 @@ fn alternatives() -> Vec<String> {
         format!(r"(?:^|[ \t\x22\[])(?P<g>{NAME})@[A-Za-z0-9.\-]+:[~/]"),
         format!(r"\(to[ \t]+[^)]*\)[ \t]+(?P<h>{NAME})[ \t]+on\b"),
         format!(
-            r"(?i:\b(?:password|passwd|login|logon|authentication|auth|session|access|lockout|account|refresh|renewal)[ \t]+(?:changed|updated|reset|expired|failed|failure|succeeded|successful|denied|granted|locked|attempt|attempts|opened|closed|started|ended|ok)[ \t]+(?:for|of|by)[ \t]+(?:user[ \t]+)?)['\x22]?(?P<q>{NAME})"
+            r"(?i:\b(?:password|passwd|login|logon|authentication|auth|session|access|lockout|account|refresh|renewal)[ \t]+(?:verification[ \t]+)?(?:changed|updated|reset|expired|failed|failure|succeeded|successful|denied|granted|locked|attempt|attempts|opened|closed|started|ended|ok)[ \t]+(?:for|of|by)[ \t]+(?:user[ \t]+)?)['\x22]?(?P<q>{NAME})"
         ),
         format!(r"\b(?:uid|gid|euid|egid)=[0-9]+\((?P<i>{NAME})\)"),
         format!(
@@ -515,7 +549,8 @@ fn alternatives() -> Vec<String> {
         format!(
             concat!(
                 r"\b(?:mysql|mysqldump|mysqladmin|mongo|mongosh|psql|pg_dump|curl|wget|docker|podman|sudo|su|crontab|ssh|scp|sftp|ftp|lftp|",
-                r"smbclient|rsync|pkexec|runuser|usermod|passwd|chage|gpasswd|htpasswd|redis-cli|git|helm|kubectl|az|gcloud|aws|ldapsearch|net)\b",
+                r"smbclient|rsync|pkexec|runuser|usermod|passwd|chage|gpasswd|htpasswd|redis-cli|git|helm|kubectl|az|gcloud|aws|ldapsearch|net|",
+                r"squeue|sacct|scancel|qstat|ps|top|htop|pkill|pgrep|killall|lsof|crontab)\b",
                 r"[^\n|;&]*?[ \t](?:-u|--user|--username|--user-name|-l|--login|-U|-D)[ \t=]+['\x22]?(?P<p>{NAME})"
             ),
             NAME = NAME
@@ -562,7 +597,7 @@ fn alternatives() -> Vec<String> {
         format!(r"[ \t](?P<ab>{NAME})[ \t]+HIER_[A-Z_]+/"),
         // SQL: `CREATE USER alice`, `ALTER ROLE "alice" WITH PASSWORD`.
         format!(
-            r"(?i:\b(?:create|alter|drop)[ \t]+(?:role|user)(?:[ \t]+if[ \t]+(?:not[ \t]+)?exists)?)[ \t]+['\x22\x60]?(?P<ad>{NAME})"
+            r"(?i:\b(?:create|alter|drop)[ \t]+(?:role|user)(?:[ \t]+mapping[ \t]+for|[ \t]+if[ \t]+(?:not[ \t]+)?exists)?)[ \t]+['\x22\x60]?(?P<ad>{NAME})"
         ),
         // `.netrc`: `machine api.example login alice password x`.
         format!(r"\bmachine[ \t]+\S+[ \t]+login[ \t]+(?P<ap>{NAME})"),
@@ -608,7 +643,7 @@ fn alternatives() -> Vec<String> {
         format!(
             concat!(
                 r"(?i:\b(?:author|actor|impersonator|approver|assignee|reporter|committer|requester|submitter|",
-                r"reviewer|creator|initiator))(?:[ \t]*=[ \t]*|\x22:[ \t]*)['\x22]?(?P<ba>{LOGIN})"
+                r"reviewer|creator|initiator))(?:[ \t]*=[ \t]*|\x22:[ \t]*|:[ \t]+)['\x22]?(?P<ba>{LOGIN})"
             ),
             LOGIN = LOGIN
         ),
@@ -636,6 +671,73 @@ fn alternatives() -> Vec<String> {
             ),
             NAME = NAME
         ),
+        // Session tables (`last`, `w`, `who`, `lastb`, `query user`): the
+        // login first, then its terminal: `alice  pts/0  203.0.113.7  Tue…`.
+        format!(
+            r"^[ \t>]?(?P<bh>{LOGIN})[ \t]+(?:pts/[0-9]|tty[0-9A-Za-z]|ssh:notty\b|:[0-9]+[ \t]|console\b|seat[0-9]|rdp-tcp#)"
+        ),
+        // `loginctl list-sessions`: `  842 1043 alice seat0 tty2`.
+        format!(
+            r"^[ \t]*[0-9]+[ \t]+[0-9]+[ \t]+(?P<bi>{LOGIN})[ \t]+(?:seat[0-9]|pts/[0-9]|tty[0-9A-Za-z])"
+        ),
+        // `utmpdump`: `[7] [41877] [ts/0] [alice   ] [pts/0`.
+        format!(r"^\[[0-9]\][ \t]+\[[0-9]+\][ \t]+\[[^\]]*\][ \t]+\[(?P<bj>{NAME})[ \t]*\]"),
+        // `ls -l`: the owner after the mode and the link count.
+        format!(
+            r"^[\-dlcbps][r\-][w\-][xsS\-][r\-][w\-][xsS\-][r\-][w\-][xtT\-][.+@]?[ \t]+[0-9]+[ \t]+(?P<bk>{LOGIN})[ \t]"
+        ),
+        // IRC and Matrix speakers after a time: `[09:14] <alice>`,
+        // `09:20:01 <@bob:matrix.example.org>`, and the nick a message
+        // addresses after a speaker (login-shaped only: `<alice> bob_t:
+        // ping`; the speaker's match ends before it, so it is a pattern of
+        // its own from the speaker's closing '>').
+        format!(r"{CHAT_TIME}[ \t]+<[@+%~&]?(?P<bl>{NAME})(?::[A-Za-z0-9.\-]+)?>[ \t]"),
+        format!(r"\b>[ \t]+(?P<bm>[a-z][a-z0-9]*(?:[._\-][a-z0-9]+)+|[a-z]+[0-9]+):[ \t]"),
+        // IRC events: `*** alice (~a@host) has joined`, `*** bob is now known as bob_away`.
+        format!(
+            r"\*\*\*[ \t]+(?P<bn>{NAME})[ \t]+(?:\(|has[ \t]+(?:joined|quit|left)|is[ \t]+now[ \t]+known[ \t]+as)"
+        ),
+        format!(r"\bis[ \t]+now[ \t]+known[ \t]+as[ \t]+(?P<bo>{NAME})"),
+        // Discord: `alice — Today at 09:14`.
+        format!(
+            r"^(?P<bp>{LOGIN})[ \t]+(?:—|-)[ \t]+(?i:today|yesterday|[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{2,4}})[ \t]+at[ \t]"
+        ),
+        // Windows event XML: `<Data Name="TargetUserName">alice</Data>`.
+        format!(r"<Data[ \t]+Name=\x22[A-Za-z]*User(?:Name)?\x22>(?P<bq>{NAME})<"),
+        // Cisco ASA: `Group <VPN> User <alice> IP <…>`.
+        format!(r"\bUser[ \t]+<(?P<br>{NAME})>"),
+        // Account tools with the login as their last argument: `passwd
+        // alice`, `sudo usermod -aG docker alice`, `useradd -m -c "A B" alice`,
+        // at a command's start (line, prompt, history number, `sudo`, a
+        // quote or a separator before it).
+        format!(
+            concat!(
+                r"(?:^|[;&|'\x22`]|[$#>][ \t])[ \t]*(?:[0-9]+[ \t]+)?(?:sudo[ \t]+)?",
+                r"(?:passwd|userdel|deluser|usermod|useradd|adduser|chage|chfn|chsh|finger|pinky|lastlog|faillock|smbpasswd)",
+                r"(?:[ \t]+-{{1,2}}[A-Za-z][A-Za-z\-]*(?:[ \t=]+(?:\x22[^\x22]*\x22|'[^']*'|[^\s\-'\x22]\S*))?)*",
+                r"[ \t]+(?P<bs>{LOGIN})[ \t]*(?:$|[;&|#'\x22`])"
+            ),
+            LOGIN = LOGIN
+        ),
+        // FreeIPA and Active Directory: `ipa user-show alice`,
+        // `Get-ADUser -Identity alice`.
+        format!(r"\bipa[ \t]+user-[a-z\-]+[ \t]+(?P<bt>{NAME})"),
+        format!(
+            r"\b(?:Get|Set|Remove|Enable|Disable|Unlock)-AD(?:User|Account[A-Za-z]*)[ \t]+(?:-Identity[ \t]+)?['\x22]?(?P<bu>{NAME})"
+        ),
+        // PostgreSQL's constraint detail: `Key (username)=(alice) already exists`.
+        format!(r"\bKey[ \t]+\((?i:user|username|user_name|login|uid)\)=\((?P<bv>{NAME})\)"),
+        // Puppet and Chef resources: `User[alice]`, `linux_user[bob]`.
+        r"\b(?:User|user|linux_user)\[(?P<bw>[a-z_][a-z0-9._\-]{2,})\]".to_owned(),
+        // camelCase keys ending in `User`: `-PmavenUser=alice`, `dbUser: bob`.
+        format!(
+            r"[a-z0-9]User(?:name|Name|Id|ID)?(?:[ \t]*=[ \t]*|:[ \t]*)['\x22]?(?P<bx>{LOGIN})"
+        ),
+        // strongSwan: `received EAP identity 'alice'`; SIP URIs: `<sip:alice@host>`.
+        format!(r"\bEAP[ \t]+identity[ \t]+'(?P<by>{NAME})'"),
+        format!(r"\bsips?:(?P<bz>{LOGIN})@"),
+        // OpenVPN's status file, version 2: `CLIENT_LIST,alice,203.0.113.7:51234,`.
+        format!(r"^CLIENT_LIST,(?P<ca>{NAME}),"),
         // Last: a match here is rejected more often than not, and must not
         // shadow a more specific alternative at the same place.
         // Prose: `login jpark from 198.51.100.23`, `his own account hfarouk.`
@@ -998,10 +1100,20 @@ fn build(config: meta::Config, patterns: &[String]) -> meta::Regex {
 /// `user@host:~`, `user@1.2.3.4`, `user@host ` (an '@' after a name byte,
 /// then a host part that is not a dotted domain, or ends in ':', or is an
 /// address), a mention (`@jdoe` after a blank or the line start), the
-/// access log's `- user [01/Mar/2024:` and OpenVPN's `user/1.2.3.4:port`.
-/// A cheap necessary condition: e-mail addresses, `ip - - [date` lines and
-/// paths fail it.
+/// access log's `- user [01/Mar/2024:`, OpenVPN's `user/1.2.3.4:port` and
+/// an IRC speaker after a time (`[09:14] <alice>`: the prefilter's cues
+/// hold no bracket). A cheap necessary condition: e-mail addresses, `ip - -
+/// [date` lines and paths fail it.
 fn uncued_user_may_match(line: &[u8]) -> bool {
+    let irc = memchr::memchr_iter(b'<', line).any(|a| {
+        a >= 2 && matches!(line[a - 1], b' ' | b'\t') && {
+            let p = line[a - 2];
+            p == b']' || p.is_ascii_digit()
+        }
+    });
+    if irc {
+        return true;
+    }
     let name_byte = |b: u8| checks::is_word(b) || matches!(b, b'.' | b'-' | b'$');
     let host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
     for a in memchr::memchr_iter(b'@', line) {
@@ -1126,6 +1238,10 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     if v.iter().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    // A URL's scheme: `for 'https://host/…'`.
+    if line[e..].starts_with(b"://") {
         return false;
     }
     // Cut short by a non-ASCII letter (`Kateřina`): a name, not a login.
