@@ -1267,6 +1267,34 @@ const DEVICE_WORDS: &[&str] = &[
     "personal",
     "private",
     "own",
+    "latitude",
+    "precision",
+    "optiplex",
+    "inspiron",
+    "vostro",
+    "elitebook",
+    "probook",
+    "zbook",
+    "spectre",
+    "ideapad",
+    "yoga",
+    "legion",
+    "x1carbon",
+    "chromebook",
+    "raspberrypi",
+    "rpi",
+    "synology",
+    "diskstation",
+    "echo",
+    "dot",
+    "kindle",
+    "nuc",
+    "openwrt",
+    "router",
+    "tv",
+    "xbox",
+    "cpe",
+    "dsl",
 ];
 
 /// Device words strong enough that any other alphabetic part of the host
@@ -1295,6 +1323,19 @@ const STRONG_DEVICE_WORDS: &[&str] = &[
     "galaxy",
     "tablet",
     "personal",
+    "macmini",
+    "latitude",
+    "precision",
+    "optiplex",
+    "inspiron",
+    "vostro",
+    "elitebook",
+    "probook",
+    "zbook",
+    "spectre",
+    "ideapad",
+    "x1carbon",
+    "chromebook",
 ];
 
 /// Host-name parts that are roles, not people (`build-pc`, `dev-laptop-03`).
@@ -1382,6 +1423,14 @@ const HOST_GENERIC: &[&str] = &[
     "tablet",
     "android",
     "ios",
+    "agent",
+    "runner",
+    "worker",
+    "isp",
+    "static",
+    "dynamic",
+    "pool",
+    "customer",
     "win10",
     "win11",
     "windows",
@@ -2040,14 +2089,17 @@ fn speaker(line: &[u8], out: &mut Vec<Finding>) {
         ),
         None => return,
     };
+    // Nothing but blanks after the time.
+    if end <= start {
+        return;
+    }
     // A login handle as the speaker: `[08:02] priya.r: …` (a chat's time
     // has no seconds), or alone after a Teams header's date.
     if bracket && (time == 5 || alone) && chat_handle(&line[start..end]) {
         out.push(Finding::new(start, end, Kind::Username));
         return;
     }
-    if end > start
-        && name_run_before(line, end, false) == Some(start)
+    if name_run_before(line, end, false) == Some(start)
         && person_like(&line[start..end])
         && (!alone
             || String::from_utf8_lossy(&line[start..end])

@@ -1233,6 +1233,14 @@ fn person_names() {
 #[test]
 fn hostnames() {
     check(&[
+        // Device model lines and home devices.
+        ("_HOSTNAME=kofis-latitude SYSLOG_IDENTIFIER=gnome-shell", &["kofis-latitude"], &["gnome-shell"]),
+        ("DHCPACK(br0) 192.0.2.7 kenjis-raspberrypi", &["kenjis-raspberrypi"], &["DHCPACK(br0)"]),
+        ("hostname tendai-precision", &["tendai-precision"], &["hostname"]),
+        ("agent-lchen-macmini (macos arm64)", &["agent-lchen-macmini"], &["(macos arm64)"]),
+        ("from cpe-ngozi-eze.isp.example.net[192.0.2.1]", &["cpe-ngozi-eze"], &["isp.example.net"]),
+        ("dell-poweredge-01 rebooted; build-runner-macmini idle", &[], &["dell-poweredge-01", "build-runner-macmini"]),
+
         (
             "Jan 10 12:00:01 alice-laptop sshd[9]: x",
             &["alice-laptop"],
@@ -1405,6 +1413,16 @@ fn idempotent_and_line_preserving() {
     assert_eq!(report.total(), 0);
     assert_eq!(once.split('\n').count(), text.split('\n').count());
     assert!(once.contains("\r\n"));
+}
+
+/// Lines the spliced-lines property test found to panic once.
+#[test]
+fn crafted_lines_do_not_panic() {
+    let r = redactor();
+    for line in ["[-2024-03-04 10:58] ", "[09:14]   "] {
+        let (out, _) = run(&r, line);
+        assert_eq!(out, line);
+    }
 }
 
 #[test]
