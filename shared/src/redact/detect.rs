@@ -55,6 +55,12 @@ const TOKEN_CUES: &[&str] = &[
     "hvs.",
     "hvb.",
     "hooks.slack.com/",
+    "ATATT",
+    "figd_",
+    "glsa_",
+    "glc_",
+    "ya29.",
+    "/bot",
     "bearer",
     "basic",
     "token",
@@ -96,8 +102,14 @@ fn tok_pattern() -> String {
             r"|AIza[A-Za-z0-9_\-]{30,}|npm_[A-Za-z0-9]{30,}|pypi-[A-Za-z0-9_\-]{40,}",
             r"|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{30,}",
             r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|dop_v1_[a-f0-9]{64}|hv[sb]\.[A-Za-z0-9_\-]{24,}",
-            r"|hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,}))"
+            r"|hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,}",
+            // Atlassian API tokens, Figma, Grafana service accounts and
+            // Cloud, Google OAuth access tokens.
+            r"|ATATT[A-Za-z0-9_\-=]{40,}|figd_[A-Za-z0-9_\-]{30,}|glsa_[A-Za-z0-9]{32}_[0-9a-f]{8}",
+            r"|glc_[A-Za-z0-9+/=_\-]{32,}|ya29\.[A-Za-z0-9_\-]{30,}))"
         ),
+        // Telegram bot tokens in API URLs: `/bot123456:AAF…/getMe`.
+        r"/bot[0-9]{3,}:[A-Za-z0-9_\-]{30,}",
         r"(?P<bearer>\b(?i:bearer|basic|token|apikey|api-key)[ \t]+)(?P<bearer_v>[A-Za-z0-9._~+/\-]{8,}=*)",
     ]
     .join("|")
@@ -437,9 +449,14 @@ fn handle_tok(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         }
         return false;
     }
-    // A Slack webhook: the path after the host is the secret.
+    // A Slack webhook: the path after the host is the secret; a Telegram
+    // bot's: what follows `/bot<id>:`.
     let s = s + m
         .strip_prefix(b"hooks.slack.com/services/")
+        .or_else(|| {
+            let colon = m.iter().position(|b| *b == b':')?;
+            m.starts_with(b"/bot").then(|| &m[colon + 1..])
+        })
         .map_or(0, |rest| m.len() - rest.len());
     out.push(Finding::new(s, e, Kind::Token));
     true

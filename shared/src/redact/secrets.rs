@@ -80,6 +80,16 @@ const CUES: &[&str] = &[
     "usermod",
     "mot de passe",
     "define(",
+    "ldap",
+    "redis-cli",
+    "smbclient",
+    "net use",
+    "requirepass",
+    "masterauth",
+    "isakmp",
+    "login ok",
+    "recovery",
+    "bitlocker",
 ];
 
 /// The cues of the secret group: [`CUES`] and the password words of
@@ -424,7 +434,7 @@ impl Secrets {
     pub(crate) fn new() -> Self {
         let assign = big_regex(concat!(
             r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|sess|sid|psk|cvc|cvv|community|passwort|kennwort|wachtwoord|senha|contrasena)[A-Za-z0-9_.\-]*)",
-            r"(?P<q>\\?[\x22']?)[ \t]*(?P<sep>:=|=>|[:=])[ \t]*"
+            r"(?P<q>\\?[\x22']?\]?)[ \t]*(?P<sep>:=|=>|[:=])[ \t]*"
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
         let phrase = big_regex(concat!(
@@ -448,13 +458,32 @@ impl Secrets {
             // SNMP: `community "public2"`; French prose: `mot de passe x`.
             r"|(?:\bcommunity(?:[ \t]+string)?[ \t]+(?:is[ \t]+)?[\x22'](?P<community>[^\x22'\s]+)[\x22'])",
             r"|(?:\bmot[ \t]+de[ \t]+passe[ \t]*(?:est[ \t]+|:[ \t]*)?[\x22']?[ \t]*(?P<fr>[^\s\x22',;]+))",
+            // Command lines: `ldapsearch … -w x`, `redis-cli -a x`,
+            // `smbclient -U bob%x`, `net use \\fs\share /user:CORP\bob x`.
+            r"|(?:\bldap[a-z]*\b[^\n]*?[ \t]-w[ \t]+[\x22']?(?P<ldapw>[^\s\x22']+))",
+            r"|(?:\bredis-cli\b[^\n]*?[ \t]-a[ \t]+[\x22']?(?P<redis>[^\s\x22']+))",
+            r"|(?:\bsmbclient\b[^\n]*?[ \t]-U[ \t]+[^%\s]+%(?P<smb>[^\s\x22']+))",
+            r"|(?:\bnet[ \t]+use\b[^\n]*?[ \t]/user:\S+[ \t]+(?P<netuse>[^\s/][^\s]*))",
+            // Redis and its replicas: `requirepass x`, `masterauth x`;
+            // Junos: `encrypted-password "$6$…"`; Cisco IOS: `password 7 x`,
+            // `secret 5 x`, `key 7 x`, `crypto isakmp key x address`.
+            r"|(?:^[ \t]*(?:requirepass|masterauth)[ \t]+[\x22']?(?P<redisconf>[^\s\x22']+))",
+            r"|(?:\bencrypted-password[ \t]+[\x22']?(?P<junos>[^\s\x22';]+))",
+            r"|(?:(?:^|[ \t])(?:password|secret|key)[ \t]+[0-9][ \t]+(?P<cisco>\S+))",
+            r"|(?:\bisakmp[ \t]+key[ \t]+(?P<isakmp>\S+))",
+            // FreeRADIUS: `Login incorrect (…): [bob/x] (from client …)`.
+            r"|(?:\bLogin[ \t]+(?:OK|incorrect)\b[^\n\[]*\[[^/\]\s]+/(?P<radius>[^\]\s]+)\])",
+            // MySQL: `SET PASSWORD FOR 'bob'@'%' = PASSWORD('x')`.
+            r"|(?:\bPASSWORD\([ \t]*'(?P<mysqlfn>[^']+)'[ \t]*\))",
+            // BitLocker recovery keys: eight groups of six digits.
+            r"|(?P<bitlocker>\b[0-9]{6}(?:-[0-9]{6}){7}\b)",
             // PHP constants: `define( 'DB_PASSWORD', 'x' );`.
             r"|(?:\bdefine\([ \t]*['\x22][A-Z_]*(?:PASSWORD|PASS|KEY|SALT|SECRET|TOKEN)[A-Z_]*['\x22][ \t]*,[ \t]*'(?P<php>[^']+)')",
             // Prose without a verb: `temporary password Welcome-Austin-0325`,
             // `Passwort lautet Sonnenblume_77` (checked by `password_like`;
             // a digit or a symbol, which that needs, keeps `password for`
             // from matching at all).
-            r"|(?:\b(?:password|passwort|kennwort|wachtwoord|senha|passphrase)(?:[ \t]+(?:lautet|ist|war|est|es|era|was|is))?[ \t]+[\x22'`]?(?P<bare>[^\s\x22'`,;]*[0-9!#$%&*+?@^~][^\s\x22'`,;]*))",
+            r"|(?:\b(?:password|passwort|kennwort|wachtwoord|senha|passphrase|passcode)(?:[ \t]+(?:lautet|ist|war|est|es|era|was|is))?[ \t]+[\x22'`]?(?P<bare>[^\s\x22'`,;]*[0-9!#$%&*+?@^~][^\s\x22'`,;]*))",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
         // XML: `<password>x</password>`, `<add key="ApiKey" value="x"/>`.

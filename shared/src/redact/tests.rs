@@ -634,6 +634,28 @@ fn session_ids() {
 #[test]
 fn secrets_in_other_formats() {
     check(&[
+        // Command lines and device configurations.
+        ("ldapmodify -x -D \"cn=Directory Manager\" -w pQwh88H2U6ljT -H ldaps://ipa01", &["pQwh88H2U6ljT"], &["cn=Directory Manager", "ldaps://ipa01"]),
+        ("  526  redis-cli -h redis-cache-02 -a lVKQlmMPml1_W --no-auth-warning", &["lVKQlmMPml1_W"], &["redis-cache-02", "--no-auth-warning"]),
+        ("smbclient -U ana%DHPQC!ToWP6L //fs01/projects", &["DHPQC!ToWP6L"], &["//fs01/projects"]),
+        ("net use \\\\fs01\\share /user:CORP\\ana cbh!O#c64SWQEB", &["cbh!O#c64SWQEB"], &["\\\\fs01\\share"]),
+        ("requirepass cvCkPPpROZB5tDta_q   # redis.conf", &["cvCkPPpROZB5tDta_q"], &["# redis.conf"]),
+        ("set system login user ana authentication encrypted-password \"$6$Qt0n$PpSc\"", &["$6$Qt0n$PpSc"], &["set system login"]),
+        ("username ana privilege 1 password 7 a74be62b82f628f3cd8cb5e518fe9cdf", &["a74be62b82f628f3cd8cb5e518fe9cdf"], &["privilege 1"]),
+        ("crypto isakmp key faQJSI43ov^nml address 192.0.2.1", &["faQJSI43ov^nml"], &["crypto isakmp key"]),
+        ("Auth: (1185) Login OK: [ana/Bahar2025!] (from client vpn-asa port 0)", &["Bahar2025!"], &["(from client vpn-asa"]),
+        ("SET PASSWORD FOR 'ana'@'%' = PASSWORD('KCli7JoHzAmjYcrO')", &["KCli7JoHzAmjYcrO"], &["SET PASSWORD FOR"]),
+        ("BitLocker recovery key 128656-447788-301279-556633-902211-114477-665544-778899 read out", &["128656-447788-301279-556633-902211-114477-665544-778899"], &["read out"]),
+        ("$db['default']['password'] = 'O9YEQJmGE4D^HQL.';", &["O9YEQJmGE4D^HQL"], &["$db['default']"]),
+        ("Recording (passcode Kq7#Pq9z), shared by Ana", &["Kq7#Pq9z"], &["Recording"]),
+        ("Login OK: [ana] (from client vpn-asa port 0)", &[], &["(from client vpn-asa"]),
+        // Vendor tokens.
+        ("my personal token for the Jira API: ATATT3xFfGF0dK9OiIsh_xf1NxBApnLF3xVygN071ib-XgojrVimDcI1e09yDA-H2e64-asi=9632D556 ok", &["ATATT3xFfGF0dK9OiIsh_xf1NxBApnLF3xVygN071ib"], &["for the Jira API"]),
+        ("the Figma token is figd_Ok6GbHFq8mymhTJrklgdPKkR1o2QGWpnF77Wt-I5 if", &["figd_Ok6GbHFq8mymhTJrklgdPKkR1o2QGWpnF77Wt-I5"], &["if"]),
+        ("(glsa_0SE6LmUKhC7uOvwHatjEHr0yBQvF7lh4_3be480e1) revoke", &["glsa_0SE6LmUKhC7uOvwHatjEHr0yBQvF7lh4_3be480e1"], &["revoke"]),
+        ("ya29.a0zrMFEoVsyUCLxXBdz5xz5U7cRURUMt7c8FL-0tDNLQ5yJhoQ", &["a0zrMFEoVsyUCLxXBdz5xz5U7cRURUMt7c8FL"], &[]),
+        ("curl -s \"https://api.telegram.example.org/bot7712:47Hsu8NxJ7EoFOYmQCu3ch4W5CkQpxKB/getUpdates\"", &["47Hsu8NxJ7EoFOYmQCu3ch4W5CkQpxKB"], &["/bot7712:", "/getUpdates"]),
+
         // Prose: `password` then a value with three character classes.
         (
             "local admin user x, temporary password Welcome-Austin-0325 (must change)",
@@ -1234,13 +1256,36 @@ fn person_names() {
 fn hostnames() {
     check(&[
         // Device model lines and home devices.
-        ("_HOSTNAME=kofis-latitude SYSLOG_IDENTIFIER=gnome-shell", &["kofis-latitude"], &["gnome-shell"]),
-        ("DHCPACK(br0) 192.0.2.7 kenjis-raspberrypi", &["kenjis-raspberrypi"], &["DHCPACK(br0)"]),
-        ("hostname tendai-precision", &["tendai-precision"], &["hostname"]),
-        ("agent-lchen-macmini (macos arm64)", &["agent-lchen-macmini"], &["(macos arm64)"]),
-        ("from cpe-ngozi-eze.isp.example.net[192.0.2.1]", &["cpe-ngozi-eze"], &["isp.example.net"]),
-        ("dell-poweredge-01 rebooted; build-runner-macmini idle", &[], &["dell-poweredge-01", "build-runner-macmini"]),
-
+        (
+            "_HOSTNAME=kofis-latitude SYSLOG_IDENTIFIER=gnome-shell",
+            &["kofis-latitude"],
+            &["gnome-shell"],
+        ),
+        (
+            "DHCPACK(br0) 192.0.2.7 kenjis-raspberrypi",
+            &["kenjis-raspberrypi"],
+            &["DHCPACK(br0)"],
+        ),
+        (
+            "hostname tendai-precision",
+            &["tendai-precision"],
+            &["hostname"],
+        ),
+        (
+            "agent-lchen-macmini (macos arm64)",
+            &["agent-lchen-macmini"],
+            &["(macos arm64)"],
+        ),
+        (
+            "from cpe-ngozi-eze.isp.example.net[192.0.2.1]",
+            &["cpe-ngozi-eze"],
+            &["isp.example.net"],
+        ),
+        (
+            "dell-poweredge-01 rebooted; build-runner-macmini idle",
+            &[],
+            &["dell-poweredge-01", "build-runner-macmini"],
+        ),
         (
             "Jan 10 12:00:01 alice-laptop sshd[9]: x",
             &["alice-laptop"],
