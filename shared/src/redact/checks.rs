@@ -56,6 +56,10 @@ pub(crate) fn iban_ok(compact: &[u8]) -> bool {
     if !(15..=34).contains(&n) {
         return false;
     }
+    // `RF`: an ISO 11649 creditor reference, same check digits, no account.
+    if compact.starts_with(b"RF") {
+        return false;
+    }
     if !compact[..2].iter().all(u8::is_ascii_uppercase)
         || !compact[2..4].iter().all(u8::is_ascii_digit)
         || !compact.iter().all(u8::is_ascii_alphanumeric)

@@ -300,7 +300,48 @@ fn not_a_mailbox(line: &[u8], start: usize, at: usize, end: usize) -> bool {
         && local.iter().all(u8::is_ascii_hexdigit)
         && local.iter().any(u8::is_ascii_digit)
         && local.iter().any(u8::is_ascii_alphabetic);
-    service_principal || hex_id
+    // A systemd unit instance: `user@1043.service`, `getty@tty1.service`.
+    const UNITS: &[&[u8]] = &[
+        b".service",
+        b".socket",
+        b".slice",
+        b".scope",
+        b".target",
+        b".timer",
+        b".mount",
+    ];
+    let unit = UNITS.iter().any(|u| line[..end].ends_with(u));
+    service_principal || hex_id || unit || message_id(line, start)
+}
+
+/// Whether the address-shaped value at `start` is a message's id: right
+/// after `id=` or `msgid=` (Postfix, Exim), in angle brackets after a
+/// `message-id=`, `msgid=` or `Message-ID:` key, or anywhere in angle
+/// brackets on an `In-Reply-To:` or `References:` header line.
+fn message_id(line: &[u8], start: usize) -> bool {
+    let head = &line[..start];
+    let key_before = |h: &[u8], keys: &[&[u8]]| {
+        keys.iter().any(|k| {
+            h.len() >= k.len()
+                && h[h.len() - k.len()..].eq_ignore_ascii_case(k)
+                && (h.len() == k.len() || !checks::is_word(h[h.len() - k.len() - 1]))
+        })
+    };
+    if key_before(head, &[b"id=", b"msgid="]) {
+        return true;
+    }
+    let Some(h) = head.strip_suffix(b"<") else {
+        return false;
+    };
+    let h = h.trim_ascii_end();
+    let h = h
+        .strip_suffix(b":")
+        .or_else(|| h.strip_suffix(b"="))
+        .unwrap_or(h)
+        .trim_ascii_end();
+    let header =
+        |name: &[u8]| line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name);
+    key_before(h, &[b"message-id", b"msgid"]) || header(b"in-reply-to:") || header(b"references:")
 }
 
 /// Where `(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,24}\b` matching at `d`
@@ -812,6 +853,10 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
     // A bare national number (`030 1234567`) needs enough digits to not be
     // two counters side by side.
     if v[0] == b'0' && n < 9 {
+        return false;
+    }
+    // No country code starts with 0: `+0000 2025` is a time zone and a year.
+    if v.starts_with(b"+0") {
         return false;
     }
     let prev = before(line, s);

@@ -1426,6 +1426,12 @@ const HOST_GENERIC: &[&str] = &[
     "agent",
     "runner",
     "worker",
+    "gnu",
+    "musl",
+    "msvc",
+    "darwin",
+    "apple",
+    "unknown",
     "isp",
     "static",
     "dynamic",
@@ -1615,6 +1621,10 @@ impl Names {
     /// Handles a cue match at `start..end`; returns where to search on.
     fn cue_hit(&self, line: &[u8], start: usize, end: usize, out: &mut Vec<Finding>) -> usize {
         let mut at = end.max(start + 1);
+        // Part of a hyphenated header name: `User-Agent: Zoiper`.
+        if start > 0 && line[start - 1] == b'-' {
+            return at;
+        }
         let strength = classify_cue(&line[start..end]);
         let name_at = end;
         // `cc @mbrown`, `thanks @a.keller`: a handle after a cue.
@@ -1751,7 +1761,25 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
             return Some(end);
         }
     }
+    // The subject of a note or an action item: `- Daan reports …`,
+    // `Olga shared …`, `João vai migrar …`, `Bruno (night shift) noted`,
+    // at the start of the line or of a list item, before a lower-case word
+    // (a verb in any language) or a parenthesis.
+    // A plural noun after it names a thing (`Diana logs rotated`).
+    if item_start(line, pos) && rest.first() == Some(&b' ') {
+        let next = ascii_word(line, end + 1);
+        let first = line.get(end + 1).copied().unwrap_or(b' ');
+        let plural = next.ends_with(b"s") && NOT_VERBS.contains(&next);
+        let word = (first.is_ascii_lowercase() && !plural)
+            || (first >= 0x80 && !rest[1..].starts_with("—".as_bytes()));
+        if word || first == b'(' {
+            return Some(end);
+        }
+    }
     let prev = ascii_word_before(line, pos);
+    if matches!(prev, b"von" | b"voor" | b"par" | b"por" | b"per") {
+        return Some(end);
+    }
     let sentence_end = rest
         .iter()
         .find(|b| **b != b' ')
@@ -1761,6 +1789,17 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
         && prev.iter().all(u8::is_ascii_lowercase)
         && !matches!(line.get(end), Some(b'.') if line.get(end + 1).is_some_and(|b| !b.is_ascii_whitespace()));
     (addressed || prev == b"of").then_some(end)
+}
+
+/// Whether only blanks and a list marker (`-`, `*`, `•`, `1.`, `>`) come
+/// before `pos` on its line.
+fn item_start(line: &[u8], pos: usize) -> bool {
+    let before = line[..pos].trim_ascii();
+    let marker = before
+        .strip_suffix(b".")
+        .filter(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
+        .is_some();
+    before.is_empty() || marker || matches!(before, b"-" | b"*" | b">" | b"\xE2\x80\xA2")
 }
 
 /// A capitalised word before a Japanese honorific: `Tanaka-san`,
@@ -2760,11 +2799,19 @@ fn login_at(line: &[u8], pos: usize) -> Option<usize> {
     if v.len() < 2 || !v[0].is_ascii_lowercase() || !v.iter().any(u8::is_ascii_lowercase) {
         return None;
     }
+    // A URL's scheme: `rejected by https://sso.example.com`.
+    if line[e..].starts_with(b"://") {
+        return None;
+    }
     let lower = String::from_utf8_lossy(v);
     const NOT_LOGIN: &[&str] = &[
         "the",
         "a",
         "an",
+        "my",
+        "your",
+        "our",
+        "their",
         "me",
         "you",
         "us",

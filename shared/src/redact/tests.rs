@@ -1330,6 +1330,54 @@ fn pem_blocks() {
 #[test]
 fn lone_first_names() {
     check(&[
+        // The subject of a note or an action item, in any language.
+        (
+            "- Olga shared the Grafana token in the doc",
+            &["Olga"],
+            &["shared the Grafana token"],
+        ),
+        (
+            "- Abena to confirm the webhook IP allowlist",
+            &["Abena"],
+            &["to confirm"],
+        ),
+        (
+            "- João vai migrar o Jenkins para GitLab CI",
+            &["João"],
+            &["vai migrar"],
+        ),
+        (
+            "- Łukasz sprawdzi logi nginx na web-03",
+            &["Łukasz"],
+            &["sprawdzi logi"],
+        ),
+        (
+            "Élodie a réinstallé le pilote v3.4.1.",
+            &["Élodie"],
+            &["a réinstallé"],
+        ),
+        (
+            "Bruno (night shift) noted: disk /var 97% on web-03",
+            &["Bruno"],
+            &["(night shift) noted"],
+        ),
+        (
+            "3. Alessandro si occupa del rinnovo",
+            &["Alessandro"],
+            &["si occupa"],
+        ),
+        (
+            "Actiepunt voor Sanne: Intune-compliance rapport",
+            &["Sanne"],
+            &["Actiepunt voor"],
+        ),
+        (
+            "wird von Jürgen bis Freitag geändert",
+            &["Jürgen"],
+            &["bis Freitag"],
+        ),
+        ("Hugo builds the docs", &[], &["Hugo builds"]),
+        ("Diana logs rotated at 02:00", &[], &["Diana logs"]),
         (
             "update: Thiago raised the timeout to 180s",
             &["Thiago"],
@@ -1371,6 +1419,78 @@ fn lone_first_names() {
 #[test]
 fn must_survive() {
     check(&[
+        // Look-alikes the fourth corpus showed.
+        (
+            "jdoe pts/5 host.home  Tue Mar  4 07:30:19 +0000 2025",
+            &["jdoe"],
+            &["Tue Mar  4 07:30:19 +0000 2025"],
+        ),
+        (
+            "Beneficiary: ACME | Viite: RF18539007547034",
+            &[],
+            &["RF18539007547034"],
+        ),
+        (
+            "systemd[1]: Starting user@1043.service - User Manager for UID 1043...",
+            &[],
+            &["user@1043.service"],
+        ),
+        (
+            "postfix/cleanup[2211]: 4F9A: message-id=<20250304091422.2270@mail.example.com>",
+            &[],
+            &["20250304091422.2270@mail.example.com"],
+        ),
+        (
+            "Message-ID: <CAF3k1mB0xV7yT2nW9pL4cF6h@mail.example.com>",
+            &[],
+            &["CAF3k1mB0xV7yT2nW9pL4cF6h@mail.example.com"],
+        ),
+        (
+            "535 Incorrect authentication data (set_id=ana@example.es)",
+            &["ana@example.es"],
+            &["set_id="],
+        ),
+        (
+            "References: <a1b2@mail.example.com> <c3d4@mail.example.de>",
+            &[],
+            &["<a1b2@mail.example.com> <c3d4@mail.example.de>"],
+        ),
+        (
+            "copy from INBOX: msgid=<0d4e1f28ab@mx1.example.com>, from=<lotto@scam.example>",
+            &["lotto@scam.example"],
+            &["0d4e1f28ab@mx1.example.com"],
+        ),
+        (
+            "1rh3Kq-000BCD-2F <= ana@example.es id=E1rh3Kq-000BCD-2F@mail.example.es",
+            &["ana@example.es"],
+            &["E1rh3Kq-000BCD-2F@mail.example.es"],
+        ),
+        (
+            "msg=\"Authentication failed\" middlewareName=auth-basic@file user=ana",
+            &["user=ana"],
+            &["auth-basic@file"],
+        ),
+        ("Sent from my iPhone", &[], &["Sent from my iPhone"]),
+        (
+            "auth: login for \"ana\" rejected by https://sso.example.com: token expired",
+            &[],
+            &["https://sso.example.com"],
+        ),
+        (
+            "UID:urn:uuid:4f3a2b1c-9d8e-4f6a-8b4c-3d2e1f0a9b8c",
+            &[],
+            &["urn:uuid:4f3a2b1c"],
+        ),
+        (
+            "\"SVN/1.14.2 (x86_64-pc-linux-gnu) serf/1.3.9\"",
+            &[],
+            &["x86_64-pc-linux-gnu"],
+        ),
+        (
+            "User-Agent: Zoiper rv2.10.20.1",
+            &[],
+            &["Zoiper rv2.10.20.1"],
+        ),
         (
             "2024-01-15T10:30:45.123Z INFO api request done status=200 duration=12.5ms",
             &[],
