@@ -1186,7 +1186,7 @@ const WEAK: &[&str] = &[
 ];
 
 const VERBS: &str = concat!(
-    "opened|closed|created|assigned|reassigned|reported|requested|approved|reviewed|submitted|",
+    "opened|closed|created|assigned|reassigned|reported|requested|approved|reviewed|submitted|push|set|",
     "modified|updated|edited|changed|resolved|escalated|handled|owned|signed|written|authored|",
     "raised|filed|triaged|acknowledged|acked|confirmed|verified|tested|merged|committed|",
     "deployed|initiated|started|triggered|cancelled|canceled|rejected|deleted|removed|added|",

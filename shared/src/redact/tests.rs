@@ -1213,6 +1213,67 @@ fn usernames_in_tool_output() {
             &[],
             &["https://gitlab.example.com"],
         ),
+        (
+            "login[1203]: FAILED LOGIN 1 FROM tty1 FOR cnguyen, Authentication failure",
+            &["cnguyen"],
+            &["FROM tty1"],
+        ),
+        (
+            "login[1210]: LOGIN ON tty2 BY cnguyen",
+            &["cnguyen"],
+            &["LOGIN ON tty2 BY"],
+        ),
+        (
+            "legacy-db su[4431]: + /dev/pts/5 ines.almeida:root",
+            &["ines.almeida"],
+            &["/dev/pts/5", ":root"],
+        ),
+        (
+            "useradd[4120]: new group: name=nhaddad2, GID=1044",
+            &["nhaddad2"],
+            &["GID=1044"],
+        ),
+        (
+            "chage[4138]: changed password expiry for nhaddad2",
+            &["nhaddad2"],
+            &["changed password expiry"],
+        ),
+        (
+            "obsd-gw doas: failed auth for kwame",
+            &["kwame"],
+            &["failed auth for"],
+        ),
+        (
+            "auth: login for \"ochukwu\" rejected",
+            &["ochukwu"],
+            &["rejected"],
+        ),
+        (
+            "login for the admin console failed",
+            &[],
+            &["login for the admin console"],
+        ),
+        (
+            "\"GET /wp-login.php?log=beatriz.s&pwd=x HTTP/1.1\" 404",
+            &["beatriz.s"],
+            &["/wp-login.php?log="],
+        ),
+        ("l'utente è sofia.rossi", &["sofia.rossi"], &["l'utente è"]),
+        (
+            "ton accès est actif, l'identifiant est flefevre",
+            &["flefevre"],
+            &["ton accès est actif", "l'identifiant est"],
+        ),
+        (
+            "Started by GitHub push by ayilmaz",
+            &["ayilmaz"],
+            &["Started by GitHub push by"],
+        ),
+        (
+            "env DOCKERHUB_TOKEN=x (set by pedro.alves)",
+            &["pedro.alves"],
+            &["(set by"],
+        ),
     ]);
 }
 

@@ -172,6 +172,9 @@ pub(crate) const CUES: &[&str] = &[
     "sip:",
     "sips:",
     "client_list",
+    "new group",
+    "expiry",
+    "&pwd=",
 ];
 
 /// System and service accounts: not personal data, kept for support.
@@ -269,6 +272,9 @@ const STOP: &[&str] = &[
     "to",
     "for",
     "is",
+    "est",
+    "ist",
+    "es",
     "was",
     "not",
     "no",
@@ -519,7 +525,7 @@ fn alternatives() -> Vec<String> {
         format!(
             concat!(
                 r"(?i:\b(?:user[ \t]name|username|user[ \t]id|userid|account[ \t]name|user|compte|utente|utilisateur|identifiant|benutzer|",
-                r"benutzername|usuario|gebruiker|gebruikersnaam|konto))(?:[ \t]+is)?[ \t]+['\x22]?(?P<r>{NAME})"
+                r"benutzername|usuario|gebruiker|gebruikersnaam|konto))(?:[ \t]+(?:is|est|ist|es|era|was|è))?[ \t]+['\x22]?(?P<r>{NAME})"
             ),
             NAME = NAME
         ),
@@ -582,7 +588,19 @@ fn alternatives() -> Vec<String> {
             r"(?i:/(?:profiles?|users?|people|members?|u|accounts?)|linkedin\.com/in)/(?P<al>{NAME})(?:[/?\x22'#]|[ \t]|$)"
         ),
         // login(1): `FAILED LOGIN (1) on '/dev/tty1' FOR 'alice'`.
-        format!(r"\bFAILED[ \t]+LOGIN\b[^\n]*?\bFOR[ \t]+'(?P<an>{NAME})'"),
+        format!(r"\bFAILED[ \t]+LOGIN\b[^\n]*?\bFOR[ \t]+'?(?P<an>{NAME})"),
+        // login(1): `LOGIN ON tty2 BY alice`; su(1)'s log: `+ /dev/pts/5 alice:root`.
+        format!(r"\bLOGIN[ \t]+ON[ \t]+\S+[ \t]+BY[ \t]+'?(?P<cb>{NAME})"),
+        format!(r"\bsu(?:\[[0-9]+\])?:[ \t]+[+\-][ \t]+\S+[ \t]+(?P<cc>{NAME}):[A-Za-z_]"),
+        // shadow-utils: `new user: name=alice, UID=1044`, `changed password expiry for alice`.
+        format!(r"\bnew[ \t]+(?:user|group):[ \t]+name=(?P<cd>{NAME})"),
+        format!(r"\bchanged[ \t]+password[ \t]+expiry[ \t]+for[ \t]+(?P<ce>{NAME})"),
+        // `failed auth for alice` (doas), `login for "alice" rejected`.
+        format!(
+            r"(?i:\b(?:auth|authentication|login|logon)[ \t]+for)[ \t]+['\x22]?(?P<cf>{LOGIN})"
+        ),
+        // WordPress: `/wp-login.php?log=alice&pwd=…`.
+        format!(r"[?&]log=(?P<cg>{NAME})&pwd="),
         // Dovecot's mail processes: `imap(alice)<1234><abc>: Logged out`.
         format!(r"\b(?:imap|pop3|lmtp|managesieve|submission)\((?P<ao>{NAME})\)"),
         // Home shares: `\\fs02\home$\alice`.
