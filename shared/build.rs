@@ -5,7 +5,6 @@
 //! in the binary at all (`redact::names::listed_exactly`).
 
 #[path = "src/redact/word_hash.rs"]
-#[allow(dead_code, unreachable_pub)]
 mod word_hash;
 
 use std::fmt::Write as _;
