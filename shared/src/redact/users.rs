@@ -1003,11 +1003,20 @@ fn domain_user_is_user(line: &[u8], s: usize) -> bool {
             .is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
 }
 
+/// The cap of the lazy DFA cache of all the alternatives (see [`Users::new`]).
+const ANY_CACHE_BYTES: usize = 1 << 20;
+
 impl Users {
     pub(crate) fn new() -> Self {
         let alts: Vec<String> = alternatives().iter().map(|a| format!("(?-u){a}")).collect();
+        // The lazy DFA of all the alternatives at once builds large states;
+        // its cache is capped (it starts over when full) so that a
+        // long-running redactor, the agent's, does not keep megabytes of
+        // them.
         let any = build(
-            meta::Config::new().which_captures(WhichCaptures::Implicit),
+            meta::Config::new()
+                .which_captures(WhichCaptures::Implicit)
+                .hybrid_cache_capacity(ANY_CACHE_BYTES),
             &alts,
         );
         let alternative = |name: &str| {
@@ -1028,7 +1037,16 @@ impl Users {
 
     /// Alternative `i` alone, compiled on first use.
     fn alternative(&self, i: usize) -> &meta::Regex {
-        self.each[i].get_or_init(|| build(meta::Config::new(), std::slice::from_ref(&self.alts[i])))
+        // Only ever run anchored over a match `any` found: the capture
+        // engines (one-pass, backtracker) alone, without lazy DFAs, whose
+        // caches each alternative would otherwise keep for the life of
+        // the redactor.
+        self.each[i].get_or_init(|| {
+            build(
+                meta::Config::new().hybrid(false).dfa(false),
+                std::slice::from_ref(&self.alts[i]),
+            )
+        })
     }
 
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
@@ -1098,16 +1116,14 @@ impl Users {
 }
 
 /// Compiles `patterns` as `regex::bytes` would (leftmost-first, any
-/// bytes), with room for the lazy DFA of the whole set (see
-/// `detect::big_regex`).
+/// bytes), with `config`'s engines and cache size.
 fn build(config: meta::Config, patterns: &[String]) -> meta::Regex {
     meta::Builder::new()
         .configure(
             config
                 .match_kind(MatchKind::LeftmostFirst)
                 .utf8_empty(false)
-                .nfa_size_limit(Some(64 << 20))
-                .hybrid_cache_capacity(64 << 20),
+                .nfa_size_limit(Some(64 << 20)),
         )
         .syntax(syntax::Config::new().utf8(false))
         .build_many(patterns)
