@@ -1218,33 +1218,12 @@ struct Hosts {
     device_words: Vec<String>,
 }
 
-/// Parts of a host name that say "a person's device".
+/// Parts of a host name that say "a person's device", besides
+/// [`STRONG_DEVICE_WORDS`].
 const DEVICE_WORDS: &[&str] = &[
-    "laptop",
-    "pc",
-    "desktop",
-    "macbook",
-    "mbp",
-    "mba",
-    "imac",
-    "workstation",
-    "wks",
     "ws",
-    "notebook",
-    "lt",
     "homelab",
-    "nb",
-    "thinkpad",
-    "xps",
-    "surface",
-    "iphone",
-    "ipad",
-    "phone",
-    "pixel",
-    "galaxy",
-    "tablet",
     "mac",
-    "macmini",
     "mini",
     "air",
     "pro",
@@ -1264,23 +1243,10 @@ const DEVICE_WORDS: &[&str] = &[
     "fedora",
     "arch",
     "linux",
-    "personal",
     "private",
     "own",
-    "latitude",
-    "precision",
-    "optiplex",
-    "inspiron",
-    "vostro",
-    "elitebook",
-    "probook",
-    "zbook",
-    "spectre",
-    "ideapad",
     "yoga",
     "legion",
-    "x1carbon",
-    "chromebook",
     "raspberrypi",
     "rpi",
     "synology",
@@ -1542,8 +1508,11 @@ impl Names {
         first_words.dedup();
         let cue_words = first_words.iter().map(|w| (*w).to_owned()).collect();
         let host = hostname_names.then(|| {
-            let mut device_words: Vec<String> =
-                DEVICE_WORDS.iter().map(|w| (*w).to_owned()).collect();
+            let mut device_words: Vec<String> = STRONG_DEVICE_WORDS
+                .iter()
+                .chain(DEVICE_WORDS)
+                .map(|w| (*w).to_owned())
+                .collect();
             device_words.extend(extra_device_words.iter().map(|w| w.to_ascii_lowercase()));
             let words = device_words
                 .iter()
