@@ -140,6 +140,22 @@ pub(crate) fn credential_shape_ok(s: &[u8]) -> bool {
     s.len() >= 8 && (digit || (upper && lower) || s.len() >= 32)
 }
 
+/// Whether `name` ends like a systemd unit (`nginx.service`,
+/// `user@1043.service`).
+pub(crate) fn is_systemd_unit(name: &[u8]) -> bool {
+    const SUFFIXES: &[&[u8]] = &[
+        b".service",
+        b".socket",
+        b".timer",
+        b".target",
+        b".mount",
+        b".slice",
+        b".scope",
+        b".path",
+    ];
+    SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
 /// ASCII letter, digit or underscore.
 pub(crate) fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'

@@ -301,16 +301,7 @@ fn not_a_mailbox(line: &[u8], start: usize, at: usize, end: usize) -> bool {
         && local.iter().any(u8::is_ascii_digit)
         && local.iter().any(u8::is_ascii_alphabetic);
     // A systemd unit instance: `user@1043.service`, `getty@tty1.service`.
-    const UNITS: &[&[u8]] = &[
-        b".service",
-        b".socket",
-        b".slice",
-        b".scope",
-        b".target",
-        b".timer",
-        b".mount",
-    ];
-    let unit = UNITS.iter().any(|u| line[..end].ends_with(u));
+    let unit = checks::is_systemd_unit(&line[..end]);
     service_principal || hex_id || unit || message_id(line, start)
 }
 

@@ -1323,17 +1323,7 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     // systemd units (`journalctl -u nginx.service`) are not users.
-    const UNIT_SUFFIXES: &[&[u8]] = &[
-        b".service",
-        b".socket",
-        b".timer",
-        b".target",
-        b".mount",
-        b".slice",
-        b".scope",
-        b".path",
-    ];
-    if UNIT_SUFFIXES.iter().any(|s| v.ends_with(s)) {
+    if checks::is_systemd_unit(v) {
         return false;
     }
     // Already a token (`[USERNAME:...]` starts with '[' so cannot match), or a
