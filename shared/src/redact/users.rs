@@ -1262,13 +1262,6 @@ fn dotted_quad_then_colon(rest: &[u8]) -> bool {
     true
 }
 
-/// The run of ASCII letters at `at`, if any.
-fn ascii_word_at(line: &[u8], at: usize) -> Option<&[u8]> {
-    let rest = line.get(at..)?;
-    let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    (n > 0).then(|| &rest[..n])
-}
-
 pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     let v = &line[s..e];
     if v.is_empty() || v.len() > 64 {
@@ -1301,20 +1294,23 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     }
     // A Traefik provider: `middlewareName=auth-basic@file`.
     if line[e..].starts_with(b"@")
-        && ascii_word_at(line, e + 1).is_some_and(|w| {
-            matches!(
-                w,
-                b"file"
-                    | b"docker"
-                    | b"internal"
-                    | b"kubernetescrd"
-                    | b"kubernetes"
-                    | b"consulcatalog"
-                    | b"ecs"
-                    | b"http"
-                    | b"swarm"
-            )
-        })
+        && line[e + 1..]
+            .split(|b| !b.is_ascii_alphabetic())
+            .next()
+            .is_some_and(|w| {
+                matches!(
+                    w,
+                    b"file"
+                        | b"docker"
+                        | b"internal"
+                        | b"kubernetescrd"
+                        | b"kubernetes"
+                        | b"consulcatalog"
+                        | b"ecs"
+                        | b"http"
+                        | b"swarm"
+                )
+            })
     {
         return false;
     }
