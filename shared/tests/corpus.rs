@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{marked_files, parse_line, Marked};
+use common::{marked_files, parse_line, raw_lines, Marked, CORPORA};
 use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey, Tables};
 
 /// Whether `value` is on `line` as a whole token (not inside a longer
@@ -219,15 +219,8 @@ fn compact_and_fast_tables_agree() {
     let config = RedactConfig::default();
     let compact = Redactor::with_tables(key.clone(), &config, Tables::Compact).unwrap();
     let fast = Redactor::with_tables(key, &config, Tables::Fast).unwrap();
-    for path in marked_files("corpus")
-        .iter()
-        .chain(&marked_files("holdout"))
-        .chain(&marked_files("unseen"))
-        .chain(&marked_files("blind"))
-    {
-        let text = std::fs::read_to_string(path).unwrap();
-        let raw: Vec<String> = text.lines().map(|l| parse_line(l).raw).collect();
-        let raw = raw.join("\n");
+    for path in CORPORA.iter().flat_map(|c| marked_files(c)) {
+        let raw = raw_lines(&path).join("\n");
         let (mut a, mut b) = (Report::default(), Report::default());
         assert_eq!(
             compact.redact_text(&raw, &mut a),

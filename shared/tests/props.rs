@@ -51,22 +51,17 @@ fn loggy() -> impl Strategy<Value = String> {
     prop::collection::vec(frag, 0..14).prop_map(|v| v.concat())
 }
 
-/// The raw lines of the three labeled corpora (markup stripped): real log
+/// The raw lines of the labeled corpora (markup stripped): real log
 /// and text shapes to splice, where crashes hide that generated fragments
 /// rarely reach (a value found twice on a line, an address cut short).
 fn corpus_lines() -> &'static [String] {
     use std::sync::OnceLock;
     static LINES: OnceLock<Vec<String>> = OnceLock::new();
     LINES.get_or_init(|| {
-        ["corpus", "holdout", "unseen"]
+        common::CORPORA
             .iter()
-            .flat_map(|dir| common::marked_files(dir))
-            .flat_map(|path| {
-                let text = std::fs::read_to_string(&path).expect("corpus file");
-                text.lines()
-                    .map(|l| common::parse_line(l).raw)
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|c| common::marked_files(c))
+            .flat_map(|path| common::raw_lines(&path))
             .collect()
     })
 }

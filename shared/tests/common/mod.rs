@@ -44,6 +44,15 @@ pub(crate) fn parse_line(line: &str) -> Marked {
     Marked { raw, labels, keeps }
 }
 
+/// The labeled corpora (`tests/<name>/`), in the order they were written.
+pub(crate) const CORPORA: &[&str] = &["corpus", "holdout", "unseen", "blind"];
+
+/// The raw lines of a `.marked` file, markup stripped.
+pub(crate) fn raw_lines(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines().map(|l| parse_line(l).raw).collect()
+}
+
 /// The `.marked` files of `tests/<name>/`, sorted.
 pub(crate) fn marked_files(name: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
