@@ -8,6 +8,9 @@
 //! regex hit is a candidate; the checks in [`super::checks`] decide.
 
 use regex::bytes::Regex;
+use regex_automata::meta;
+use regex_automata::util::syntax;
+use regex_automata::MatchKind;
 
 use super::checks;
 use super::finding::Finding;
@@ -167,8 +170,26 @@ fn strip_group_names(p: &str) -> String {
 pub(crate) fn big_regex(pattern: &str) -> Result<Regex, regex::Error> {
     regex::bytes::RegexBuilder::new(pattern)
         .size_limit(64 << 20)
-        .dfa_size_limit(64 << 20)
+        .dfa_size_limit(BIG_DFA_CACHE)
         .build()
+}
+
+/// The lazy-DFA cache capacity of [`big_regex`].
+pub(crate) const BIG_DFA_CACHE: usize = 64 << 20;
+
+/// Compiles `patterns` as `regex::bytes` would (leftmost-first, any
+/// bytes), with `config`'s engines and cache size.
+pub(crate) fn build_meta(config: meta::Config, patterns: &[String]) -> meta::Regex {
+    meta::Builder::new()
+        .configure(
+            config
+                .match_kind(MatchKind::LeftmostFirst)
+                .utf8_empty(false)
+                .nfa_size_limit(Some(64 << 20)),
+        )
+        .syntax(syntax::Config::new().utf8(false))
+        .build_many(patterns)
+        .unwrap_or_else(|e| builtin_bug(&e))
 }
 
 #[cold]

@@ -12,8 +12,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
+use regex_automata::{meta, Anchored, Input};
 
-use super::detect::{big_regex, builtin_bug};
+use super::detect::{big_regex, build_meta, builtin_bug, BIG_DFA_CACHE};
 use super::finding::Finding;
 use super::prefilter::{self, Hints};
 use super::token::Kind;
@@ -1200,9 +1201,10 @@ const VERBS: &str = concat!(
 
 #[derive(Clone)]
 pub(crate) struct Names {
-    cue: Regex,
-    /// `cue` anchored at the start of the haystack, run at cue-word hits.
-    cue_anchored: Regex,
+    /// Run anchored at the cue-word starts the prefilter found, or over
+    /// the whole of a non-ASCII line. One regex for both: look-behind
+    /// (`\b`) sees the whole line either way.
+    cue: meta::Regex,
     /// First words of all cues (ASCII, any case): every cue match starts
     /// at one of these (see [`super::prefilter`]).
     cue_words: Vec<String>,
@@ -1495,8 +1497,10 @@ impl Names {
             verbs = VERBS,
             strong = strong,
         );
-        let cue_anchored = big_regex(&format!(r"\A(?:{cue})")).unwrap_or_else(|e| builtin_bug(&e));
-        let cue = big_regex(&cue).unwrap_or_else(|e| builtin_bug(&e));
+        let cue = build_meta(
+            meta::Config::new().hybrid_cache_capacity(BIG_DFA_CACHE),
+            &[cue],
+        );
         let mut first_words: Vec<&str> = PERSON_FIELDS
             .iter()
             .chain(STRONG)
@@ -1531,7 +1535,6 @@ impl Names {
         });
         Names {
             cue,
-            cue_anchored,
             cue_words,
             host,
         }
@@ -1566,7 +1569,7 @@ impl Names {
             // ASCII cue-word filter would miss: scan the whole line.
             let mut at = 0;
             while at < line.len() {
-                let Some(m) = self.cue.find_at(line, at) else {
+                let Some(m) = self.cue.search(&Input::new(line).range(at..)) else {
                     break;
                 };
                 at = self.cue_hit(line, m.start(), m.end(), out);
@@ -1581,8 +1584,9 @@ impl Names {
             if s < at {
                 continue;
             }
-            if let Some(m) = self.cue_anchored.find(&line[s..]) {
-                at = self.cue_hit(line, s, s + m.end(), out);
+            let input = Input::new(line).range(s..).anchored(Anchored::Yes);
+            if let Some(m) = self.cue.search(&input) {
+                at = self.cue_hit(line, s, m.end(), out);
             }
         }
     }

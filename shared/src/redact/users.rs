@@ -10,11 +10,10 @@ use std::sync::OnceLock;
 
 use regex_automata::meta;
 use regex_automata::nfa::thompson::WhichCaptures;
-use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input, MatchKind};
+use regex_automata::{Anchored, Input};
 
 use super::checks;
-use super::detect::builtin_bug;
+use super::detect::{build_meta, builtin_bug};
 use super::finding::Finding;
 use super::prefilter::{self, Hints};
 use super::token::Kind;
@@ -1013,7 +1012,7 @@ impl Users {
         // its cache is capped (it starts over when full) so that a
         // long-running redactor, the agent's, does not keep megabytes of
         // them.
-        let any = build(
+        let any = build_meta(
             meta::Config::new()
                 .which_captures(WhichCaptures::Implicit)
                 .hybrid_cache_capacity(ANY_CACHE_BYTES),
@@ -1042,7 +1041,7 @@ impl Users {
         // caches each alternative would otherwise keep for the life of
         // the redactor.
         self.each[i].get_or_init(|| {
-            build(
+            build_meta(
                 meta::Config::new().hybrid(false).dfa(false),
                 std::slice::from_ref(&self.alts[i]),
             )
@@ -1113,21 +1112,6 @@ impl Users {
             }
         }
     }
-}
-
-/// Compiles `patterns` as `regex::bytes` would (leftmost-first, any
-/// bytes), with `config`'s engines and cache size.
-fn build(config: meta::Config, patterns: &[String]) -> meta::Regex {
-    meta::Builder::new()
-        .configure(
-            config
-                .match_kind(MatchKind::LeftmostFirst)
-                .utf8_empty(false)
-                .nfa_size_limit(Some(64 << 20)),
-        )
-        .syntax(syntax::Config::new().utf8(false))
-        .build_many(patterns)
-        .unwrap_or_else(|e| builtin_bug(&e))
 }
 
 /// Whether one of the alternatives that [`CUES`] does not cover may match:
