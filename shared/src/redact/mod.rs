@@ -32,6 +32,7 @@
 //! token are dropped, and a line is re-scanned after redaction until nothing
 //! more is found, so redacting redacted text changes nothing.
 
+mod accounts;
 mod checks;
 mod detect;
 mod finding;
@@ -442,6 +443,7 @@ impl Redactor {
         self.structured.find(line, hints, out);
         self.secrets.find(line, hints, out);
         self.users.find(line, hints, out);
+        accounts::find(line, out);
         self.names.find(line, hints, out);
         for (i, c) in self.custom.iter().enumerate() {
             let mut locs = c.re.capture_locations();

@@ -191,6 +191,8 @@ const KEY_QUALIFIERS: &[&str] = &[
 /// Words that make a secret-looking key describe something else
 /// (`token_ttl`, `password_min_length`, `key_file`).
 const NEGATIVE: &[&str] = &[
+    // sudoers' tag (`NOPASSWD: /usr/bin/systemctl`).
+    "nopasswd",
     "file",
     "files",
     "path",
@@ -343,6 +345,24 @@ const AUTH_SCHEMES: &[&str] = &[
 ];
 
 /// Words that follow `password is` in prose without being a password.
+/// nsswitch.conf's sources (`passwd: files systemd`).
+const NSS_SOURCES: &[&str] = &[
+    "files",
+    "compat",
+    "systemd",
+    "sss",
+    "ldap",
+    "nis",
+    "nisplus",
+    "db",
+    "winbind",
+    "hesiod",
+    "cache",
+    "extrausers",
+    "altfiles",
+    "usrfiles",
+];
+
 const PROSE_STOP: &[&str] = &[
     "reset",
     "changed",
@@ -671,6 +691,25 @@ impl Secrets {
                 if PLACEHOLDERS
                     .iter()
                     .any(|p| p.as_bytes() == lower.as_slice())
+                {
+                    continue;
+                }
+                // `passwd:` is also nsswitch.conf's database (`passwd: files
+                // sss`) and a program's name before its message (`passwd:
+                // password updated successfully`).
+                let program = sep_colon
+                    && matches!(words.as_slice(), [w] if matches!(w.as_str(), "passwd" | "chpasswd" | "gpasswd"));
+                let tail = line[vs..].trim_ascii_end();
+                let first_word = tail
+                    .iter()
+                    .position(u8::is_ascii_whitespace)
+                    .map(|n| &tail[..n]);
+                let prose = first_word.is_some_and(|w| {
+                    let w = w.strip_prefix(b"(").unwrap_or(w);
+                    w.iter().all(u8::is_ascii_lowercase)
+                });
+                if program
+                    && (prose || NSS_SOURCES.iter().any(|w| w.as_bytes() == lower.as_slice()))
                 {
                     continue;
                 }

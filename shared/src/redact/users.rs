@@ -12,6 +12,7 @@ use regex_automata::meta;
 use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::{Anchored, Input};
 
+use super::accounts;
 use super::checks;
 use super::detect::{build_meta, builtin_bug};
 use super::finding::Finding;
@@ -823,6 +824,10 @@ const MENTION_NOT_USERS: &[&str] = &[
 /// (`@app.route(`), an address.
 fn mention_is_user(line: &[u8], s: usize, e: usize) -> bool {
     if line.get(e).is_some_and(|b| matches!(b, b'/' | b'(' | b'@')) {
+        return false;
+    }
+    // `valid users = alice, @staff`: a group.
+    if accounts::is_samba_list(line) {
         return false;
     }
     let head = line[s..e].split(|b| *b == b'.').next().unwrap_or_default();
