@@ -36,26 +36,38 @@ impl Hasher for WordHasher {
 
 type WordSet<T> = HashSet<T, BuildHasherDefault<WordHasher>>;
 
-// `NAME_SLOTS`: the bundled list as an open-addressing table of 32-bit
-// fingerprints (0: empty), laid out by the build script with
-// `word_hash::slot`. Read-only data: nothing to build at start, only the
-// pages look-ups touch are resident, and the names' text is not needed. A
-// word that is not listed passes for one with a probability of about 3 in
-// 2^32 (a few probes, each a 32-bit compare): at worst, one more word is
-// redacted as a name.
+// `NAME_SLOTS` and `WORD_SLOTS`: the bundled lists as open-addressing
+// tables of 32-bit fingerprints (0: empty), laid out by the build script
+// with `word_hash::slot`. Read-only data: nothing to build at start, only
+// the pages look-ups touch are resident, and the words' text is not needed.
+// A word that is not listed passes for one with a probability of about 3 in
+// 2^32 (a few probes, each a 32-bit compare).
 include!(concat!(env!("OUT_DIR"), "/first_names_table.rs"));
+include!(concat!(env!("OUT_DIR"), "/common_words_table.rs"));
 
-/// Whether `word` (lowercase bytes) is in the bundled list.
-fn listed_exactly(word: &[u8]) -> bool {
-    let mask = NAME_SLOTS.len() - 1;
-    let (mut i, fingerprint) = word_hash::slot(word, NAME_SLOTS.len());
+/// Whether `word` (lowercase bytes) is in the table `slots`.
+fn listed(slots: &[u32], word: &[u8]) -> bool {
+    let mask = slots.len() - 1;
+    let (mut i, fingerprint) = word_hash::slot(word, slots.len());
     loop {
-        match NAME_SLOTS[i] {
+        match slots[i] {
             0 => return false,
             f if f == fingerprint => return true,
             _ => i = (i + 1) & mask,
         }
     }
+}
+
+/// Whether `word` (lowercase bytes) is in the bundled first-name list.
+fn listed_exactly(word: &[u8]) -> bool {
+    listed(&NAME_SLOTS, word)
+}
+
+/// Whether `lower` is a common English word that is not also a first name
+/// (`common_words.txt`: `true`, `directories`, `either`, `regular`): after
+/// a cue in running text it is the text going on, not a login.
+pub(crate) fn is_common_word(lower: &[u8]) -> bool {
+    listed(&WORD_SLOTS, lower)
 }
 
 /// Whether `lower` is a bundled first name, also with its accents taken
@@ -2886,7 +2898,7 @@ fn login_at(line: &[u8], pos: usize) -> Option<usize> {
         "sudo",
         "su",
     ];
-    if NOT_LOGIN.contains(&lower.as_ref()) {
+    if NOT_LOGIN.contains(&lower.as_ref()) || is_common_word(v) {
         return None;
     }
     Some(e)

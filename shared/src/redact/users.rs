@@ -16,6 +16,7 @@ use super::accounts;
 use super::checks;
 use super::detect::{build_meta, builtin_bug};
 use super::finding::Finding;
+use super::names;
 use super::prefilter::{self, Hints};
 use super::token::Kind;
 
@@ -35,6 +36,7 @@ pub(crate) struct Users {
     /// Alternatives with a check of their own.
     mention: usize,
     prose_login: usize,
+    prose_user: usize,
     domain_user: usize,
 }
 
@@ -848,6 +850,7 @@ fn prose_login_is_user(line: &[u8], s: usize, e: usize) -> bool {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
         })
         || LOGIN_PROSE.contains(&v)
+        || names::is_common_word(v)
     {
         return false;
     }
@@ -1032,6 +1035,7 @@ impl Users {
         Users {
             mention: alternative("s"),
             prose_login: alternative("ar"),
+            prose_user: alternative("r"),
             domain_user: alternative("ae"),
             each: vec![OnceLock::new(); alts.len()],
             any,
@@ -1101,6 +1105,10 @@ impl Users {
                 mention_is_user(line, s, e)
             } else if alt == self.prose_login {
                 prose_login_is_user(line, s, e)
+            } else if alt == self.prose_user {
+                // `user directories`, `the user running man`: the text
+                // going on, not a login.
+                !names::is_common_word(&line[s..e].to_ascii_lowercase())
             } else if alt == self.domain_user {
                 domain_user_is_user(line, s)
             } else {

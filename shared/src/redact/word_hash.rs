@@ -1,6 +1,6 @@
 //! The word hash of the redaction engine's fixed word sets, shared with the
-//! build script, which lays out the first-name table with it
-//! (`names::NameTable`). Plain `core` code: the build script compiles this
+//! build script, which lays out the first-name and common-word tables with
+//! it (`names::listed`). Plain `core` code: the build script compiles this
 //! file on its own.
 
 /// Folds `bytes` into the hash state `h` (start from 0). Fast and not
