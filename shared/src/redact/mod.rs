@@ -217,6 +217,31 @@ pub struct Redactor {
     disabled: Vec<Kind>,
 }
 
+/// A user name found once on a line is redacted wherever else it stands on
+/// that line as a word of its own: `"display_name": "ldap-dkarimov", …
+/// "username": "dkarimov"`, `Cron <ehernandez@build-03> … --user
+/// ehernandez`.
+fn repeated_users(line: &[u8], out: &mut Vec<Finding>) {
+    for i in 0..out.len() {
+        let f = out[i];
+        if f.kind() != Some(Kind::Username) || f.end - f.start < 4 {
+            continue;
+        }
+        for at in memchr::memmem::find_iter(line, &line[f.start..f.end]) {
+            let end = at + (f.end - f.start);
+            let word = (at == 0 || !checks::is_word(line[at - 1]))
+                && line.get(end).is_none_or(|b| !checks::is_word(*b));
+            if word && !out.iter().any(|g| g.start < end && at < g.end) {
+                out.push(Finding {
+                    start: at,
+                    end,
+                    label: f.label,
+                });
+            }
+        }
+    }
+}
+
 /// Re-scans after redaction until nothing new is found (bounded).
 const MAX_PASSES: usize = 3;
 
@@ -445,6 +470,7 @@ impl Redactor {
         self.users.find(line, hints, out);
         accounts::find(line, out);
         self.names.find(line, hints, out);
+        repeated_users(line, out);
         for (i, c) in self.custom.iter().enumerate() {
             let mut locs = c.re.capture_locations();
             let mut at = 0;

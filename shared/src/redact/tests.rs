@@ -1671,3 +1671,18 @@ fn fresh_caches_redact_the_same() {
     assert_eq!(before, after);
     assert_ne!(after, line);
 }
+
+#[test]
+fn a_user_name_is_redacted_wherever_it_stands_alone_on_its_line() {
+    let r = redactor();
+    let (out, _) = run(
+        &r,
+        r#"{"display_name":"ldap-dkarimov","metadata":{"username":"dkarimov"},"path":"kv/dkarimovx"}"#,
+    );
+    assert!(!out.contains("-dkarimov\""), "{out}");
+    // Only as a word of its own: not inside a longer word.
+    assert!(out.contains("kv/dkarimovx"), "{out}");
+    // Three letters or fewer are too likely to stand for something else.
+    let (out, _) = run(&r, "session opened for user bob by (uid=0) bobcat bob-ci");
+    assert!(out.contains("bobcat") && out.contains("bob-ci"), "{out}");
+}
