@@ -36,6 +36,7 @@ mod accounts;
 mod checks;
 mod detect;
 mod finding;
+mod hl7;
 mod names;
 pub mod pem;
 mod prefilter;
@@ -469,6 +470,7 @@ impl Redactor {
         self.secrets.find(line, hints, out);
         self.users.find(line, hints, out);
         accounts::find(line, out);
+        hl7::find(line, out);
         self.names.find(line, hints, out);
         repeated_users(line, out);
         for (i, c) in self.custom.iter().enumerate() {

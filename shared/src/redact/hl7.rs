@@ -1,0 +1,172 @@
+//! People in HL7 v2 messages, as integration engines (Mirth, Rhapsody,
+//! Cloverleaf) log them: one segment per line, `|` between fields, `~`
+//! between repetitions, `^` between components. The fields that hold a
+//! person's name (data type XPN: family^given^middle^…) or a person with
+//! an id (XCN: id^family^given^middle^…) are read by position, as HL7 2.x
+//! defines them; the name parts become `name` findings, a login-like id of
+//! an XCN (`RNGUYEN4`) a `username` finding. Phone numbers and SSNs in
+//! other fields are left to the structured detectors.
+
+use super::finding::Finding;
+use super::token::Kind;
+
+/// How a field holds people.
+#[derive(Clone, Copy)]
+enum Person {
+    /// XPN: family ^ given ^ middle ^ suffix ^ prefix ^ …
+    Name,
+    /// XCN: id ^ family ^ given ^ middle ^ …
+    IdName,
+}
+
+/// The person fields of the segments that carry them (HL7 2.5 numbering:
+/// the segment id is field 0).
+fn person_fields(segment: &[u8]) -> &'static [(usize, Person)] {
+    use Person::{IdName, Name};
+    match segment {
+        b"PID" => &[(5, Name), (6, Name), (9, Name)],
+        b"NK1" => &[(2, Name), (30, Name)],
+        b"GT1" => &[(3, Name), (6, Name)],
+        b"IN1" => &[(16, Name)],
+        b"PV1" => &[
+            (7, IdName),
+            (8, IdName),
+            (9, IdName),
+            (17, IdName),
+            (52, IdName),
+        ],
+        b"EVN" => &[(5, IdName)],
+        b"ORC" => &[(10, IdName), (11, IdName), (12, IdName), (19, IdName)],
+        b"OBR" => &[(16, IdName), (28, IdName)],
+        b"OBX" => &[(16, IdName)],
+        b"TXA" => &[(5, IdName), (9, IdName), (10, IdName), (22, IdName)],
+        b"ROL" => &[(4, IdName)],
+        b"PRD" => &[(2, Name)],
+        b"STF" => &[(3, Name)],
+        _ => &[],
+    }
+}
+
+/// Appends the people of `line` if it is an HL7 v2 segment.
+pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
+    if line.len() < 5
+        || line[3] != b'|'
+        || !line[..3]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return;
+    }
+    let fields = person_fields(&line[..3]);
+    if fields.is_empty() {
+        return;
+    }
+    let mut start = 0;
+    for (index, field) in line.split(|b| *b == b'|').enumerate() {
+        if let Some((_, person)) = fields.iter().find(|(i, _)| *i == index) {
+            people(start, field, *person, out);
+        }
+        start += field.len() + 1;
+    }
+}
+
+/// The repetitions of one person field, which starts at byte `at` of its
+/// line.
+fn people(at: usize, field: &[u8], person: Person, out: &mut Vec<Finding>) {
+    let mut start = at;
+    for repetition in field.split(|b| *b == b'~') {
+        let mut s = start;
+        for (i, component) in repetition.split(|b| *b == b'^').enumerate() {
+            let name_part = match person {
+                Person::Name => i <= 2,
+                Person::IdName => (1..=3).contains(&i),
+            };
+            if name_part && is_name_part(component) {
+                out.push(Finding::new(s, s + component.len(), Kind::Name));
+            } else if matches!(person, Person::IdName) && i == 0 && is_login_id(component) {
+                out.push(Finding::new(s, s + component.len(), Kind::Username));
+            }
+            s += component.len() + 1;
+        }
+        start += repetition.len() + 1;
+    }
+}
+
+/// A part of a name: letters (any script), with blanks, hyphens,
+/// apostrophes and dots between them; a lone initial is left.
+fn is_name_part(v: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(v) else {
+        return false;
+    };
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    letters >= 2
+        && text.chars().next().is_some_and(char::is_alphabetic)
+        && text
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.' | '’'))
+}
+
+/// The id of an XCN when it is an account, not a number: letters and
+/// digits, at least one letter (`RNGUYEN4`, `jdoe`), not an NPI.
+fn is_login_id(v: &[u8]) -> bool {
+    (3..=32).contains(&v.len())
+        && v[0].is_ascii_alphabetic()
+        && v.iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(line: &str) -> Vec<(&str, Kind)> {
+        let mut out = Vec::new();
+        find(line.as_bytes(), &mut out);
+        out.iter()
+            .map(|f| (&line[f.start..f.end], f.kind().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn patient_names_and_repetitions() {
+        let pid = "PID|1||000884213^^^HOSP^MR||Ramírez-Ochoa^Lucía^^^^^L~Ochoa^Lucía^M||19910227|F";
+        assert_eq!(
+            found(pid),
+            [
+                ("Ramírez-Ochoa", Kind::Name),
+                ("Lucía", Kind::Name),
+                ("Ochoa", Kind::Name),
+                ("Lucía", Kind::Name)
+            ]
+        );
+        // The middle initial and the name type code stay.
+        assert_eq!(
+            found("PID|1||7^^^H^MR||Whitehorse^Daniel^J^^^^L||19780914|M"),
+            [("Whitehorse", Kind::Name), ("Daniel", Kind::Name)]
+        );
+    }
+
+    #[test]
+    fn providers_and_operators() {
+        assert_eq!(
+            found("PV1|1|O|ER^ER12^01||||1902231^Castellanos^Miguel^A^^^MD|||EMR"),
+            [("Castellanos", Kind::Name), ("Miguel", Kind::Name)]
+        );
+        assert_eq!(
+            found("EVN|A04|20240603101522|||RNGUYEN4^Nguyen^Rosa^^^^^^HOSP"),
+            [
+                ("RNGUYEN4", Kind::Username),
+                ("Nguyen", Kind::Name),
+                ("Rosa", Kind::Name)
+            ]
+        );
+    }
+
+    #[test]
+    fn other_segments_and_lines_are_left() {
+        assert!(found("MSH|^~\\&|EPIC|HOSP|MIRTH|LAB|20240603||ADT^A04|MSG1|P|2.5.1").is_empty());
+        assert!(found("DG1|1||R07.9^Chest pain, unspecified^I10|||A").is_empty());
+        assert!(found("PID is the process id").is_empty());
+        assert!(found("GET|/v1/hosts|200").is_empty());
+    }
+}
