@@ -1686,3 +1686,31 @@ fn a_user_name_is_redacted_wherever_it_stands_alone_on_its_line() {
     let (out, _) = run(&r, "session opened for user bob by (uid=0) bobcat bob-ci");
     assert!(out.contains("bobcat") && out.contains("bob-ci"), "{out}");
 }
+
+#[test]
+fn realm_users_dotted_domains_and_quoted_audit_accounts() {
+    let r = redactor();
+    for (line, gone) in [
+        (
+            "pvedaemon[2215]: <t.nakamura@pve> starting task UPID:pve-node01:vncproxy:212:t.nakamura@pve:",
+            "t.nakamura",
+        ),
+        ("API token okwu.e@pve!ansible used from 192.0.2.14", "okwu.e"),
+        (
+            "User VSPHERE.LOCAL\\ling.wei logged in from 192.0.2.130",
+            "ling.wei",
+        ),
+        (
+            r#"{"message":"Login attempt: \"bjorn.holm\"","app":"admin_audit"}"#,
+            "bjorn.holm",
+        ),
+        (r#""message":"User created: \"s.vukovic\"""#, "s.vukovic"),
+        (r#"{"msg":"Login failed","login_id":"tmokoena"}"#, "tmokoena"),
+    ] {
+        let (out, _) = run(&r, line);
+        assert!(!out.contains(gone), "{line} -> {out}");
+    }
+    // A mail address in angle brackets keeps its dotted domain's shape.
+    let (out, _) = run(&r, "From: <root@localhost> user created: none");
+    assert!(out.contains("root@localhost"), "{out}");
+}

@@ -512,7 +512,7 @@ fn alternatives() -> Vec<String> {
         format!(
             concat!(
                 r"(?i:(?:\b|_)(?:user|username|user_name|user-name|userid|login|logname|loginname|login_name|",
-                r"uid|ruser|euser|suser|account|acct|account[ \t]name|user[ \t]name|owner|auth_user|remote_user|",
+                r"uid|ruser|euser|suser|account|acct|account[ \t]name|user[ \t]name|owner|auth_user|remote_user|login_id|loginid|",
                 r"sasl_username|db_user|dbuser|os_user|osuser|user_login|login_user|logon[ \t]account|",
                 r"principal|principalname|principal_name|createuser|dropuser|updateuser|samaccountname|sam_account_name|",
                 r"userprincipalname|targetusername|target_user_name|subjectusername|subject_user_name|accountname|",
@@ -523,6 +523,12 @@ fn alternatives() -> Vec<String> {
                 r"(?:[ \t]*=[ \t]*['\x22<]?|[ \t]*:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22)(?P<c>{NAME})"
             ),
             NAME = NAME
+        ),
+        // Audit messages that quote the account (Nextcloud, ownCloud;
+        // before `user NAME`, which would take `created`):
+        // `Login attempt: "alice"`, `User created: \"bob\"`.
+        format!(
+            r"(?i:\b(?:login[ \t]+attempt|login[ \t]+successful|user[ \t]+(?:created|deleted|enabled|disabled|added|removed)))[ \t]*:[ \t]*\\?['\x22](?P<cl>{NAME})"
         ),
         format!(
             concat!(
@@ -548,7 +554,8 @@ fn alternatives() -> Vec<String> {
         ),
         r"(?:^|[ \t/])~(?P<l>[a-z_][a-z0-9._\-]*)/".to_owned(),
         format!(r"(?:^|[\s'\x22=(])(?P<m>{NAME})@(?:[0-9]{{1,3}}\.){{3}}[0-9]{{1,3}}\b"),
-        format!(r"(?:^|[\s'\x22=(])(?P<n>{NAME})@[A-Za-z0-9\-]+(?:[:\s'\x22]|$)"),
+        // `alice@host`, Proxmox's `<alice@pve>` and API tokens `alice@pve!ci`.
+        format!(r"(?:^|[\s'\x22=(<])(?P<n>{NAME})@[A-Za-z0-9\-]+(?:[:\s'\x22>!]|$)"),
         // The access log's user field, after the ident `-`, or after the
         // address when a vhost log has no ident: `h 1.2.3.4 alice [date`.
         format!(
@@ -623,9 +630,10 @@ fn alternatives() -> Vec<String> {
         format!(r"\bmachine[ \t]+\S+[ \t]+login[ \t]+(?P<ap>{NAME})"),
         // GitHub's merge commits: `Merge pull request #12 from alice/branch`.
         format!(r"\bMerge[ \t]+pull[ \t]+request[ \t]+#[0-9]+[ \t]+from[ \t]+(?P<aq>{NAME})/"),
-        // Windows and Samba: `CORP\alice`, `CORP\\alice` (JSON), `[CORP]\[alice]`.
+        // Windows and Samba: `CORP\alice`, `CORP\\alice` (JSON), `[CORP]\[alice]`,
+        // vSphere's `VSPHERE.LOCAL\alice`.
         format!(
-            r"(?:\b[A-Z][A-Z0-9\-]{{1,14}}|\[[A-Za-z][A-Za-z0-9\-]{{1,14}}\])\\{{1,2}}\[?(?P<ae>{NAME})"
+            r"(?:\b[A-Z][A-Z0-9\-]{{1,14}}(?:\.[A-Z][A-Z0-9\-]{{1,14}})*|\[[A-Za-z][A-Za-z0-9\-]{{1,14}}\])\\{{1,2}}\[?(?P<ae>{NAME})"
         ),
         // `password for alice:` (sudo), `Changing password for ['alice']`.
         format!(
@@ -1078,11 +1086,11 @@ impl Users {
                 continue;
             };
             let (mut s, mut e) = (s.get(), e.get());
-            // `for user 'CORP\alice'`, `[CORP]\[alice]`: the user follows the
-            // (upper-case) domain.
+            // `for user 'CORP\alice'`, `[CORP]\[alice]`, `User
+            // VSPHERE.LOCAL\alice`: the user follows the (upper-case) domain.
             let domain = line[s..e]
                 .iter()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'-');
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.'));
             let sep = line[e..]
                 .iter()
                 .take(4)
