@@ -1,8 +1,9 @@
 //! Account names in the lists of configuration files, where no cue word
 //! sits next to each name: sshd's `AllowUsers`/`DenyUsers` and `Match
 //! User`, Samba's user lists (`valid users = a, b, @staff`), the members of
-//! `/etc/group` and `/etc/gshadow` lines, and sudoers' `User_Alias`, user
-//! specifications (`alice ALL=(ALL) ALL`) and `Defaults:alice`.
+//! `/etc/group` and `/etc/gshadow` lines, sudoers' `User_Alias`, user
+//! specifications (`alice ALL=(ALL) ALL`) and `Defaults:alice`, and the
+//! users of Proxmox VE's `user.cfg` (login, first and last name).
 //!
 //! Each line shape is recognised by hand, from its first bytes: most lines
 //! are rejected after a byte or two. Groups (`@staff`, `%admin`, `+netgroup`),
@@ -27,6 +28,10 @@ pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
         .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
         .unwrap_or(t.len());
     let word = &t[..word_end];
+    if indent == 0 && word == b"user" && t.get(word_end) == Some(&b':') {
+        proxmox_user(line, word_end + 1, out);
+        return;
+    }
     if indent == 0 && t.get(word_end) == Some(&b':') && word != b"Defaults" {
         group_file_line(line, word_end, out);
         return;
@@ -165,6 +170,39 @@ fn group_file_line(line: &[u8], name_end: usize, out: &mut Vec<Finding>) {
         list(&line[..colons[2]], colons[1] + 1, b",", out);
         list(line, members, b",", out);
     }
+}
+
+/// Proxmox VE's `user.cfg`: `user:alice@pve:1:0:Alice:Smith:alice@example.com:comment:keys:`
+/// (login@realm, enabled, expiry, first name, last name, e-mail, comment).
+fn proxmox_user(line: &[u8], from: usize, out: &mut Vec<Finding>) {
+    let mut at = from;
+    for (i, field) in line[from..].split(|b| *b == b':').enumerate() {
+        match i {
+            0 => {
+                if let Some(realm) = field.iter().position(|b| *b == b'@') {
+                    entry(line, at, at + realm, out);
+                } else {
+                    return;
+                }
+            }
+            3 | 4 if is_name_field(field) => {
+                out.push(Finding::new(at, at + field.len(), Kind::Name));
+            }
+            _ => {}
+        }
+        at += field.len() + 1;
+    }
+}
+
+/// A first or last name as a field of its own: letters (any script), with
+/// blanks, hyphens and apostrophes between them.
+fn is_name_field(v: &[u8]) -> bool {
+    std::str::from_utf8(v).is_ok_and(|t| {
+        t.chars().next().is_some_and(char::is_alphabetic)
+            && t.chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && t.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\''))
+    })
 }
 
 /// sudoers: `alice ALL=(ALL:ALL) ALL`, `bob web01,web02 = NOPASSWD: /bin/ls`:
@@ -319,6 +357,19 @@ mod tests {
         assert!(found("10:30:45:alice").is_empty());
         assert!(found("alice:x:1000:1000:Alice:/home/alice:/bin/bash").is_empty());
         assert!(found("error:code:42:see manual").is_empty());
+    }
+
+    #[test]
+    fn proxmox_users() {
+        assert_eq!(
+            found("user:okwu.e@pve:1:0:Emeka:Okwu:e.okwu@example.com:Storage on-call::"),
+            ["okwu.e", "Emeka", "Okwu"]
+        );
+        assert_eq!(
+            found("user:root@pam:1:0:::admin@example.com:::"),
+            Vec::<&str>::new()
+        );
+        assert!(found("user:alice").is_empty());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use regex::bytes::Regex;
 use regex_automata::{meta, Anchored, Input};
 
+use super::checks;
 use super::detect::{big_regex, build_meta, builtin_bug, BIG_DFA_CACHE};
 use super::finding::Finding;
 use super::prefilter::{self, Hints};
@@ -1501,7 +1502,7 @@ impl Names {
         // word boundary after it: a blank or a comma ends it instead.
         let cue = format!(
             concat!(
-                r"(?i)(?:(?-u:\b)(?P<field>{person})(?-u:\b)[\x22']?[ \t]*(?:[:=]|=>)[ \t]*[\x22'<(]?[ \t]*)",
+                r"(?i)(?:(?-u:\b)(?P<field>{person})(?-u:\b)[\x22']?[ \t]*(?:=>|[:=])[ \t]*[\x22'<(]?[ \t]*)",
                 r"|(?:(?-u:\b)(?P<verb>(?:{verbs})[ \t]+(?:to|by|for|with|from|on behalf of))(?-u:\b)[ \t:]*[\x22'@]?)",
                 r"|(?:(?-u:\b)(?P<strong>{strong})(?:(?-u:\b)|[ \t,])\.?[\x22']?[ \t]*[:=]?[ \t,]*[\x22'<@(]?)",
             ),
@@ -1564,6 +1565,7 @@ impl Names {
         self.cued(line, hints, out);
         self.pairs(line, out);
         display_names(line, out);
+        compound_person_fields(line, out);
         speaker(line, out);
         sign_off(line, out);
         directory_entry(line, out);
@@ -2767,6 +2769,103 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
         return None;
     }
     Some(end)
+}
+
+/// Keys and flags that end in a person's name field, which the cue regex
+/// (whole words only) does not see: `billing_first_name`, `customerLastName`,
+/// `--admin-firstname="Hiroshi"`, and flags with a blank before the value
+/// (`-firstname Hadiza`, `--last-name Oyelaran`).
+fn compound_person_fields(line: &[u8], out: &mut Vec<Finding>) {
+    const SUFFIXES: &[&[u8]] = &[
+        b"firstname",
+        b"lastname",
+        b"givenname",
+        b"familyname",
+        b"fullname",
+        b"displayname",
+        b"middlename",
+        b"surname",
+    ];
+    let mut from = 0;
+    while let Some(i) = memchr::memchr2(b'n', b'N', &line[from..]).map(|i| from + i) {
+        from = i + 1;
+        let end = i + 4;
+        if !line
+            .get(i..end)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"name"))
+            || line
+                .get(end)
+                .is_some_and(|b| checks::is_word(*b) || *b == b'-')
+        {
+            continue;
+        }
+        let mut ks = i;
+        while ks > 0 && (checks::is_word(line[ks - 1]) || line[ks - 1] == b'-') {
+            ks -= 1;
+        }
+        let dashes = line[ks..i].iter().take_while(|b| **b == b'-').count();
+        let key = &line[ks + dashes..end];
+        if key.len() > 64 {
+            continue;
+        }
+        // The key without separators, lower case: `first_name`, `first-name`
+        // and `FirstName` are the same field.
+        let mut folded = [0u8; 64];
+        let mut n = 0;
+        for b in key.iter().filter(|b| !matches!(b, b'_' | b'-')) {
+            folded[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+        let Some(suffix) = SUFFIXES.iter().find(|s| folded[..n].ends_with(s)) else {
+            continue;
+        };
+        // Where the field's own word starts in the key, and whether a word
+        // comes before it: after a separator, or at a lower-to-upper case
+        // change (`customerLastName`).
+        let mut own = end;
+        let mut letters = 0;
+        while letters < suffix.len() {
+            own -= 1;
+            if !matches!(line[own], b'_' | b'-') {
+                letters += 1;
+            }
+        }
+        let compound = own > ks + dashes
+            && (matches!(line[own - 1], b'_' | b'-')
+                || (line[own - 1].is_ascii_lowercase() && line[own].is_ascii_uppercase()));
+        let flag = dashes > 0;
+        if !(compound || flag) {
+            continue;
+        }
+        // Then a quote, blanks, a separator (`=`, `:`, `=>`; a blank after a
+        // flag), blanks and a quote.
+        let mut v = end;
+        if matches!(line.get(v), Some(b'"' | b'\'')) {
+            v += 1;
+        }
+        let blanks_before = line[v..]
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        v += blanks_before;
+        if line[v..].starts_with(b"=>") {
+            v += 2;
+        } else if matches!(line.get(v), Some(b'=' | b':')) {
+            v += 1;
+        } else if !(flag && blanks_before > 0) {
+            continue;
+        }
+        v += line[v..]
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        if matches!(line.get(v), Some(b'"' | b'\'')) {
+            v += 1;
+        }
+        if let Some(e) = name_extent(line, v, Cue::Field) {
+            out.push(Finding::new(v, e, Kind::Name));
+        }
+    }
 }
 
 /// A login name (`jsmith`, `a.keller`) at `pos`.

@@ -1714,3 +1714,44 @@ fn realm_users_dotted_domains_and_quoted_audit_accounts() {
     let (out, _) = run(&r, "From: <root@localhost> user created: none");
     assert!(out.contains("root@localhost"), "{out}");
 }
+
+#[test]
+fn person_fields_inside_longer_keys_and_flags() {
+    let r = redactor();
+    for (line, gone) in [
+        (
+            r#"{"billing_first_name":"Ama","billing_last_name":"Owusu"}"#,
+            ["Ama", "Owusu"],
+        ),
+        (
+            r#"bin/magento admin:user:create --admin-firstname="Hiroshi" --admin-lastname="Sato""#,
+            ["Hiroshi", "Sato"],
+        ),
+        (
+            "update user h.oyelaran@pve: -firstname Hadiza -lastname Oyelaran -groups operators",
+            ["Hadiza", "Oyelaran"],
+        ),
+        (
+            r#"{"customerFirstName":"Dilnoza","customerLastName":"Karimova"}"#,
+            ["Dilnoza", "Karimova"],
+        ),
+        (
+            "array ( 'first_name' => 'Helga', 'last_name' => 'Smith')",
+            ["Helga", "Smith"],
+        ),
+    ] {
+        let (out, _) = run(&r, line);
+        for g in gone {
+            assert!(!out.contains(g), "{line} -> {out}");
+        }
+    }
+    // Not a person field: `hostname`, `username` values and plain words.
+    let (out, _) = run(
+        &r,
+        "--hostname web01 --file-name Report.pdf admin:user:create",
+    );
+    assert!(
+        out.contains("web01") && out.contains("Report.pdf") && out.contains("create"),
+        "{out}"
+    );
+}

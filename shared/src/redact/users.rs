@@ -37,6 +37,7 @@ pub(crate) struct Users {
     mention: usize,
     prose_login: usize,
     prose_user: usize,
+    keyed: usize,
     domain_user: usize,
 }
 
@@ -1044,6 +1045,7 @@ impl Users {
             mention: alternative("s"),
             prose_login: alternative("ar"),
             prose_user: alternative("r"),
+            keyed: alternative("c"),
             domain_user: alternative("ae"),
             each: vec![OnceLock::new(); alts.len()],
             any,
@@ -1113,6 +1115,10 @@ impl Users {
                 mention_is_user(line, s, e)
             } else if alt == self.prose_login {
                 prose_login_is_user(line, s, e)
+            } else if alt == self.keyed && s > 0 && line[s - 1] == b':' {
+                // `admin:user:create`, `occ user:add`: a command's
+                // namespace, not `user: alice`.
+                !names::is_common_word(&line[s..e].to_ascii_lowercase())
             } else if alt == self.prose_user {
                 // `user directories`, `the user running man`: the text
                 // going on, not a login.
