@@ -2119,6 +2119,34 @@ fn speaker(line: &[u8], out: &mut Vec<Finding>) {
     if end <= start {
         return;
     }
+    // A support chat names the speaker's role first: `[09:04] Besucher
+    // Heike Brandstätter:`, `[10:16] Agente Rafaela:`.
+    let role = line[start..end]
+        .iter()
+        .position(|b| *b == b' ')
+        .filter(|&sp| {
+            sp > 0 && start + sp + 1 < end && {
+                let role = String::from_utf8_lossy(&line[start..start + sp]).to_lowercase();
+                CHAT_ROLES.contains(&role.as_str())
+            }
+        });
+    if let Some(sp) = role {
+        // After a role, one to four capitalised words (or initials) are the
+        // speaker: `Agente Rafaela:`, `Cliente Lucía M.:`.
+        let who = start + sp + 1;
+        let text = String::from_utf8_lossy(&line[who..end]);
+        // Not words (`Agent Started:`).
+        let capitalised = text.split(' ').all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '.' | '\''))
+                && !is_common_word(w.to_lowercase().as_bytes())
+        });
+        if capitalised && text.split(' ').count() <= 4 {
+            out.push(Finding::new(who, end, Kind::Name));
+        }
+        return;
+    }
     // A login handle as the speaker: `[08:02] priya.r: …` (a chat's time
     // has no seconds), or alone after a Teams header's date.
     if bracket && (time == 5 || alone) && chat_handle(&line[start..end]) {
@@ -2136,6 +2164,52 @@ fn speaker(line: &[u8], out: &mut Vec<Finding>) {
         out.push(Finding::new(start, end, Kind::Name));
     }
 }
+
+/// Roles a support chat writes before the speaker's name, in the
+/// languages of the other cues.
+const CHAT_ROLES: &[&str] = &[
+    "visitor",
+    "guest",
+    "customer",
+    "client",
+    "agent",
+    "operator",
+    "support",
+    "user",
+    "besucher",
+    "gast",
+    "kunde",
+    "kundin",
+    "mitarbeiter",
+    "mitarbeiterin",
+    "visiteur",
+    "visiteuse",
+    "conseiller",
+    "conseillère",
+    "visitante",
+    "cliente",
+    "agente",
+    "operador",
+    "operadora",
+    "atendente",
+    "ospite",
+    "operatore",
+    "operatrice",
+    "bezoeker",
+    "klant",
+    "medewerker",
+    "gość",
+    "klient",
+    "klientka",
+    "konsultant",
+    "konsultantka",
+    "ziyaretçi",
+    "müşteri",
+    "temsilci",
+    "besökare",
+    "kund",
+    "handläggare",
+];
 
 /// A chat handle shaped like a login: lower case, with a `.` or `_` inside
 /// (`priya.r`, `zoe_k`, `tomas.horvath`).

@@ -1755,3 +1755,27 @@ fn person_fields_inside_longer_keys_and_flags() {
         "{out}"
     );
 }
+
+#[test]
+fn support_chat_speakers_after_their_role() {
+    let r = redactor();
+    for (line, gone) in [
+        (
+            "[09:04:30] Besucher Heike Brandstätter: Mein Passwort",
+            "Brandstätter",
+        ),
+        ("[10:16:05] Agente Rafaela: Oi! Pode me mandar", "Rafaela"),
+        ("[12:03:30] Gość Łukasz Wójcik: jest na urlopie", "Wójcik"),
+        ("[11:02] Customer Lucía M.: hello", "Lucía"),
+    ] {
+        let (out, _) = run(&r, line);
+        assert!(!out.contains(gone), "{line} -> {out}");
+    }
+    for line in [
+        "[13:15:00] Agent Started: ok",
+        "[13:15:00] Server Started: ok",
+    ] {
+        let (out, _) = run(&r, line);
+        assert_eq!(out, line);
+    }
+}
