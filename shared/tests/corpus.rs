@@ -221,18 +221,21 @@ fn cold_recall_and_keep_rate() {
     // 0.56 with national id numbers counted as secrets, tokens 0.73, host
     // names 0.82, keep-rate 0.967). Then user names found again elsewhere
     // on their line: 0.66, keep-rate 0.9655 (two service accounts of
-    // database URLs now redacted as the database's name too).
+    // database URLs now redacted as the database's name too). Then
+    // password columns of tables (password-manager exports): secrets
+    // 0.56 -> 0.71, keep-rate 0.9649 (an `otpauth://…&issuer=GitHub`
+    // seed redacted whole, so the site's name left the line).
     let floor = |kind: &str| match kind {
-        "name" => 0.75,
-        "username" => 0.66,
-        "secret" => 0.56,
+        "name" => 0.85,
+        "username" => 0.69,
+        "secret" => 0.70,
         "hostname" => 0.81,
         "token" => 0.72,
         "ssn" => 0.9,
         "mac" | "phone" => 0.95,
         _ => 0.99,
     };
-    assert_floors(&scores, floor, 0.965);
+    assert_floors(&scores, floor, 0.964);
 }
 
 /// Both builds of the cue tables give the same output.

@@ -12,6 +12,7 @@
 
 use super::checks;
 use super::finding::Finding;
+use super::secrets;
 use super::token::Kind;
 use super::users;
 
@@ -31,6 +32,9 @@ enum Column {
     Phone,
     /// A device or host name: personal when it holds the row's user or name.
     Host,
+    /// A password, PIN, one-time-password seed or key (password-manager
+    /// exports: `login_password`, `Password`, `totp`).
+    Secret,
 }
 
 /// Words of a column name that make a `name` column something else than a
@@ -270,6 +274,7 @@ fn redact_row(
             Some(Column::Phone) => (7..=15)
                 .contains(&checks::digit_count(value))
                 .then_some(Kind::Phone),
+            Some(Column::Secret) => Some(Kind::Secret),
             _ => None,
         };
         if let Some(kind) = kind {
@@ -482,6 +487,15 @@ fn classify(name: &[u8]) -> Option<Column> {
     }
     if words.iter().any(|w| PHONE_WORDS.contains(w)) {
         return Some(Column::Phone);
+    }
+    let one_time = words.iter().any(|w| {
+        matches!(
+            *w,
+            "totp" | "otp" | "otpauth" | "pin" | "passcode" | "cvv" | "cvc"
+        )
+    });
+    if one_time || secrets::secret_key(norm.as_bytes()) {
+        return Some(Column::Secret);
     }
     let named = words.contains(&"name") && !words.iter().any(|w| NOT_PERSON.contains(w));
     (named || PERSON_COLUMNS.contains(&norm.as_str())).then_some(Column::Name)

@@ -1779,3 +1779,19 @@ fn support_chat_speakers_after_their_role() {
         assert_eq!(out, line);
     }
 }
+
+#[test]
+fn password_and_one_time_columns_of_tables() {
+    let r = redactor();
+    let text = "url,username,password,totp,extra,name\n\
+                https://crm.example,l.schwarz,Schw4rz!Crm,otpauth://totp/x?secret=ABCDEFGH234,,CRM\n\
+                \n\
+                folder,type,name,login_username,login_password,password_min_length\n\
+                Work,login,VPN,atanabe,Lark$pur_vpn_77,12";
+    let (out, _) = run(&r, text);
+    for gone in ["Schw4rz!Crm", "ABCDEFGH234", "Lark$pur_vpn_77"] {
+        assert!(!out.contains(gone), "{out}");
+    }
+    // A column about passwords, not holding one, stays.
+    assert!(out.ends_with(",12"), "{out}");
+}
