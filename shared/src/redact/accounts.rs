@@ -9,6 +9,7 @@
 //! are rejected after a byte or two. Groups (`@staff`, `%admin`, `+netgroup`),
 //! aliases (`ADMINS`), `ALL` and system accounts are never reported.
 
+use super::checks;
 use super::finding::Finding;
 use super::token::Kind;
 use super::users::plausible_user;
@@ -185,24 +186,13 @@ fn proxmox_user(line: &[u8], from: usize, out: &mut Vec<Finding>) {
                     return;
                 }
             }
-            3 | 4 if is_name_field(field) => {
+            3 | 4 if checks::name_field(field) => {
                 out.push(Finding::new(at, at + field.len(), Kind::Name));
             }
             _ => {}
         }
         at += field.len() + 1;
     }
-}
-
-/// A first or last name as a field of its own: letters (any script), with
-/// blanks, hyphens and apostrophes between them.
-fn is_name_field(v: &[u8]) -> bool {
-    std::str::from_utf8(v).is_ok_and(|t| {
-        t.chars().next().is_some_and(char::is_alphabetic)
-            && t.chars().filter(|c| c.is_alphabetic()).count() >= 2
-            && t.chars()
-                .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\''))
-    })
 }
 
 /// sudoers: `alice ALL=(ALL:ALL) ALL`, `bob web01,web02 = NOPASSWD: /bin/ls`:

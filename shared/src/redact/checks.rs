@@ -175,6 +175,19 @@ pub(crate) fn is_uuid(v: &[u8]) -> bool {
         })
 }
 
+/// A part of a person's name as a field of its own (HL7 components,
+/// `user.cfg` fields): letters of any script, at least two, with blanks,
+/// hyphens, apostrophes and dots between them; a lone initial is not one.
+pub(crate) fn name_field(v: &[u8]) -> bool {
+    std::str::from_utf8(v).is_ok_and(|text| {
+        text.chars().next().is_some_and(char::is_alphabetic)
+            && text.chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && text
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.' | '’'))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 //! an XCN (`RNGUYEN4`) a `username` finding. Phone numbers and SSNs in
 //! other fields are left to the structured detectors.
 
+use super::checks;
 use super::finding::Finding;
 use super::token::Kind;
 
@@ -81,7 +82,7 @@ fn people(at: usize, field: &[u8], person: Person, out: &mut Vec<Finding>) {
                 Person::Name => i <= 2,
                 Person::IdName => (1..=3).contains(&i),
             };
-            if name_part && is_name_part(component) {
+            if name_part && checks::name_field(component) {
                 out.push(Finding::new(s, s + component.len(), Kind::Name));
             } else if matches!(person, Person::IdName) && i == 0 && is_login_id(component) {
                 out.push(Finding::new(s, s + component.len(), Kind::Username));
@@ -90,20 +91,6 @@ fn people(at: usize, field: &[u8], person: Person, out: &mut Vec<Finding>) {
         }
         start += repetition.len() + 1;
     }
-}
-
-/// A part of a name: letters (any script), with blanks, hyphens,
-/// apostrophes and dots between them; a lone initial is left.
-fn is_name_part(v: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(v) else {
-        return false;
-    };
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    letters >= 2
-        && text.chars().next().is_some_and(char::is_alphabetic)
-        && text
-            .chars()
-            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.' | '’'))
 }
 
 /// The id of an XCN when it is an account, not a number: letters and
