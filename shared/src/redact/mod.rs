@@ -218,31 +218,6 @@ pub struct Redactor {
     disabled: Vec<Kind>,
 }
 
-/// A user name found once on a line is redacted wherever else it stands on
-/// that line as a word of its own: `"display_name": "ldap-dkarimov", …
-/// "username": "dkarimov"`, `Cron <ehernandez@build-03> … --user
-/// ehernandez`.
-fn repeated_users(line: &[u8], out: &mut Vec<Finding>) {
-    for i in 0..out.len() {
-        let f = out[i];
-        if f.kind() != Some(Kind::Username) || f.end - f.start < 4 {
-            continue;
-        }
-        for at in memchr::memmem::find_iter(line, &line[f.start..f.end]) {
-            let end = at + (f.end - f.start);
-            let word = (at == 0 || !checks::is_word(line[at - 1]))
-                && line.get(end).is_none_or(|b| !checks::is_word(*b));
-            if word && !out.iter().any(|g| g.start < end && at < g.end) {
-                out.push(Finding {
-                    start: at,
-                    end,
-                    label: f.label,
-                });
-            }
-        }
-    }
-}
-
 /// Re-scans after redaction until nothing new is found (bounded).
 const MAX_PASSES: usize = 3;
 
@@ -472,7 +447,6 @@ impl Redactor {
         accounts::find(line, out);
         hl7::find(line, out);
         self.names.find(line, hints, out);
-        repeated_users(line, out);
         for (i, c) in self.custom.iter().enumerate() {
             let mut locs = c.re.capture_locations();
             let mut at = 0;
@@ -627,18 +601,18 @@ fn same_word_elsewhere(line: &[u8], f: &Finding, out: &mut Vec<Finding>) {
             if at == f.start {
                 continue;
             }
-            // Whole words only, and not a domain or path component; but a
-            // user's directory is theirs (`/share/alice/`).
-            let user_dir = kind == Kind::Username
-                && needle.len() >= 4
-                && at > 0
-                && line[at - 1] == b'/'
-                && line.get(end) == Some(&b'/');
+            // Whole words only. A user of four characters or more is theirs
+            // wherever it stands as a word of its own: a directory
+            // (`/share/alice/`), part of a longer name (`ldap-dkarimov`,
+            // `<ehernandez@build-03>`); shorter users and names not as a
+            // domain or path component.
+            let own_word = kind == Kind::Username && needle.len() >= 4;
             let before_ok = at == 0
-                || user_dir
-                || !(checks::is_word(line[at - 1]) || matches!(line[at - 1], b'/' | b'.' | b'-'));
+                || !(checks::is_word(line[at - 1])
+                    || (!own_word && matches!(line[at - 1], b'/' | b'.' | b'-')));
             let after_ok = end >= line.len()
-                || !(checks::is_word(line[end]) || matches!(line[end], b'.' | b'-' | b'@'));
+                || !(checks::is_word(line[end])
+                    || (!own_word && matches!(line[end], b'.' | b'-' | b'@')));
             if before_ok && after_ok {
                 out.push(Finding::new(at, end, kind));
             }
