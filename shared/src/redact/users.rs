@@ -1115,13 +1115,11 @@ impl Users {
                 mention_is_user(line, s, e)
             } else if alt == self.prose_login {
                 prose_login_is_user(line, s, e)
-            } else if alt == self.keyed && s > 0 && line[s - 1] == b':' {
-                // `admin:user:create`, `occ user:add`: a command's
-                // namespace, not `user: alice`.
-                !names::is_common_word(&line[s..e].to_ascii_lowercase())
-            } else if alt == self.prose_user {
-                // `user directories`, `the user running man`: the text
-                // going on, not a login.
+            } else if alt == self.prose_user || (alt == self.keyed && s > 0 && line[s - 1] == b':')
+            {
+                // `user directories`, `the user running man`: the text going
+                // on; `admin:user:create`, `occ user:add`: a command's
+                // namespace. Not logins.
                 !names::is_common_word(&line[s..e].to_ascii_lowercase())
             } else if alt == self.domain_user {
                 domain_user_is_user(line, s)
