@@ -3,7 +3,7 @@
 //! fingerprints at build time, so each table is read-only data of the
 //! binary: no start-up work, no heap, only the pages that look-ups touch
 //! are resident, and the lists' text is not in the binary at all
-//! (`redact::word_hash::listed`).
+//! (`redact::names::listed`).
 
 #[path = "src/redact/word_hash.rs"]
 mod word_hash;
