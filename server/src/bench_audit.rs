@@ -47,6 +47,13 @@ pub struct AuditArgs {
     /// authenticated route, where auditing weighs the most), or `both`.
     #[arg(long, value_enum, default_value_t = Workload::Both)]
     pub workload: Workload,
+    /// How requests reach the router: `router` (handed to it in process,
+    /// no TLS or HTTP: the sink's cost against the least work a request
+    /// can take), `https` (over the admin listener's real TLS and HTTP/1.1
+    /// on loopback, from a client in this process: what an admin sees),
+    /// or `both`.
+    #[arg(long, value_enum, default_value_t = Transport::Both)]
+    pub transport: Transport,
     /// Where to put the temp data dirs (default: the system temp dir).
     #[arg(long)]
     pub dir: Option<std::path::PathBuf>,
@@ -57,6 +64,90 @@ pub enum Workload {
     Dashboard,
     Me,
     Both,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Router,
+    Https,
+    Both,
+}
+
+/// Where one variant's requests go.
+#[derive(Clone)]
+enum Target {
+    /// Straight into the router, one simulated connection per task.
+    Router(axum::Router),
+    /// To the admin listener at `base`, over keep-alive TLS connections,
+    /// from tasks on the client's own runtime (threads named
+    /// [`CLIENT_THREAD`], whose CPU time is not the collector's).
+    Https {
+        client: reqwest::Client,
+        base: String,
+        runtime: tokio::runtime::Handle,
+    },
+}
+
+impl Target {
+    /// Serves `app` on a loopback admin listener (as `serve` does) until
+    /// the returned task is aborted, and returns a client for it.
+    async fn https(
+        state: &AppState,
+        app: axum::Router,
+        runtime: tokio::runtime::Handle,
+    ) -> anyhow::Result<(Target, tokio::task::JoinHandle<()>)> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let base = format!("https://localhost:{}", listener.local_addr()?.port());
+        let server = tokio::spawn(crate::http::serve::serve_tls(
+            listener,
+            state.pki.admin_tls()?,
+            app,
+            std::future::pending(),
+        ));
+        // reqwest's rustls takes the process's default provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(
+                state.pki.ca_pem().as_bytes(),
+            )?)
+            .http1_only()
+            .build()?;
+        Ok((
+            Target::Https {
+                client,
+                base,
+                runtime,
+            },
+            server,
+        ))
+    }
+
+    /// Sends one GET as connection `conn` and fails on any status but 2xx.
+    async fn get(&self, path: &str, auth: &str, conn: &Peer) -> anyhow::Result<()> {
+        let status = match self {
+            Target::Router(app) => {
+                let mut req = Request::get(path)
+                    .header("authorization", auth)
+                    .body(Body::empty())?;
+                req.extensions_mut().insert(conn.clone());
+                app.clone().oneshot(req).await?.status()
+            }
+            Target::Https { client, base, .. } => {
+                let resp = client
+                    .get(format!("{base}{path}"))
+                    .header("authorization", auth)
+                    .send()
+                    .await?;
+                let status = resp.status();
+                resp.bytes().await?;
+                status
+            }
+        };
+        if !status.is_success() {
+            bail!("{path} failed: {status}");
+        }
+        Ok(())
+    }
 }
 
 /// The seeded fleet: hosts, series per host, snapshots per series.
@@ -175,6 +266,64 @@ async fn admin_session(state: &AppState) -> anyhow::Result<String> {
     Ok(tok)
 }
 
+/// The HTTPS client's runtime. A runtime may not be dropped where tasks
+/// can block (the bench's own), so this one is shut down in the background
+/// on every way out of [`run`].
+struct ClientRuntime {
+    handle: tokio::runtime::Handle,
+    /// Taken only on drop.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl ClientRuntime {
+    fn new() -> std::io::Result<ClientRuntime> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name(CLIENT_THREAD)
+            .enable_all()
+            .build()?;
+        Ok(ClientRuntime {
+            handle: runtime.handle().clone(),
+            runtime: Some(runtime),
+        })
+    }
+}
+
+impl Drop for ClientRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// The name of the HTTPS client's runtime threads.
+const CLIENT_THREAD: &str = "bench-client";
+
+/// CPU time the threads named [`CLIENT_THREAD`] have used so far (their
+/// scheduler statistics, in nanoseconds).
+fn client_cpu_time() -> anyhow::Result<std::time::Duration> {
+    let mut ns = 0u64;
+    for task in std::fs::read_dir("/proc/self/task")? {
+        let dir = task?.path();
+        // A thread that ended between the listing and the reads is skipped.
+        let (Ok(comm), Ok(stat)) = (
+            std::fs::read_to_string(dir.join("comm")),
+            std::fs::read_to_string(dir.join("schedstat")),
+        ) else {
+            continue;
+        };
+        if comm.trim_end() == CLIENT_THREAD {
+            ns += stat
+                .split_whitespace()
+                .next()
+                .and_then(|t| t.parse::<u64>().ok())
+                .context("unreadable schedstat")?;
+        }
+    }
+    Ok(std::time::Duration::from_nanos(ns))
+}
+
 /// CPU time this process has used so far (all threads).
 fn cpu_time() -> anyhow::Result<std::time::Duration> {
     use nix::sys::resource::{getrusage, UsageWho};
@@ -189,46 +338,46 @@ fn cpu_time() -> anyhow::Result<std::time::Duration> {
 /// One round's result.
 struct Round {
     per_s: f64,
-    /// CPU microseconds per request (all threads: router, store, client),
-    /// which other load on the machine disturbs far less than requests/s.
+    /// The collector's CPU microseconds per request (router, TLS, store;
+    /// not the HTTPS client's threads), which other load on the machine
+    /// disturbs far less than requests/s.
     cpu_us: f64,
 }
 
 /// Runs `n` requests with `concurrency` in flight.
 async fn drive(
-    app: &axum::Router,
+    target: &Target,
     tok: &str,
     paths: &Arc<Vec<String>>,
     n: usize,
     concurrency: usize,
 ) -> anyhow::Result<Round> {
     let next = Arc::new(AtomicUsize::new(0));
-    let (started, cpu_before) = (Instant::now(), cpu_time()?);
+    let collector_cpu = || anyhow::Ok(cpu_time()? - client_cpu_time()?);
+    let (started, cpu_before) = (Instant::now(), collector_cpu()?);
     let mut tasks = Vec::with_capacity(concurrency);
     for task in 0..concurrency {
-        // Each task is one keep-alive connection of its own.
+        // Each task is one keep-alive connection of its own (in process, a
+        // simulated one; over HTTPS the client's pool opens one per task).
         let peer = Peer::new(
             std::net::SocketAddr::from(([127, 0, 0, 1], 40000 + task as u16)),
             None,
         );
-        let (app, next, paths) = (app.clone(), next.clone(), paths.clone());
+        let (target, next, paths) = (target.clone(), next.clone(), paths.clone());
         let auth = format!("Bearer {tok}");
-        tasks.push(tokio::spawn(async move {
+        let runtime = match &target {
+            Target::Router(_) => tokio::runtime::Handle::current(),
+            Target::Https { runtime, .. } => runtime.clone(),
+        };
+        tasks.push(runtime.spawn(async move {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= n {
                     break;
                 }
-                let mut req = Request::get(&paths[i % paths.len()])
-                    .header("authorization", &auth)
-                    .body(Body::empty())?;
-                req.extensions_mut().insert(peer.clone());
-                let resp = app.clone().oneshot(req).await?;
-                if !resp.status().is_success() {
-                    bail!("{} failed: {}", paths[i % paths.len()], resp.status());
-                }
+                target.get(&paths[i % paths.len()], &auth, &peer).await?;
             }
-            Ok(())
+            anyhow::Ok(())
         }));
     }
     for t in tasks {
@@ -236,7 +385,7 @@ async fn drive(
     }
     Ok(Round {
         per_s: n as f64 / started.elapsed().as_secs_f64(),
-        cpu_us: (cpu_time()? - cpu_before).as_secs_f64() * 1e6 / n as f64,
+        cpu_us: (collector_cpu()? - cpu_before).as_secs_f64() * 1e6 / n as f64,
     })
 }
 
@@ -274,60 +423,69 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<()> {
         Workload::Both => &[Workload::Me, Workload::Dashboard],
         w => &[w],
     };
+    let mut servers = Vec::new();
+    let mut transports = Vec::new();
+    if args.transport != Transport::Https {
+        transports.push((
+            "in process",
+            Target::Router(real_app.clone()),
+            Target::Router(noop_app.clone()),
+        ));
+    }
+    let client_runtime = ClientRuntime::new()?;
+    if args.transport != Transport::Router {
+        let rt = &client_runtime.handle;
+        let (real_t, real_server) = Target::https(&real, real_app, rt.clone()).await?;
+        let (noop_t, noop_server) = Target::https(&noop, noop_app, rt.clone()).await?;
+        servers.extend([real_server, noop_server]);
+        transports.push(("over HTTPS", real_t, noop_t));
+    }
     for &workload in workloads {
         let paths = Arc::new(paths(workload, &real_hosts));
-        // Warm up both (reader pools, caches).
-        drive(&real_app, &real_tok, &paths, 1000, args.concurrency).await?;
-        drive(&noop_app, &noop_tok, &paths, 1000, args.concurrency).await?;
-        let head_before = audit_head(&real).await?;
-        let (mut with, mut without) = (Vec::new(), Vec::new());
-        for round in 0..args.rounds {
-            let w = drive(
-                &real_app,
-                &real_tok,
-                &paths,
-                args.requests,
-                args.concurrency,
-            )
-            .await?;
-            let wo = drive(
-                &noop_app,
-                &noop_tok,
-                &paths,
-                args.requests,
-                args.concurrency,
-            )
-            .await?;
+        for (how, real_t, noop_t) in &transports {
+            // Warm up both (reader pools, caches, connections).
+            drive(real_t, &real_tok, &paths, 1000, args.concurrency).await?;
+            drive(noop_t, &noop_tok, &paths, 1000, args.concurrency).await?;
+            let head_before = audit_head(&real).await?;
+            let (mut with, mut without) = (Vec::new(), Vec::new());
+            for round in 0..args.rounds {
+                let w = drive(real_t, &real_tok, &paths, args.requests, args.concurrency).await?;
+                let wo = drive(noop_t, &noop_tok, &paths, args.requests, args.concurrency).await?;
+                println!(
+                    "{workload:?} {how} round {round}: audited {:.0} req/s ({:.1} µs CPU/req), no-op sink {:.0} req/s ({:.1} µs CPU/req)",
+                    w.per_s, w.cpu_us, wo.per_s, wo.cpu_us
+                );
+                with.push(w);
+                without.push(wo);
+            }
+            let written = audit_head(&real).await? - head_before;
+            let expected = (args.requests * args.rounds) as i64;
+            if written < expected {
+                bail!("only {written} audit records for {expected} requests");
+            }
+            let med = |v: &[Round], f: fn(&Round) -> f64| median(v.iter().map(f).collect());
+            let (w, wo) = (med(&with, |r| r.per_s), med(&without, |r| r.per_s));
+            let (wc, woc) = (med(&with, |r| r.cpu_us), med(&without, |r| r.cpu_us));
+            let what = match workload {
+                Workload::Me => "GET /v1/auth/me".to_owned(),
+                _ => format!("dashboard mix over {HOSTS} hosts"),
+            };
             println!(
-                "{workload:?} round {round}: audited {:.0} req/s ({:.1} µs CPU/req), no-op sink {:.0} req/s ({:.1} µs CPU/req)",
-                w.per_s, w.cpu_us, wo.per_s, wo.cpu_us
+                "{what} {how}, {} in flight: audited {w:.0} req/s, no-op sink {wo:.0} req/s, ratio {:.3}; CPU per request {wc:.1} vs {woc:.1} µs, ratio {:.3} (medians of {} rounds; {written} records written)",
+                args.concurrency,
+                w / wo,
+                woc / wc,
+                args.rounds
             );
-            with.push(w);
-            without.push(wo);
         }
-        let written = audit_head(&real).await? - head_before;
-        let expected = (args.requests * args.rounds) as i64;
-        if written < expected {
-            bail!("only {written} audit records for {expected} requests");
-        }
-        let med = |v: &[Round], f: fn(&Round) -> f64| median(v.iter().map(f).collect());
-        let (w, wo) = (med(&with, |r| r.per_s), med(&without, |r| r.per_s));
-        let (wc, woc) = (med(&with, |r| r.cpu_us), med(&without, |r| r.cpu_us));
-        let what = match workload {
-            Workload::Me => "GET /v1/auth/me".to_owned(),
-            _ => format!("dashboard mix over {HOSTS} hosts"),
-        };
-        println!(
-            "{what}, {} in flight: audited {w:.0} req/s, no-op sink {wo:.0} req/s, ratio {:.3}; CPU per request {wc:.1} vs {woc:.1} µs, ratio {:.3} (medians of {} rounds; {written} records written)",
-            args.concurrency,
-            w / wo,
-            woc / wc,
-            args.rounds
-        );
     }
+    for server in servers {
+        server.abort();
+    }
+    drop((transports, client_runtime));
     // The writer's final sync then has nothing left to do in the temp dir.
     real.store.flush().await?;
-    drop((real_app, noop_app, real, noop));
+    drop((real, noop));
     if args.verify_records > 0 {
         verify_speed(tmp.path(), args.verify_records)?;
     }

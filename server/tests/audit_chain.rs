@@ -332,11 +332,12 @@ async fn cli_and_server_appending_at_once_never_fork_the_chain() {
 }
 
 /// `vigil-server bench audit` end to end at a tiny size: both workloads
-/// run, every request got its record (the bench checks the head), and the
+/// run, in process and over the admin listener's HTTPS, every request got
+/// its record (the bench checks the head), and the
 /// chain it writes for the verify measurement verifies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_benchmark_runs_and_its_chain_verifies() {
-    use vigil_server::bench_audit::{run, AuditArgs, Workload};
+    use vigil_server::bench_audit::{run, AuditArgs, Transport, Workload};
     let dir = tempfile::tempdir().unwrap();
     run(AuditArgs {
         concurrency: 8,
@@ -344,6 +345,7 @@ async fn the_audit_benchmark_runs_and_its_chain_verifies() {
         rounds: 1,
         verify_records: 1_000,
         workload: Workload::Both,
+        transport: Transport::Both,
         dir: Some(dir.path().to_owned()),
     })
     .await
