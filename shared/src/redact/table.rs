@@ -306,12 +306,14 @@ fn redact_row(
 /// ('Henrik', 'Delacroix', '+33 1 …'), (…)`. The column names are the
 /// header, each parenthesised tuple a row.
 pub(crate) fn sql_insert(line: &[u8], out: &mut Vec<Finding>) {
-    let Some(values) = find_keyword(line, b"values", 0) else {
-        return;
-    };
     let Some(insert) =
         find_keyword(line, b"insert", 0).or_else(|| find_keyword(line, b"replace", 0))
     else {
+        return;
+    };
+    // VALUES after the statement's verb: prose may have the words either
+    // way round (`all the values. … will replace most uses`).
+    let Some(values) = find_keyword(line, b"values", insert) else {
         return;
     };
     // The column list: the last parenthesis before VALUES.
@@ -648,6 +650,9 @@ mod tests {
             "INSERT INTO contacts (first_name, last_name) VALUES ('Ingrid')",
             "INSERT INTO contacts (first_name, last_name) VALUES ('Ingrid, 'Hara",
             "the values (first_name, last_name) were inserted",
+            // VALUES before the verb (this panicked once).
+            "returns a tuple of all the values. It will (hopefully) replace most uses",
+            "values (first_name) then INSERT INTO t (a) x",
         ] {
             assert_eq!(insert_kinds(line), vec![], "{line}");
         }
