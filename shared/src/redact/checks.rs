@@ -131,6 +131,116 @@ pub(crate) fn aws_secret_shape_ok(s: &[u8]) -> bool {
     upper && lower && digit && !all_hex
 }
 
+/// Whether a run of base64/base64url characters (no padding) reads as
+/// random: generated keys, salts and tokens, not identifiers, paths, hex
+/// digests or UUIDs. Letters of random text come in short runs of one
+/// case (about 1.7 on average in base62); words, CamelCase and
+/// snake_case names have long ones. It takes 24 characters or more, not
+/// an object id (a short type and a hex body, `ch_…`), and one of two
+/// shapes:
+///
+/// - mixed case (`Gjg8bka1gf5JL2LyrVyjJsCs`): two or more of each case,
+///   a digit, `+` or `/` (or 32 characters without), lower-case runs of
+///   2.5 on average and none over 7;
+/// - upper case and digits (base32 secrets), no separators, 26 or more,
+///   not hex and not a ULID.
+///
+/// Lower case and digits alone (`gzn0s9g1…`) do not qualify: object ids
+/// (Mattermost's, Kubernetes') take that shape as often as tokens do.
+pub(crate) fn random_shape(v: &[u8]) -> bool {
+    if v.len() < 24 || v.len() > 1024 || v[0] == b'/' || v.windows(2).any(|w| w == b"//") {
+        return false;
+    }
+    // Object ids: a short type prefix and a hex body (`AC3f2a…`, Twilio;
+    // `0x7d9e…`), or a lower-case type and `_` or `-` (`ch_3OqK2b…`,
+    // Stripe; `db-7QW2…`); SSH public key blobs (`AAAAC3Nza…`); SIP
+    // branch ids (`z9hG4bK…`).
+    let body_at = v
+        .iter()
+        .take(5)
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    let hex_body = v.strip_prefix(b"0x").unwrap_or(&v[body_at..]);
+    if body_at < 5 && hex_body.iter().all(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    if v.starts_with(b"AAAA") || v.starts_with(b"z9hG4bK") {
+        return false;
+    }
+    if body_at < 5
+        && matches!(v.get(body_at), Some(b'_' | b'-'))
+        && v[..body_at].iter().all(u8::is_ascii_lowercase)
+        && !v[body_at + 1..].iter().any(|b| matches!(b, b'_' | b'-'))
+    {
+        return false;
+    }
+    let (mut upper, mut lower, mut digit, mut sep) = (0usize, 0usize, 0usize, 0usize);
+    // Runs of one letter case: count, total length and longest, per case.
+    let mut runs = [(0usize, 0usize, 0usize); 2];
+    let mut cur: Option<(usize, usize)> = None;
+    let mut end_run = |cur: &mut Option<(usize, usize)>| {
+        if let Some((case, len)) = cur.take() {
+            let r = &mut runs[case];
+            r.0 += 1;
+            r.1 += len;
+            r.2 = r.2.max(len);
+        }
+    };
+    for &b in v {
+        let case = if b.is_ascii_lowercase() {
+            lower += 1;
+            Some(0)
+        } else if b.is_ascii_uppercase() {
+            upper += 1;
+            Some(1)
+        } else {
+            if b.is_ascii_digit() {
+                digit += 1;
+            } else if matches!(b, b'_' | b'-') {
+                sep += 1;
+            }
+            None
+        };
+        match (case, cur) {
+            (Some(c), Some((k, len))) if c == k => cur = Some((k, len + 1)),
+            (Some(c), _) => {
+                end_run(&mut cur);
+                cur = Some((c, 1));
+            }
+            (None, _) => end_run(&mut cur),
+        }
+    }
+    end_run(&mut cur);
+    let mean = |(n, total, _): (usize, usize, usize)| total as f64 / n.max(1) as f64;
+    let [low_runs, up_runs] = runs;
+    let symbols = v.iter().any(|b| matches!(b, b'+' | b'/'));
+    if upper >= 2 && lower >= 2 {
+        (digit >= 1 || symbols || v.len() >= 32)
+            && mean(low_runs) <= 2.5
+            && low_runs.2 <= 7
+            && mean(up_runs) <= 3.0
+    } else if lower == 0 && sep == 0 && !symbols {
+        v.len() >= 26
+            && digit >= 3
+            && upper >= 8
+            && up_runs.2 <= 10
+            && !v.iter().all(u8::is_ascii_hexdigit)
+            && !ulid(v)
+    } else {
+        false
+    }
+}
+
+/// A ULID: 26 characters of Crockford's base32, the first at most `7`.
+fn ulid(v: &[u8]) -> bool {
+    v.len() == 26
+        && matches!(v[0], b'0'..=b'7')
+        && v.iter().all(|b| {
+            b.is_ascii_digit()
+                || (b.is_ascii_uppercase() && !matches!(b, b'I' | b'L' | b'O' | b'U'))
+        })
+}
+
 /// Whether a token-like value has the look of a credential rather than a
 /// word: it has a digit, or mixes upper and lower case, or is long.
 pub(crate) fn credential_shape_ok(s: &[u8]) -> bool {

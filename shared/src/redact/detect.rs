@@ -227,8 +227,8 @@ impl Structured {
         }
         if line.iter().any(u8::is_ascii_digit) || memchr::memchr2(b':', b'-', line).is_some() {
             scan(&self.num_group, line, out, handle_num);
-            aws_secrets(line, out);
         }
+        random_runs(line, out);
     }
 }
 
@@ -496,7 +496,11 @@ fn handle_tok(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         while vs < e && matches!(line[vs], b' ' | b'\t') {
             vs += 1;
         }
-        if checks::credential_shape_ok(&line[vs..e]) {
+        // `Basic Encoding Rules`, `Bearer Tokens`: a capitalised word is
+        // prose, not a credential.
+        let v = &line[vs..e];
+        let word = v[0].is_ascii_uppercase() && v[1..].iter().all(u8::is_ascii_lowercase);
+        if checks::credential_shape_ok(v) && !word {
             out.push(Finding::new(vs, e, Kind::Token));
             return true;
         }
@@ -907,46 +911,149 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
     true
 }
 
-/// Standalone 40-character base64 runs shaped like AWS secret access keys.
-fn aws_secrets(line: &[u8], out: &mut Vec<Finding>) {
-    const B64: [bool; 256] = {
+/// Whether the run at `start` is a digest (`SHA256:…`, an SSH key's
+/// fingerprint), a public key (`PublicKey = …`, WireGuard's `peer: …`) or
+/// an id by its name (`client_id`, `unique_id`): random, and meant to be
+/// shown.
+fn shown_by_name(line: &[u8], start: usize) -> bool {
+    let before = &line[start.saturating_sub(24)..start];
+    let lower = before.to_ascii_lowercase();
+    let digest = lower
+        .strip_suffix(b":")
+        .map(|b| b.trim_ascii_end())
+        .is_some_and(|b| {
+            let digits = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+            b[..b.len() - digits].ends_with(b"sha") || b.ends_with(b"md5")
+        });
+    let public = [&b"public"[..], b"pubkey", b"peer"]
+        .iter()
+        .any(|w| memchr::memmem::find(&lower, w).is_some());
+    // The name right before the value (`client_id":"`, `unique_id "`,
+    // `requestId=`) ends in a separate word `id`.
+    let name = before
+        .iter()
+        .rposition(u8::is_ascii_alphanumeric)
+        .map_or(&before[..0], |i| &before[..=i]);
+    let id = [&b"id"[..], b"ids", b"uuid", b"guid"].iter().any(|w| {
+        let n = w.len();
+        name.len() >= n
+            && name[name.len() - n..].eq_ignore_ascii_case(w)
+            && match name.len().checked_sub(n + 1).map(|i| name[i]) {
+                None => true,
+                Some(b) => {
+                    !b.is_ascii_alphanumeric()
+                        || (b.is_ascii_lowercase() && name[name.len() - n].is_ascii_uppercase())
+                }
+            }
+    });
+    digest || public || id
+}
+
+/// Judges the run `line[start..end]` (followed by `padded` `=`): a random
+/// run is a token, without a path's words after it (`…pxKB/getUpdates`);
+/// a run that is not may be a path with random pieces between its `/`
+/// (`services/T0S4/B0ZI/Gjg8bka1…`, `hooks/…`), each judged alone.
+fn random_path_pieces(
+    line: &[u8],
+    start: usize,
+    end: usize,
+    padded: usize,
+    out: &mut Vec<Finding>,
+) {
+    let v = &line[start..end];
+    if checks::random_shape(v) {
+        let mut e = end;
+        while let Some(slash) = memchr::memrchr(b'/', &line[start..e]) {
+            let tail = &line[start + slash + 1..e];
+            if tail.len() < 3 || !tail.iter().all(u8::is_ascii_alphabetic) {
+                break;
+            }
+            e = start + slash;
+        }
+        let e = if e == end { end + padded } else { e };
+        out.push(Finding::new(start, e, Kind::Token));
+        return;
+    }
+    if memchr::memchr(b'/', v).is_none() {
+        return;
+    }
+    let mut s = start;
+    for piece in v.split(|b| *b == b'/') {
+        let e = s + piece.len();
+        if checks::random_shape(piece) {
+            out.push(Finding::new(
+                s,
+                if e == end { end + padded } else { e },
+                Kind::Token,
+            ));
+        }
+        s = e + 1;
+    }
+}
+
+/// The shortest run [`random_runs`] judges.
+const RANDOM_MIN: usize = 20;
+
+/// Standalone runs of base64/base64url characters that read as random
+/// rather than as words: 40-character ones shaped like AWS secret access
+/// keys, and any of [`RANDOM_MIN`] or more that [`checks::random_shape`]
+/// accepts (keys, salts, cookies, reset and webhook tokens, whatever names
+/// them or none). Hex digests, UUIDs and identifiers do not qualify.
+fn random_runs(line: &[u8], out: &mut Vec<Finding>) {
+    const RUN: [bool; 256] = {
         let mut t = [false; 256];
         let mut i = 0;
         while i < 256 {
             let b = i as u8;
-            t[i] = b.is_ascii_alphanumeric() || b == b'/' || b == b'+';
+            t[i] = b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+' | b'_' | b'-');
             i += 1;
         }
         t
     };
-    let b64 = |b: u8| B64[usize::from(b)];
-    // Every run of exactly 40 holds exactly one index `i` with
-    // `i % 40 == 39`: probe only those, and measure the run around a hit.
-    const LEN: usize = 40;
-    let mut i = LEN - 1;
+    let in_run = |b: u8| RUN[usize::from(b)];
+    // Every run of RANDOM_MIN or more holds an index `i` with
+    // `i % RANDOM_MIN == RANDOM_MIN - 1`: probe only those, and measure the
+    // run around a hit.
+    let mut i = RANDOM_MIN - 1;
     while i < line.len() {
-        if !b64(line[i]) {
-            i += LEN;
+        if !in_run(line[i]) {
+            i += RANDOM_MIN;
             continue;
         }
         let mut start = i;
-        while start > 0 && b64(line[start - 1]) {
+        while start > 0 && in_run(line[start - 1]) {
             start -= 1;
         }
         let mut end = i + 1;
-        while end < line.len() && b64(line[end]) {
+        while end < line.len() && in_run(line[end]) {
             end += 1;
         }
-        if end - start == LEN && line.get(end) != Some(&b'=') {
-            let v = &line[start..end];
-            let slashes = v.iter().filter(|b| **b == b'/').count();
-            if v[0] != b'/' && slashes <= 3 && checks::aws_secret_shape_ok(v) {
+        let padded = line[end..]
+            .iter()
+            .take(2)
+            .take_while(|b| **b == b'=')
+            .count();
+        let v = &line[start..end];
+        // A run glued to a word character on either side by a character
+        // outside the set (`.`, `%`) is a piece of something longer: a
+        // path, a host name, an encoded string.
+        if end - start >= RANDOM_MIN && !matches!(line.get(end), Some(b'.' | b'%' | b'@')) {
+            let aws = v.len() == 40
+                && padded == 0
+                && v.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+'))
+                && v[0] != b'/'
+                && v.iter().filter(|b| **b == b'/').count() <= 3
+                && checks::aws_secret_shape_ok(v);
+            if aws {
                 out.push(Finding::new(start, end, Kind::AwsSecret));
+            } else if !shown_by_name(line, start) {
+                random_path_pieces(line, start, end, padded, out);
             }
         }
         // The next run starts after `end`.
         while i < end {
-            i += LEN;
+            i += RANDOM_MIN;
         }
     }
 }

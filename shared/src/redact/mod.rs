@@ -358,11 +358,15 @@ impl Redactor {
         };
         let mut findings = std::mem::take(&mut scratch.findings);
         findings.clear();
-        let pem_spans = if state.pem == PemState::InsideKey || self.pem.has_begin(body) {
+        let inside_public = state.pem == PemState::InsidePublic;
+        let pem_spans = if state.pem != PemState::Outside || self.pem.has_begin(body) {
             self.pem.step(&mut state.pem, body)
         } else {
             Vec::new()
         };
+        // A body line of a certificate or public key: base64 that the
+        // detectors would only misread.
+        let public_body = inside_public && state.pem == PemState::InsidePublic;
         let whole_line_key = pem_spans.len() == 1
             && pem_spans[0].0
                 == body
@@ -389,7 +393,7 @@ impl Redactor {
         }
         // Whether `scratch.hints` holds the cue scan of the line last applied.
         let mut scanned = false;
-        if !whole_line_key {
+        if !whole_line_key && !public_body {
             self.prefilter.scan(body, &mut scratch.hints);
             self.detect(body, &scratch.hints, &mut findings);
             scanned = true;

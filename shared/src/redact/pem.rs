@@ -3,18 +3,26 @@
 //! lines is a [`PemState`] that the caller carries (see
 //! [`super::LineRedactor`]).
 //!
+//! Blocks of public material (certificates, public keys, CSRs) are tracked
+//! too, so that their base64 lines are left alone: they are random-looking
+//! and would otherwise read as tokens.
+//!
 //! A block also ends early at a line that cannot be part of one (not
 //! base64, not a PEM header, not blank), so a truncated key in a log does
 //! not swallow the rest of the file.
 
 use memchr::memmem;
 
-/// Whether the previous line left a private key block open.
+/// Whether the previous line left a PEM block open, and which kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PemState {
     #[default]
     Outside,
+    /// Inside a private key block: every line is redacted.
     InsideKey,
+    /// Inside a block of public material: its body lines are kept as
+    /// they are, without running the detectors over them.
+    InsidePublic,
 }
 
 #[derive(Clone)]
@@ -41,29 +49,42 @@ impl Pem {
     pub(crate) fn step(&self, state: &mut PemState, line: &[u8]) -> Vec<(usize, usize)> {
         let mut spans = Vec::new();
         let mut from = 0;
-        if *state == PemState::InsideKey {
-            if let Some(e) = self.end.find(line) {
-                let close = marker_end(line, e).unwrap_or(line.len());
-                let s = leading_space(line);
-                if close > s {
-                    spans.push((s, close));
-                }
-                *state = PemState::Outside;
-                from = close;
-            } else if body_line(line) {
-                let s = leading_space(line);
-                let e = trailing_end(line);
-                if e > s {
+        match *state {
+            PemState::InsideKey => {
+                if let Some(e) = self.end.find(line) {
+                    let close = marker_end(line, e).unwrap_or(line.len());
+                    let s = leading_space(line);
+                    if close > s {
+                        spans.push((s, close));
+                    }
+                    *state = PemState::Outside;
+                    from = close;
+                } else if body_line(line) {
+                    let s = leading_space(line);
+                    let e = trailing_end(line);
+                    if e > s {
+                        spans.push((s, e));
+                    }
+                    return spans;
+                } else if let Some((s, e)) = last_field_base64(line) {
+                    // A log prefix before each body line: redact the base64 field.
                     spans.push((s, e));
+                    return spans;
+                } else {
+                    *state = PemState::Outside;
                 }
-                return spans;
-            } else if let Some((s, e)) = last_field_base64(line) {
-                // A log prefix before each body line: redact the base64 field.
-                spans.push((s, e));
-                return spans;
-            } else {
-                *state = PemState::Outside;
             }
+            PemState::InsidePublic => {
+                if let Some(e) = self.end.find(line) {
+                    *state = PemState::Outside;
+                    from = marker_end(line, e).unwrap_or(line.len());
+                } else if body_line(line) {
+                    return spans;
+                } else {
+                    *state = PemState::Outside;
+                }
+            }
+            PemState::Outside => {}
         }
         // Blocks that start (and maybe end) on this line.
         while let Some(rel) = self.begin.find(&line[from..]) {
@@ -73,8 +94,17 @@ impl Pem {
                 continue;
             };
             if !is_private_label(&line[b..label_end]) {
-                from = label_end;
-                continue;
+                match self.end.find(&line[label_end..]) {
+                    Some(rel_end) => {
+                        let e_at = label_end + rel_end;
+                        from = marker_end(line, e_at).unwrap_or(line.len());
+                        continue;
+                    }
+                    None => {
+                        *state = PemState::InsidePublic;
+                        break;
+                    }
+                }
             }
             match self.end.find(&line[label_end..]) {
                 Some(rel_end) => {
@@ -184,6 +214,15 @@ mod tests {
         let pem = Pem::new();
         let mut st = PemState::Outside;
         assert!(pem.step(&mut st, b"-----BEGIN CERTIFICATE-----").is_empty());
+        assert_eq!(st, PemState::InsidePublic);
+        assert!(pem
+            .step(
+                &mut st,
+                b"MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ"
+            )
+            .is_empty());
+        assert_eq!(st, PemState::InsidePublic);
+        assert!(pem.step(&mut st, b"-----END CERTIFICATE-----").is_empty());
         assert_eq!(st, PemState::Outside);
         assert!(!pem.step(&mut st, b"-----BEGIN PRIVATE KEY-----").is_empty());
         assert_eq!(st, PemState::InsideKey);

@@ -1795,3 +1795,114 @@ fn password_and_one_time_columns_of_tables() {
     // A column about passwords, not holding one, stays.
     assert!(out.ends_with(",12"), "{out}");
 }
+
+#[test]
+fn random_tokens_whatever_names_them() {
+    check(&[
+        // Keys, salts, cookies and reset tokens under names no detector
+        // knows, or none.
+        (
+            "Unseal Key 1: 2/4v383gacXO+0kFXARVbRdaLhaKZYJR5EJILOoa1Vw5",
+            &["4v383gacXO+0kFXARVbRdaLhaKZYJR5EJILOoa1Vw5"],
+            &["Unseal Key 1:"],
+        ),
+        (
+            "synobackup: Failed to authenticate to B2: applicationKey=K00417R0O23ckfF72hYoSliOclZ8poI",
+            &["K00417R0O23ckfF72hYoSliOclZ8poI"],
+            &["Failed to authenticate to B2"],
+        ),
+        (
+            r#""SET" "pwreset:x" "DWPrT6oNz9_ifxbRkHuUsrUGzvEKTZ35Axt_b6Pr6Lr" "EX" "900""#,
+            &["DWPrT6oNz9_ifxbRkHuUsrUGzvEKTZ35Axt_b6Pr6Lr"],
+            &[r#""EX" "900""#],
+        ),
+        (
+            "slack_api_url: 'https://hooks.slack.example/services/T0S4LGK7NR/B0ZIC6Q4Q9/Gjg8bka1gf5JL2LyrVyjJsCs'",
+            &["Gjg8bka1gf5JL2LyrVyjJsCs"],
+            &["hooks.slack.example/services/"],
+        ),
+        (
+            r#"encrypt = "hRMhnqhFYGnJTKFmhbeBXej+mRkKam495qX/57PF+q+=""#,
+            &["hRMhnqhFYGnJTKFmhbeBXej+mRkKam495qX/57PF+q+="],
+            &["encrypt = "],
+        ),
+        // A path's words after the token stay.
+        (
+            "GET https://api.example.org/bot7712:47Hsu8NxJ7EoFOYmQCu3ch4W5CkQpxKB/getUpdates",
+            &["47Hsu8NxJ7EoFOYmQCu3ch4W5CkQpxKB"],
+            &["/getUpdates"],
+        ),
+        // Random, but ids, digests and public keys, meant to be read.
+        (
+            "Accepted publickey for x from 10.0.0.1 port 22 ssh2: ED25519 SHA256:q3Xv9TzL0mN8pR2sY7wK4bC1dF6gH5jJ0aE3uI9oP2k",
+            &[],
+            &["SHA256:q3Xv9TzL0mN8pR2sY7wK4bC1dF6gH5jJ0aE3uI9oP2k"],
+        ),
+        (
+            "PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=",
+            &[],
+            &["xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="],
+        ),
+        (
+            r#"{"client_id":"Xn0tR3alCl1entId9f8e7d6c","charge":"ch_3OqK2bLkdF0a1b2C0f9e8d7c","run":"01HXKQ3V8Z4R2M6N9P0T5W7Y1C"}"#,
+            &[],
+            &[
+                "Xn0tR3alCl1entId9f8e7d6c",
+                "ch_3OqK2bLkdF0a1b2C0f9e8d7c",
+                "01HXKQ3V8Z4R2M6N9P0T5W7Y1C",
+            ],
+        ),
+        (
+            "sid AC3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c, sha 5E884898DA28047151D0E56F8DC6292773603D0D6AABBDD62A11EF721D1542D8, ptr 0x7d9e1f0a2b3c4d5e6f708192a3b4c5d6",
+            &[],
+            &[
+                "AC3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c",
+                "5E884898DA28047151D0E56F8DC6292773603D0D6AABBDD62A11EF721D1542D8",
+                "0x7d9e1f0a2b3c4d5e6f708192a3b4c5d6",
+            ],
+        ),
+        (
+            "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-524287-1---b1c2d3e4;rport",
+            &[],
+            &["z9hG4bK-524287-1---b1c2d3e4"],
+        ),
+        (
+            "key ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOq0Wl9dX2b7mR1vP4sT8yZ3kN6aE0cH5gJ2uL9iF7oB",
+            &[],
+            &["AAAAC3NzaC1lZDI1NTE5AAAAIOq0Wl9dX2b7mR1vP4sT8yZ3kN6aE0cH5gJ2uL9iF7oB"],
+        ),
+        // Identifiers, paths and pod names are not random.
+        (
+            "at org.springframework.beans.factory.support.AbstractAutowireCapableBeanFactory2.doCreateBean",
+            &[],
+            &["AbstractAutowireCapableBeanFactory2"],
+        ),
+        (
+            "pod coredns-5d78c9869d-x7kqz7f9c8d6b5aa1 on node ip-10-0-1-23-eu-west-1 image registry/HTTPRequestHandlerIO_v2_build42",
+            &[],
+            &["coredns-5d78c9869d-x7kqz7f9c8d6b5aa1", "HTTPRequestHandlerIO_v2_build42"],
+        ),
+        // Prose after `Basic` is not a credential.
+        (
+            "A parser for Basic Encoding Rules (BER) and the Basic Constraint check",
+            &[],
+            &["Basic Encoding Rules", "Basic Constraint"],
+        ),
+    ]);
+}
+
+/// A certificate's body lines are left alone (they read as random), while
+/// a private key's are redacted.
+#[test]
+fn certificate_bodies_are_kept() {
+    let r = redactor();
+    let cert = "-----BEGIN CERTIFICATE-----\n\
+        MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n\
+        RTESMBAGA1UEChMJQmFsdGltb3JlMRMwEQYDVQQLEwpDeWJlclRydXN0MSIwIAYD\n\
+        -----END CERTIFICATE-----\n\
+        token=Gjg8bka1gf5JL2LyrVyjJsCsQ2\n";
+    let (out, _) = run(&r, cert);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[..4], cert.lines().collect::<Vec<_>>()[..4], "{out}");
+    assert!(!lines[4].contains("Gjg8bka1gf5JL2LyrVyjJsCsQ2"), "{out}");
+}
