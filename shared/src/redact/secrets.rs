@@ -18,8 +18,11 @@ use super::token::Kind;
 pub(crate) struct Secrets {
     assign: Regex,
     phrase: Regex,
-    /// The group of `phrase`'s verbless prose alternative.
-    bare: usize,
+    /// The groups of `phrase` whose value must read as a password
+    /// (`password_like`): the verbless prose alternative, a quoted `-p`.
+    checked: [usize; 2],
+    /// The group of national identity numbers: six digits or more.
+    natid: usize,
     xml: Regex,
 }
 
@@ -90,6 +93,27 @@ const CUES: &[&str] = &[
     "login ok",
     "recovery",
     "bitlocker",
+    "rabbitmqctl",
+    "-p '",
+    "option",
+    "csc",
+    "csrf",
+    "xsrf",
+    "$2a$",
+    "$2b$",
+    "$2y$",
+    "$5$",
+    "$6$",
+    "$y$",
+    "$argon2",
+    "dni",
+    "cpf",
+    "cnpj",
+    "personnummer",
+    "kimlik",
+    "pesel",
+    "codice fiscale",
+    "national id",
 ];
 
 /// The cues of the secret group: [`CUES`] and the password words of
@@ -149,6 +173,8 @@ const STRONG: &[&str] = &[
     "wachtwoord",
     "senha",
     "contrasena",
+    "csrf",
+    "xsrf",
 ];
 
 /// Words that make `key` a secret name (`api_key`, `SigningKey`).
@@ -186,6 +212,23 @@ const KEY_QUALIFIERS: &[&str] = &[
     "wpa",
     "preshared",
     "pre",
+    "application",
+    "routing",
+    "integration",
+    "unseal",
+    "recovery",
+    "deploy",
+    "registration",
+    "bootstrap",
+    "join",
+    "sas",
+    "ingest",
+    "activation",
+    "product",
+    "wireless",
+    "network",
+    "csrf",
+    "xsrf",
 ];
 
 /// Words that make a secret-looking key describe something else
@@ -504,6 +547,25 @@ impl Secrets {
             // a digit or a symbol, which that needs, keeps `password for`
             // from matching at all).
             r"|(?:\b(?:password|passwort|kennwort|wachtwoord|senha|passphrase|passcode)(?:[ \t]+(?:lautet|ist|war|est|es|era|was|is))?[ \t]+[\x22'`]?(?P<bare>[^\s\x22'`,;]*[0-9!#$%&*+?@^~][^\s\x22'`,;]*))",
+            // A quoted `-p` value that reads as a password (`esxcli … -p
+            // 'Rn8#…'`; checked by `password_like`, so `-p '8080:80'` stays).
+            r"|(?:(?:^|[ \t])-p[ \t]+'(?P<dashp>[^'\s]+)')",
+            // RabbitMQ: `rabbitmqctl add_user bob 'x'`, `change_password bob x`.
+            r"|(?:\brabbitmqctl[ \t]+(?:add_user|change_password)[ \t]+\S+[ \t]+[\x22']?(?P<rabbit>[^\s\x22']+))",
+            // Redis MONITOR: `\"AUTH\" \"x\"` (or user and password),
+            // `\"CONFIG\" \"SET\" \"requirepass\" \"x\"`.
+            r"|(?:\x22auth\x22[ \t]+(?:\x22[^\x22]*\x22[ \t]+)?\x22(?P<redisauth>[^\x22]+)\x22)",
+            r"|(?:\x22(?:requirepass|masterauth)\x22[ \t]+\x22(?P<redisset>[^\x22]+)\x22)",
+            // OpenWrt UCI: `option key 'x'` in a wifi-iface, `option password`.
+            r"|(?:^[ \t]*option[ \t]+(?:key|password|psk|sae_password|auth_secret|priv_key|preshared_key|secret)[ \t]+[\x22']?(?P<uci>[^\s\x22']+))",
+            // A card's verification code without a separator: `cvv 318`.
+            r"|(?:\b(?:cvv2?|cvc2?|csc)[ \t]*(?:is[ \t]+|[:=#][ \t]*)?(?P<cvv>[0-9]{3,4})\b)",
+            // crypt(3) hashes wherever they stand: `$2y$10$…`, `$6$salt$…`.
+            r"|(?P<crypt>\$(?:2[abxy]|5|6|y|argon2id|argon2i)\$[A-Za-z0-9./$=,+]{16,})",
+            // National identity numbers after their name (Spain's DNI,
+            // Brazil's CPF/CNPJ, Sweden's personnummer, Turkey's TC kimlik
+            // no, Poland's PESEL, Italy's codice fiscale): at least six digits.
+            r"|(?:\b(?:dni|cpf|cnpj|personnummer|kimlik[ \t]+no|pesel|codice[ \t]+fiscale|national[ \t]+id(?:[ \t]+(?:no|number))?)\.?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#][ \t]*)?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{5,19}))",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
         // XML: `<password>x</password>`, `<add key="ApiKey" value="x"/>`.
@@ -512,14 +574,17 @@ impl Secrets {
             r"|\b(?:name|key)[ \t]*=[ \t]*[\x22'](?P<attr>[^\x22'<>\n]{1,64})[\x22'][ \t]+value[ \t]*=[ \t]*[\x22'](?P<value>[^\x22'<>\n]*)[\x22']",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
-        let bare = phrase
-            .capture_names()
-            .position(|n| n == Some("bare"))
-            .unwrap_or_else(|| builtin_bug(&"no group bare"));
+        let group = |name: &str| {
+            phrase
+                .capture_names()
+                .position(|n| n == Some(name))
+                .unwrap_or_else(|| builtin_bug(&format!("no group {name}")))
+        };
         Secrets {
+            checked: [group("bare"), group("dashp")],
+            natid: group("natid"),
             assign,
             phrase,
-            bare,
             xml,
         }
     }
@@ -733,11 +798,22 @@ impl Secrets {
             for i in 1..locs.len() {
                 let Some((s, e)) = locs.get(i) else { continue };
                 let mut e = e;
-                while e > s && matches!(line[e - 1], b'.' | b')' | b'>') {
-                    e -= 1;
+                loop {
+                    if e > s && matches!(line[e - 1], b'.' | b')' | b'>') {
+                        e -= 1;
+                    } else if e >= s + 2 && matches!(&line[e - 2..e], b"\\n" | b"\\r" | b"\\t") {
+                        // The end of a log line inside a JSON string.
+                        e -= 2;
+                    } else {
+                        break;
+                    }
                 }
                 let v = &line[s..e];
-                if v.is_empty() || is_reference(v) || (i == self.bare && !password_like(v)) {
+                if v.is_empty()
+                    || is_reference(v)
+                    || (self.checked.contains(&i) && !password_like(v))
+                    || (i == self.natid && checks::digit_count(v) < 6)
+                {
                     continue;
                 }
                 let lower = v.to_ascii_lowercase();
@@ -936,8 +1012,28 @@ fn is_secret_word(w: &str) -> bool {
                 || w.ends_with("passwd")
                 || w.ends_with("secret")
                 || w.ends_with("token")
-                || w.ends_with("apikey")))
+                || w.ends_with("apikey")
+                || w.ends_with("cookie")
+                // `storepass`, `smtppass`, `dbpass`, not English words.
+                || (w.ends_with("pass") && !ENDS_IN_PASS.contains(&w))))
 }
+
+/// English words that end in `pass` and name no password.
+const ENDS_IN_PASS: &[&str] = &[
+    "bypass",
+    "compass",
+    "encompass",
+    "overpass",
+    "underpass",
+    "surpass",
+    "trespass",
+    "impass",
+    "firstpass",
+    "multipass",
+    "singlepass",
+    "onepass",
+    "twopass",
+];
 
 /// Whether a key's words name a session id: `session`, `vigil_session`,
 /// `sessionid`, `PHPSESSID`, `JSESSIONID`, `connect.sid` (not

@@ -1906,3 +1906,63 @@ fn certificate_bodies_are_kept() {
     assert_eq!(lines[..4], cert.lines().collect::<Vec<_>>()[..4], "{out}");
     assert!(!lines[4].contains("Gjg8bka1gf5JL2LyrVyjJsCsQ2"), "{out}");
 }
+
+#[test]
+fn secrets_in_tool_lines_and_compound_names() {
+    check(&[
+        (
+            "# esxcli system account add -i svc-x -p 'Rn8#vy2!Lq0p' -d backup",
+            &["Rn8#vy2!Lq0p"],
+            &["esxcli system account add"],
+        ),
+        ("docker run -p '8080:80' nginx", &[], &["'8080:80'"]),
+        (
+            "$ rabbitmqctl add_user olga 'Rmq-Olga!2024'",
+            &["Rmq-Olga!2024"],
+            &["rabbitmqctl add_user"],
+        ),
+        (
+            r#"1718008456.112034 [0 10.0.0.5:51544] "AUTH" "r3d1s-Ledger-xK""#,
+            &["r3d1s-Ledger-xK"],
+            &[r#""AUTH""#],
+        ),
+        (
+            r#"1718008459.100120 [0 10.0.0.5:35770] "CONFIG" "SET" "requirepass" "r3d1s-Ledger-2024-NEW""#,
+            &["r3d1s-Ledger-2024-NEW"],
+            &[r#""CONFIG" "SET""#],
+        ),
+        ("\toption key 'Pierogi-Ruskie-2019'", &["Pierogi-Ruskie-2019"], &["option key"]),
+        (
+            "new card exp 09/27 / cvv 318 / billing zip 60614",
+            &["318"],
+            &["09/27", "60614"],
+        ),
+        (
+            "<bcrypt-hash>$2y$10$XobBUQ23SRLkI4ExPj7EzpD2qYIsjx3TLbJilhjTvKawsW8NnZ4Z3</bcrypt-hash>",
+            &["XobBUQ23SRLkI4ExPj7EzpD2qYIsjx3TLbJilhjTvKawsW8NnZ4Z3"],
+            &["<bcrypt-hash>"],
+        ),
+        (
+            r#"      "Connecting as svc@10.1.1.1 with password Ade-Pg!2207\n","#,
+            &["Ade-Pg!2207"],
+            &["Connecting as"],
+        ),
+        (
+            "keystore.storepass = IALZIUNekuTWSSoPFSSn",
+            &["IALZIUNekuTWSSoPFSSn"],
+            &["keystore.storepass"],
+        ),
+        (
+            "Failed to authenticate: keyID=0047, applicationKey=K00417R0O23ck",
+            &["K00417R0O23ck"],
+            &["keyID=0047"],
+        ),
+        ("bypass=true proxy_bypass: localhost", &[], &["bypass=true", "localhost"]),
+        (
+            "Mi móvil 600 000 000, DNI 71234567L. CPF 123.456.789-09, personnummer 19850412-2384",
+            &["71234567L", "123.456.789-09", "19850412-2384"],
+            &["Mi móvil"],
+        ),
+        ("the DNI field is required (max 9)", &[], &["the DNI field is required"]),
+    ]);
+}
