@@ -1034,9 +1034,8 @@ fn random_runs(line: &[u8], out: &mut Vec<Finding>) {
             .take_while(|b| **b == b'=')
             .count();
         let v = &line[start..end];
-        // A run glued to a word character on either side by a character
-        // outside the set (`.`, `%`) is a piece of something longer: a
-        // path, a host name, an encoded string.
+        // A run followed by `.`, `%` or `@` is a piece of something
+        // longer: a host or file name, an encoded string, a mailbox.
         if end - start >= RANDOM_MIN && !matches!(line.get(end), Some(b'.' | b'%' | b'@')) {
             let aws = v.len() == 40
                 && padded == 0

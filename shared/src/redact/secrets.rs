@@ -1027,7 +1027,6 @@ const ENDS_IN_PASS: &[&str] = &[
     "underpass",
     "surpass",
     "trespass",
-    "impass",
     "firstpass",
     "multipass",
     "singlepass",
