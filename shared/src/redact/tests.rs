@@ -1966,3 +1966,41 @@ fn secrets_in_tool_lines_and_compound_names() {
         ("the DNI field is required (max 9)", &[], &["the DNI field is required"]),
     ]);
 }
+
+#[test]
+fn users_in_code_review_and_owner_fields() {
+    check(&[
+        (
+            "sdlamini approved these changes",
+            &["sdlamini"],
+            &["approved these changes"],
+        ),
+        (
+            "**femi-adewale** commented:",
+            &["femi-adewale"],
+            &["commented:"],
+        ),
+        ("  olanowak replied", &["olanowak"], &["replied"]),
+        ("someone replied", &[], &["someone replied"]),
+        (
+            "Saving file at /notebooks/x.ipynb (owner fadewale, 288 KB)",
+            &["fadewale"],
+            &["/notebooks/x.ipynb", "288 KB"],
+        ),
+        (
+            "the owner is unknown; owner root;",
+            &[],
+            &["owner is unknown", "owner root"],
+        ),
+        (
+            "uploaded /homes/ole.petersen/Steuer/2023/report.pdf",
+            &["ole.petersen"],
+            &["/Steuer/2023/report.pdf"],
+        ),
+        (
+            "Information,2024-05-12,08:14:02,AFP,homes/elif.kaya,Login OK",
+            &["elif.kaya"],
+            &["Login OK"],
+        ),
+    ]);
+}

@@ -39,6 +39,9 @@ pub(crate) struct Users {
     prose_user: usize,
     keyed: usize,
     domain_user: usize,
+    /// Code review activity and `owner U`: a common word there is the
+    /// text going on (`someone replied`, `owner is`).
+    worded: [usize; 2],
 }
 
 /// Literal cues (ASCII, any case); a line without any skips the regex (see
@@ -52,6 +55,7 @@ pub(crate) const CUES: &[&str] = &[
     "uid=",
     "gid=",
     "home/",
+    "homes/",
     "/users/",
     "\\users\\",
     "/var/mail/",
@@ -137,6 +141,16 @@ pub(crate) const CUES: &[&str] = &[
     "reviewer",
     "creator",
     "initiator",
+    "replied",
+    "commented",
+    "approved",
+    "reviewed",
+    "requested changes",
+    "force-pushed",
+    "self-assigned",
+    "left a comment",
+    "left a review",
+    "owner",
     "pid ",
     "logged ",
     "signed ",
@@ -542,7 +556,7 @@ fn alternatives() -> Vec<String> {
         format!(r"(?:^|[ \t])(?P<k>{NAME})[ \t]+:[ \t]+(?:TTY|PWD|USER|COMMAND)="),
         format!(r"\bby[ \t]+(?P<e>{NAME})\(uid="),
         format!(
-            r"(?i:(?:/|^|[\s'\x22=:(\[])home/|/Users/|/var/mail/|/var/spool/mail/|/var/spool/cron/crontabs/|[A-Za-z]:\\Users\\|[A-Za-z]:\\\\Users\\\\|\\\\Users\\\\|\\Users\\)(?P<f>{NAME})"
+            r"(?i:(?:/|^|[\s'\x22=:(\[,])homes?/|/Users/|/var/mail/|/var/spool/mail/|/var/spool/cron/crontabs/|[A-Za-z]:\\Users\\|[A-Za-z]:\\\\Users\\\\|\\\\Users\\\\|\\Users\\)(?P<f>{NAME})"
         ),
         format!(r"(?:^|[ \t\x22\[])(?P<g>{NAME})@[A-Za-z0-9.\-]+:[~/]"),
         format!(r"\(to[ \t]+[^)]*\)[ \t]+(?P<h>{NAME})[ \t]+on\b"),
@@ -705,6 +719,14 @@ fn alternatives() -> Vec<String> {
         format!(
             r"^[ \t>]?(?P<bh>{LOGIN})[ \t]+(?:pts/[0-9]|tty[0-9A-Za-z]|ssh:notty\b|:[0-9]+[ \t]|console\b|seat[0-9]|rdp-tcp#)"
         ),
+        // Code review activity at a line's start (GitHub, GitLab, Gerrit):
+        // `sdlamini approved these changes`, `**femi-adewale** commented:`,
+        // `olanowak replied`.
+        format!(
+            r"^[ \t>*\-]*@?\**(?P<ch>{LOGIN})\**[ \t]+(?:replied|commented|approved|reviewed|requested[ \t]+changes|force-pushed|self-assigned|left[ \t]+a[ \t]+(?:comment|review))\b"
+        ),
+        // A file's or a job's owner: `(owner fadewale, 288 KB)`, `owner: bob;`.
+        format!(r"(?i:\bowner)(?:[ \t]+|[ \t]*[:=][ \t]*)(?P<ci>{LOGIN})(?:[,;)]|[ \t]*$)"),
         // `loginctl list-sessions`: `  842 1043 alice seat0 tty2`.
         format!(
             r"^[ \t]*[0-9]+[ \t]+[0-9]+[ \t]+(?P<bi>{LOGIN})[ \t]+(?:seat[0-9]|pts/[0-9]|tty[0-9A-Za-z])"
@@ -1047,6 +1069,7 @@ impl Users {
             prose_user: alternative("r"),
             keyed: alternative("c"),
             domain_user: alternative("ae"),
+            worded: [alternative("ch"), alternative("ci")],
             each: vec![OnceLock::new(); alts.len()],
             any,
             alts,
@@ -1115,7 +1138,9 @@ impl Users {
                 mention_is_user(line, s, e)
             } else if alt == self.prose_login {
                 prose_login_is_user(line, s, e)
-            } else if alt == self.prose_user || (alt == self.keyed && s > 0 && line[s - 1] == b':')
+            } else if alt == self.prose_user
+                || self.worded.contains(&alt)
+                || (alt == self.keyed && s > 0 && line[s - 1] == b':')
             {
                 // `user directories`, `the user running man`: the text going
                 // on; `admin:user:create`, `occ user:add`: a command's
