@@ -895,6 +895,16 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
     if next.is_some_and(|b| b.is_ascii_alphanumeric()) {
         return false;
     }
+    // A US ZIP+4 code after a state's abbreviation: `Boston, MA  02110-1301`.
+    let zip4 = v.len() == 10 && v[5] == b'-' && checks::digit_count(v) == 9;
+    let state = line[..s].trim_ascii_end();
+    if zip4
+        && state.len() >= 3
+        && state[state.len() - 2..].iter().all(u8::is_ascii_uppercase)
+        && matches!(state[state.len() - 3], b' ' | b',')
+    {
+        return false;
+    }
     // Date-like (2024-01-15) or dotted versions are never phone numbers.
     let groups: Vec<&[u8]> = v
         .split(|b| !b.is_ascii_digit())

@@ -480,6 +480,11 @@ const AMBIGUOUS: &[&str] = &[
 /// Capitalised words that are not surnames (a first name followed by one of
 /// these is not a full name: "Will Retry", "Mark Done").
 const NOT_SURNAME: &[&str] = &[
+    // `Hello World`, `Hi friends`, `Fifth Floor`.
+    "world",
+    "friends",
+    "floor",
+    "suite",
     "jan",
     "feb",
     "mar",
@@ -1726,7 +1731,10 @@ impl Names {
 /// product (`Cassandra`, `Jessie`) need more than this.
 fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
     let (word, end) = word_at(line, pos)?;
-    if PRODUCT_NAMES.contains(&word.to_lowercase().as_str()) {
+    let lower = word.to_lowercase();
+    // Alone, a first name that is also a product, an everyday word or a
+    // month (`13. January, 2024`) is not taken for a person.
+    if PRODUCT_NAMES.contains(&lower.as_str()) || is_ambiguous(&lower) || is_not_surname(&lower) {
         return None;
     }
     let rest = &line[end..];

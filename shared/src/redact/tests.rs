@@ -2004,3 +2004,22 @@ fn users_in_code_review_and_owner_fields() {
         ),
     ]);
 }
+
+#[test]
+fn dates_greetings_and_addresses_are_not_people() {
+    check(&[
+        ("# 0.4.3 (13. January, 2024)", &[], &["January"]),
+        (r#"write!(f, "Hello World!")"#, &[], &["Hello World"]),
+        (
+            "51 Franklin St, Fifth Floor, Boston, MA  02110-1301  USA",
+            &[],
+            &["Fifth Floor", "02110-1301"],
+        ),
+        (
+            "Hello Ingrid, thanks Henrik!",
+            &["Ingrid", "Henrik"],
+            &["Hello"],
+        ),
+        ("call 06221-1234 now", &["06221-1234"], &["call"]),
+    ]);
+}
