@@ -120,6 +120,23 @@ pub(crate) fn is_first_name(word: &str) -> bool {
 /// First names that are also everyday words, months or languages: they need a
 /// strong cue to count.
 const AMBIGUOUS: &[&str] = &[
+    // Months and weekdays, all of them (`(January 28, 2023)`), whether the
+    // bundled list holds them or not.
+    "january",
+    "february",
+    "march",
+    "july",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
     "will",
     "mark",
     "may",

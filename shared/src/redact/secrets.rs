@@ -1244,6 +1244,20 @@ fn is_reference(v: &[u8]) -> bool {
         || v.starts_with(b"$(")
         || (v.len() > 1 && v[0] == b'$' && v[1..].iter().all(|b| checks::is_word(*b)))
         || (v.len() > 2 && v[0] == b'<' && v[v.len() - 1] == b'>' && !v.contains(&b' '))
+        || is_call(v)
+}
+
+/// A call in code: `os.getenv("DB_PASSWORD")`, `Token(0)`,
+/// `vault::read(path)`: a name of letters, then `(`.
+fn is_call(v: &[u8]) -> bool {
+    let name = v
+        .iter()
+        .take_while(|b| checks::is_word(**b) || matches!(b, b'.' | b':'))
+        .count();
+    name >= 3
+        && v.get(name) == Some(&b'(')
+        && v[0].is_ascii_alphabetic()
+        && v[..name].iter().all(|b| !b.is_ascii_digit())
 }
 
 /// The value after a separator ending at `from`.

@@ -1959,6 +1959,11 @@ fn secrets_in_tool_lines_and_compound_names() {
         ),
         ("bypass=true proxy_bypass: localhost", &[], &["bypass=true", "localhost"]),
         (
+            r#"const SERVER: Token = Token(0); password = os.getenv("DB_PASSWORD")"#,
+            &[],
+            &["Token(0)", r#"os.getenv("DB_PASSWORD")"#],
+        ),
+        (
             "Mi móvil 600 000 000, DNI 71234567L. CPF 123.456.789-09, personnummer 19850412-2384",
             &["71234567L", "123.456.789-09", "19850412-2384"],
             &["Mi móvil"],
@@ -2009,6 +2014,11 @@ fn users_in_code_review_and_owner_fields() {
 fn dates_greetings_and_addresses_are_not_people() {
     check(&[
         ("# 0.4.3 (13. January, 2024)", &[], &["January"]),
+        (
+            "# 1.25.0 (January 28, 2023), (Friday 3rd)",
+            &[],
+            &["January", "Friday"],
+        ),
         (r#"write!(f, "Hello World!")"#, &[], &["Hello World"]),
         (
             "51 Franklin St, Fifth Floor, Boston, MA  02110-1301  USA",
