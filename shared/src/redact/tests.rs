@@ -2011,7 +2011,7 @@ fn users_in_code_review_and_owner_fields() {
 }
 
 #[test]
-fn dates_greetings_and_addresses_are_not_people() {
+fn look_alikes_from_real_text() {
     check(&[
         ("# 0.4.3 (13. January, 2024)", &[], &["January"]),
         (
@@ -2031,5 +2031,16 @@ fn dates_greetings_and_addresses_are_not_people() {
             &["Hello"],
         ),
         ("call 06221-1234 now", &["06221-1234"], &["call"]),
+        (
+            r"has the XID\_Start or XID\_Continue property",
+            &[],
+            &[r"XID\_Start", r"XID\_Continue"],
+        ),
+        (
+            "busctl call --user org.a11y.Bus /org/a11y/bus org.a11y.Bus GetAddress",
+            &[],
+            &["org.a11y.Bus GetAddress"],
+        ),
+        ("# ipmi-fru-username myusername", &[], &["myusername"]),
     ]);
 }

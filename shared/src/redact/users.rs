@@ -1000,6 +1000,10 @@ const LOGIN_PROSE: &[&[u8]] = &[
 /// A `DOMAIN\user` hit that is a registry hive, a log level before an
 /// escape (`ERROR\nTraceback`) or a built-in principal.
 fn domain_user_is_user(line: &[u8], s: usize) -> bool {
+    // Markdown's escaped underscore: `XID\_Start`.
+    if line[s] == b'_' && s > 0 && line[s - 1] == b'\\' {
+        return false;
+    }
     let mut d = s;
     while d > 0 && matches!(line[d - 1], b'\\' | b'[' | b']') {
         d -= 1;
@@ -1296,6 +1300,19 @@ fn dotted_quad_then_colon(rest: &[u8]) -> bool {
     true
 }
 
+/// Logins that stand for one in documentation and sample configurations.
+const PLACEHOLDER_USERS: &[&[u8]] = &[
+    b"myusername",
+    b"yourusername",
+    b"your_username",
+    b"your-username",
+    b"username",
+    b"user_name",
+    b"myuser",
+    b"youruser",
+    b"someuser",
+];
+
 pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     let v = &line[s..e];
     if v.is_empty() || v.len() > 64 {
@@ -1306,6 +1323,17 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     if v.iter().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    // Placeholders in documentation and sample configs (`username
+    // myusername`), and reverse-DNS names (`--user org.a11y.Bus`, a D-Bus
+    // or Java name).
+    let lower = v.to_ascii_lowercase();
+    if PLACEHOLDER_USERS.contains(&lower.as_slice())
+        || [&b"org."[..], b"com.", b"net.", b"io."]
+            .iter()
+            .any(|p| lower.starts_with(p) && lower[p.len()..].contains(&b'.'))
+    {
         return false;
     }
     // A URL's scheme: `for 'https://host/…'`, `UID:urn:uuid:…`.
