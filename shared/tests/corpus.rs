@@ -169,7 +169,9 @@ fn holdout_recall_and_keep_rate() {
         "secret" => 0.97,
         _ => 0.99,
     };
-    assert_floors(&scores, floor, 0.994);
+    // Keep-rate 0.994 -> 0.9968 once a role word's capitalised common word
+    // (`Node Manager Health`) was no longer taken for a surname.
+    assert_floors(&scores, floor, 0.996);
 }
 
 /// A third corpus (`tests/unseen/`), written the same way as the second

@@ -497,11 +497,15 @@ const AMBIGUOUS: &[&str] = &[
 /// Capitalised words that are not surnames (a first name followed by one of
 /// these is not a full name: "Will Retry", "Mark Done").
 const NOT_SURNAME: &[&str] = &[
-    // `Hello World`, `Hi friends`, `Fifth Floor`.
+    // `Hello World`, `Hi friends`, `Fifth Floor`, font families
+    // (`Vera Sans Mono`).
     "world",
     "friends",
     "floor",
     "suite",
+    "sans",
+    "serif",
+    "mono",
     "jan",
     "feb",
     "mar",
@@ -2779,7 +2783,10 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
         Cue::Field => (cap && !common) || listed,
         Cue::Verb | Cue::Strong => {
             (listed && (cap || !is_ambiguous(lower.as_str())))
-                || (cap && !common && first.chars().count() > 1)
+                || (cap
+                    && !common
+                    && first.chars().count() > 1
+                    && !is_common_word(lower.as_bytes()))
         }
         Cue::Weak => listed && cap && !is_ambiguous(lower.as_str()),
         Cue::Pair => true,

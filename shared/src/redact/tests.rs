@@ -2042,5 +2042,26 @@ fn look_alikes_from_real_text() {
             &["org.a11y.Bus GetAddress"],
         ),
         ("# ipmi-fru-username myusername", &[], &["myusername"]),
+        // A role word before a capitalised common word: a thing's name.
+        (
+            "xdmcp  177/udp  # X Display Manager Control Protocol",
+            &[],
+            &["Manager Control Protocol"],
+        ),
+        (
+            "## Intel Node Manager Health Event",
+            &[],
+            &["Manager Health Event"],
+        ),
+        (
+            "<family>Bitstream Vera Sans Mono</family>",
+            &[],
+            &["Vera Sans Mono"],
+        ),
+        (
+            "ticket assigned to Henrik Larsen",
+            &["Henrik Larsen"],
+            &["assigned to"],
+        ),
     ]);
 }
