@@ -2703,12 +2703,30 @@ fn is_capitalized(word: &str) -> bool {
 /// more capitals after lower-case letters, which a name has at most one of
 /// (`McDonald`, `LaToya`).
 fn is_identifier(word: &str) -> bool {
-    word.chars()
-        .zip(word.chars().skip(1))
-        .filter(|(a, b)| a.is_lowercase() && b.is_uppercase())
-        .count()
-        >= 2
+    let chars: Vec<char> = word.chars().collect();
+    let humps: Vec<usize> = (1..chars.len())
+        .filter(|&i| chars[i - 1].is_lowercase() && chars[i].is_uppercase())
+        .collect();
+    match humps.as_slice() {
+        [] => false,
+        // One hump: a name after a name prefix (`McCarney`, `DeShawn`,
+        // `JoAnn`), otherwise a class or a brand (`HttpClient`,
+        // `JetBrains`).
+        [i] => {
+            let prefix: String = chars[..*i].iter().collect::<String>().to_lowercase();
+            !NAME_PREFIXES.contains(&prefix.as_str())
+        }
+        _ => true,
+    }
 }
+
+/// What comes before the inner capital of a name (`McKenzie`, `LeBron`,
+/// `MaryAnn`).
+const NAME_PREFIXES: &[&str] = &[
+    "mc", "mac", "de", "di", "da", "du", "la", "le", "van", "von", "fitz", "st", "jo", "mary",
+    "ann", "lee", "rae", "ray", "anna", "ben", "el", "al", "ibn", "bin", "abu", "ter", "ten",
+    "dal", "del", "della", "dos", "das",
+];
 
 /// Words that make a run of capitalised words a team, a role or an
 /// organisation rather than a person (`Vigil Support Desk`, `Acme GmbH`).

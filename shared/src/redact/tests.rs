@@ -2063,5 +2063,16 @@ fn look_alikes_from_real_text() {
             &["Henrik Larsen"],
             &["assigned to"],
         ),
+        // One inner capital: a class or a brand, unless after a name prefix.
+        (
+            "client: HttpClient {}, thanks to JetBrains; #Driver: DirTree",
+            &[],
+            &["HttpClient", "JetBrains", "DirTree"],
+        ),
+        (
+            "Thanks to Daniel McCarney and contact: DeShawn",
+            &["Daniel McCarney", "DeShawn"],
+            &["Thanks to"],
+        ),
     ]);
 }
