@@ -2703,20 +2703,19 @@ fn is_capitalized(word: &str) -> bool {
 /// more capitals after lower-case letters, which a name has at most one of
 /// (`McDonald`, `LaToya`).
 fn is_identifier(word: &str) -> bool {
-    let chars: Vec<char> = word.chars().collect();
-    let humps: Vec<usize> = (1..chars.len())
-        .filter(|&i| chars[i - 1].is_lowercase() && chars[i].is_uppercase())
-        .collect();
-    match humps.as_slice() {
-        [] => false,
+    // Byte offsets of the upper-case letters that follow a lower-case one.
+    let mut humps = word
+        .char_indices()
+        .zip(word.chars().skip(1))
+        .filter(|((_, a), b)| a.is_lowercase() && b.is_uppercase())
+        .map(|((i, a), _)| i + a.len_utf8());
+    match (humps.next(), humps.next()) {
+        (None, _) => false,
         // One hump: a name after a name prefix (`McCarney`, `DeShawn`,
         // `JoAnn`), otherwise a class or a brand (`HttpClient`,
         // `JetBrains`).
-        [i] => {
-            let prefix: String = chars[..*i].iter().collect::<String>().to_lowercase();
-            !NAME_PREFIXES.contains(&prefix.as_str())
-        }
-        _ => true,
+        (Some(i), None) => !NAME_PREFIXES.contains(&word[..i].to_lowercase().as_str()),
+        (Some(_), Some(_)) => true,
     }
 }
 
