@@ -96,20 +96,22 @@ fn fold_accent(c: char) -> char {
     }
 }
 
-fn static_set(words: &'static [&'static str]) -> WordSet<&'static str> {
-    words.iter().copied().collect()
+fn static_set(lists: &[&'static [&'static str]]) -> WordSet<&'static str> {
+    lists.iter().flat_map(|l| l.iter().copied()).collect()
 }
 
 /// A first name that is also an everyday word (lowercase input).
 fn is_ambiguous(lower: &str) -> bool {
     static SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| static_set(AMBIGUOUS)).contains(lower)
+    SET.get_or_init(|| static_set(&[AMBIGUOUS, CALENDAR]))
+        .contains(lower)
 }
 
 /// A capitalised word that is not a surname (lowercase input).
 fn is_not_surname(lower: &str) -> bool {
     static SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| static_set(NOT_SURNAME)).contains(lower)
+    SET.get_or_init(|| static_set(&[NOT_SURNAME, CALENDAR]))
+        .contains(lower)
 }
 
 /// Whether `word` is in the bundled first-name list (any case).
@@ -117,15 +119,18 @@ pub(crate) fn is_first_name(word: &str) -> bool {
     in_first_names(&word.to_lowercase())
 }
 
-/// First names that are also everyday words, months or languages: they need a
-/// strong cue to count.
-const AMBIGUOUS: &[&str] = &[
-    // Months and weekdays, all of them (`(January 28, 2023)`), whether the
-    // bundled list holds them or not.
+/// Months and weekdays: everyday words ([`is_ambiguous`]) and never
+/// surnames ([`is_not_surname`]), whether the bundled list holds them as
+/// first names or not (`(January 28, 2023)`).
+const CALENDAR: &[&str] = &[
     "january",
     "february",
     "march",
+    "april",
+    "may",
+    "june",
     "july",
+    "august",
     "september",
     "october",
     "november",
@@ -137,12 +142,13 @@ const AMBIGUOUS: &[&str] = &[
     "friday",
     "saturday",
     "sunday",
+];
+
+/// First names that are also everyday words, months or languages: they need a
+/// strong cue to count.
+const AMBIGUOUS: &[&str] = &[
     "will",
     "mark",
-    "may",
-    "june",
-    "april",
-    "august",
     "grant",
     "rose",
     "lily",
@@ -599,25 +605,6 @@ const NOT_SURNAME: &[&str] = &[
     "week",
     "month",
     "year",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
     "update",
     "upgrade",
     "install",
@@ -2600,7 +2587,7 @@ fn classify_cue(m: &[u8]) -> Cue {
     static ONE_WORD_VERBS: OnceLock<WordSet<&'static str>> = OnceLock::new();
     if has_sep
         && FIELDS
-            .get_or_init(|| static_set(PERSON_FIELDS))
+            .get_or_init(|| static_set(&[PERSON_FIELDS]))
             .contains(norm.as_str())
     {
         return Cue::Field;
@@ -2615,7 +2602,7 @@ fn classify_cue(m: &[u8]) -> Cue {
                 .any(|v| v.contains(' ') && norm.starts_with(v));
         if verb
             && !STRONG_SET
-                .get_or_init(|| static_set(STRONG))
+                .get_or_init(|| static_set(&[STRONG]))
                 .contains(norm.as_str())
         {
             return Cue::Verb;
