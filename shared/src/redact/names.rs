@@ -1289,6 +1289,15 @@ const DEVICE_WORDS: &[&str] = &[
     "xbox",
     "cpe",
     "dsl",
+    // Virtual desktops and personal sandboxes (`vdi-ananya-w11`,
+    // `devbox-ana-lucia`, `rafael-sandbox`), kiosks and phones.
+    "vdi",
+    "w10",
+    "w11",
+    "devbox",
+    "sandbox",
+    "kiosk",
+    "android",
 ];
 
 /// Device words strong enough that any other alphabetic part of the host

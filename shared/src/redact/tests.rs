@@ -2076,3 +2076,30 @@ fn look_alikes_from_real_text() {
         ),
     ]);
 }
+
+#[test]
+fn virtual_desktops_and_sandboxes_named_for_a_person() {
+    check(&[
+        (
+            "INFO: VM Name: vdi-ananya-w11",
+            &["vdi-ananya-w11"],
+            &["VM Name:"],
+        ),
+        (
+            "NodeFilesystemAlmostFull on devbox-ana-lucia",
+            &["ana"],
+            &["NodeFilesystemAlmostFull on"],
+        ),
+        (
+            "DHCPACK(br-lan) 10.0.0.9 android-oskar",
+            &["android-oskar"],
+            &["DHCPACK"],
+        ),
+        // Role names stay.
+        (
+            "clone to vdi-pool-01 and sandbox-api, kiosk-lobby, android-build",
+            &[],
+            &["vdi-pool-01", "sandbox-api", "kiosk-lobby", "android-build"],
+        ),
+    ]);
+}
