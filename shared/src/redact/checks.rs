@@ -131,6 +131,9 @@ pub(crate) fn aws_secret_shape_ok(s: &[u8]) -> bool {
     upper && lower && digit && !all_hex
 }
 
+/// The shortest run [`random_shape`] accepts.
+pub(crate) const RANDOM_MIN: usize = 24;
+
 /// Whether a run of base64/base64url characters (no padding) reads as
 /// random: generated keys, salts and tokens, not identifiers, paths, hex
 /// digests or UUIDs. Letters of random text come in short runs of one
@@ -148,7 +151,7 @@ pub(crate) fn aws_secret_shape_ok(s: &[u8]) -> bool {
 /// Lower case and digits alone (`gzn0s9g1…`) do not qualify: object ids
 /// (Mattermost's, Kubernetes') take that shape as often as tokens do.
 pub(crate) fn random_shape(v: &[u8]) -> bool {
-    if v.len() < 24 || v.len() > 1024 || v[0] == b'/' || v.windows(2).any(|w| w == b"//") {
+    if v.len() < RANDOM_MIN || v.len() > 1024 || v[0] == b'/' || v.windows(2).any(|w| w == b"//") {
         return false;
     }
     // Object ids: a short type prefix and a hex body (`AC3f2a…`, Twilio;

@@ -1001,12 +1001,9 @@ fn random_path_pieces(
     }
 }
 
-/// The shortest run [`random_runs`] judges.
-const RANDOM_MIN: usize = 20;
-
 /// Standalone runs of base64/base64url characters that read as random
 /// rather than as words: 40-character ones shaped like AWS secret access
-/// keys, and any of [`RANDOM_MIN`] or more that [`checks::random_shape`]
+/// keys, and any that [`checks::random_shape`]
 /// accepts (keys, salts, cookies, reset and webhook tokens, whatever names
 /// them or none). Hex digests, UUIDs and identifiers do not qualify.
 fn random_runs(line: &[u8], out: &mut Vec<Finding>) {
@@ -1021,13 +1018,14 @@ fn random_runs(line: &[u8], out: &mut Vec<Finding>) {
         t
     };
     let in_run = |b: u8| RUN[usize::from(b)];
-    // Every run of RANDOM_MIN or more holds an index `i` with
-    // `i % RANDOM_MIN == RANDOM_MIN - 1`: probe only those, and measure the
-    // run around a hit.
-    let mut i = RANDOM_MIN - 1;
+    // Nothing shorter than `checks::RANDOM_MIN` is a finding, and every
+    // run of STEP or more holds an index `i` with `i % STEP == STEP - 1`:
+    // probe only those, and measure the run around a hit.
+    const STEP: usize = checks::RANDOM_MIN;
+    let mut i = STEP - 1;
     while i < line.len() {
         if !in_run(line[i]) {
-            i += RANDOM_MIN;
+            i += STEP;
             continue;
         }
         let mut start = i;
@@ -1046,7 +1044,7 @@ fn random_runs(line: &[u8], out: &mut Vec<Finding>) {
         let v = &line[start..end];
         // A run followed by `.`, `%` or `@` is a piece of something
         // longer: a host or file name, an encoded string, a mailbox.
-        if end - start >= RANDOM_MIN && !matches!(line.get(end), Some(b'.' | b'%' | b'@')) {
+        if end - start >= STEP && !matches!(line.get(end), Some(b'.' | b'%' | b'@')) {
             let aws = v.len() == 40
                 && padded == 0
                 && v.iter()
@@ -1056,13 +1054,19 @@ fn random_runs(line: &[u8], out: &mut Vec<Finding>) {
                 && checks::aws_secret_shape_ok(v);
             if aws {
                 out.push(Finding::new(start, end, Kind::AwsSecret));
-            } else if !shown_by_name(line, start) {
+            } else {
+                // The name before the run is looked at only once the run
+                // holds a token: most long runs (paths, URLs) hold none.
+                let found = out.len();
                 random_path_pieces(line, start, end, padded, out);
+                if out.len() > found && shown_by_name(line, start) {
+                    out.truncate(found);
+                }
             }
         }
         // The next run starts after `end`.
         while i < end {
-            i += RANDOM_MIN;
+            i += STEP;
         }
     }
 }
