@@ -93,29 +93,24 @@ impl Pem {
                 from = b + 1;
                 continue;
             };
-            if !is_private_label(&line[b..label_end]) {
-                match self.end.find(&line[label_end..]) {
-                    Some(rel_end) => {
-                        let e_at = label_end + rel_end;
-                        from = marker_end(line, e_at).unwrap_or(line.len());
-                        continue;
-                    }
-                    None => {
-                        *state = PemState::InsidePublic;
-                        break;
-                    }
-                }
-            }
+            // A private key is redacted, public material kept as it is.
+            let private = is_private_label(&line[b..label_end]);
             match self.end.find(&line[label_end..]) {
                 Some(rel_end) => {
                     let e_at = label_end + rel_end;
                     let close = marker_end(line, e_at).unwrap_or(line.len());
-                    spans.push((b, close));
+                    if private {
+                        spans.push((b, close));
+                    }
                     from = close;
                 }
-                None => {
+                None if private => {
                     spans.push((b, trailing_end(line).max(label_end)));
                     *state = PemState::InsideKey;
+                    break;
+                }
+                None => {
+                    *state = PemState::InsidePublic;
                     break;
                 }
             }

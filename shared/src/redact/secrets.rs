@@ -726,11 +726,7 @@ impl Secrets {
                     continue;
                 }
                 if session {
-                    // A log line inside JSON ends in an escaped newline.
-                    let mut ve = ve;
-                    while ve >= vs + 2 && matches!(&line[ve - 2..ve], b"\\n" | b"\\r" | b"\\t") {
-                        ve -= 2;
-                    }
+                    let ve = without_escaped_line_end(line, vs, ve);
                     if session_id(&line[vs..ve]) {
                         out.push(Finding::new(vs, ve, Kind::Token));
                         at = ve.max(at);
@@ -799,12 +795,12 @@ impl Secrets {
                 let Some((s, e)) = locs.get(i) else { continue };
                 let mut e = e;
                 loop {
-                    if e > s && matches!(line[e - 1], b'.' | b')' | b'>') {
+                    let before = e;
+                    while e > s && matches!(line[e - 1], b'.' | b')' | b'>') {
                         e -= 1;
-                    } else if e >= s + 2 && matches!(&line[e - 2..e], b"\\n" | b"\\r" | b"\\t") {
-                        // The end of a log line inside a JSON string.
-                        e -= 2;
-                    } else {
+                    }
+                    e = without_escaped_line_end(line, s, e);
+                    if e == before {
                         break;
                     }
                 }
@@ -1234,6 +1230,15 @@ fn looks_random(v: &[u8]) -> bool {
             .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/' | b'='))
         && v.iter().any(u8::is_ascii_uppercase)
         && v.iter().any(u8::is_ascii_lowercase)
+}
+
+/// The end of `line[s..e]` without the escaped line ends (`\n`, `\r`,
+/// `\t`) that close a log line inside a JSON string.
+fn without_escaped_line_end(line: &[u8], s: usize, mut e: usize) -> usize {
+    while e >= s + 2 && matches!(&line[e - 2..e], b"\\n" | b"\\r" | b"\\t") {
+        e -= 2;
+    }
+    e
 }
 
 /// `${VAR}`, `$VAR`, `%(var)s`, `{{ var }}`, `<PASSWORD>`: references, not secrets.
