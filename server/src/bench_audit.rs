@@ -432,9 +432,11 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<()> {
             Target::Router(noop_app.clone()),
         ));
     }
-    let client_runtime = ClientRuntime::new()?;
-    if args.transport != Transport::Router {
-        let rt = &client_runtime.handle;
+    // The HTTPS client's threads exist only when something runs on them.
+    let client_runtime = (args.transport != Transport::Router)
+        .then(ClientRuntime::new)
+        .transpose()?;
+    if let Some(ClientRuntime { handle: rt, .. }) = &client_runtime {
         let (real_t, real_server) = Target::https(&real, real_app, rt.clone()).await?;
         let (noop_t, noop_server) = Target::https(&noop, noop_app, rt.clone()).await?;
         servers.extend([real_server, noop_server]);

@@ -1328,11 +1328,11 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     // Placeholders in documentation and sample configs (`username
     // myusername`), and reverse-DNS names (`--user org.a11y.Bus`, a D-Bus
     // or Java name).
-    let lower = v.to_ascii_lowercase();
-    if PLACEHOLDER_USERS.contains(&lower.as_slice())
-        || [&b"org."[..], b"com.", b"net.", b"io."]
-            .iter()
-            .any(|p| lower.starts_with(p) && lower[p.len()..].contains(&b'.'))
+    if PLACEHOLDER_USERS.iter().any(|p| p.eq_ignore_ascii_case(v))
+        || [&b"org."[..], b"com.", b"net.", b"io."].iter().any(|p| {
+            v.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p))
+                && v[p.len()..].contains(&b'.')
+        })
     {
         return false;
     }
