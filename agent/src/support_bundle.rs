@@ -23,7 +23,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use globset::{GlobBuilder, GlobMatcher};
 use rand::RngCore;
-use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey};
+use vigil_shared::redact::{RedactConfig, Redactor, Report, ScopeKey, Tables};
 use vigil_shared::wire::{
     SupportConsent, SupportFile, SupportManifest, SupportUploadAck, SupportVariant,
     MAX_SUPPORT_BUNDLE_COMPRESSED_BYTES, MAX_SUPPORT_BUNDLE_DECODED_BYTES,
@@ -221,10 +221,11 @@ pub fn build(
     consent_text: String,
     files: &[PathBuf],
 ) -> anyhow::Result<Built> {
-    // A fresh key per bundle: nothing links two bundles' tokens.
+    // A fresh key per bundle: nothing links two bundles' tokens. A one-off
+    // bulk run, so fast tables, as `vigil-agent redact` builds.
     let mut key = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut key);
-    let redactor = Redactor::new(ScopeKey::from_bytes(key), &opts.redact)
+    let redactor = Redactor::with_tables(ScopeKey::from_bytes(key), &opts.redact, Tables::Fast)
         .context("while building the redaction engine")?;
     let mut collected = Vec::with_capacity(files.len());
     let mut total: u64 = 0;

@@ -11,7 +11,7 @@ pub mod bundle;
 pub mod retention;
 
 use rand::RngCore;
-use vigil_shared::redact::{RedactConfig, Redactor, ScopeKey};
+use vigil_shared::redact::{RedactConfig, Redactor, ScopeKey, Tables};
 use vigil_shared::wire::{AgentId, SupportManifest, SupportVariant};
 
 use crate::seal::{SealError, SealedValue, Sealer};
@@ -45,11 +45,13 @@ pub fn file_context(bundle_id: &str, index: u32, variant: SupportVariant) -> Vec
 }
 
 /// The collector's re-scan engine. The key only scopes tokens nobody
-/// keeps (the output is discarded), so a random one is right.
+/// keeps (the output is discarded), so a random one is right. Built per
+/// upload and dropped after it: a bulk run, so fast tables.
 pub fn screening_redactor(config: &RedactConfig) -> Result<Redactor, String> {
     let mut key = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut key);
-    Redactor::new(ScopeKey::from_bytes(key), config).map_err(|e| e.to_string())
+    Redactor::with_tables(ScopeKey::from_bytes(key), config, Tables::Fast)
+        .map_err(|e| e.to_string())
 }
 
 /// Screens and seals a parsed bundle for storage. CPU-heavy: run it off

@@ -190,15 +190,21 @@ struct Custom {
     re: Regex,
 }
 
-/// How a [`Redactor`]'s cue tables trade memory for speed.
+/// How a [`Redactor`]'s tables trade memory for speed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Tables {
-    /// A contiguous NFA: small (tens of KiB), slower per byte. For
-    /// long-lived processes that redact a little now and then.
+    /// The cue scan as a contiguous NFA (tens of KiB), and the user
+    /// detector's lazy-DFA cache capped at 1 MiB: small, slower per byte,
+    /// and on varied text much slower (the capped cache thrashes and the
+    /// search falls back to the backtracker). For long-lived processes that
+    /// redact a little now and then (the agent's config watch).
     #[default]
     Compact,
-    /// A DFA: about 1 MiB more, held as long as the redactor, and about a
-    /// fifth faster end to end. For bulk runs (`vigil-agent redact`).
+    /// The cue scan as a DFA (about 1 MiB more, held as long as the
+    /// redactor) and no tighter cap on the user detector's cache than on
+    /// the others: about a fifth faster on the bench corpus, 4-15x on
+    /// varied text. For bulk runs (`vigil-agent redact`, support bundles,
+    /// the collector's re-scan).
     Fast,
 }
 
@@ -285,7 +291,7 @@ impl Redactor {
             key,
             structured: detect::Structured::new(),
             secrets: secrets::Secrets::new(),
-            users: users::Users::new(),
+            users: users::Users::new(tables),
             names,
             prefilter,
             pem: pem::Pem::new(),

@@ -14,11 +14,12 @@ use regex_automata::{Anchored, Input};
 
 use super::accounts;
 use super::checks;
-use super::detect::{build_meta, builtin_bug};
+use super::detect::{build_meta, builtin_bug, BIG_DFA_CACHE};
 use super::finding::Finding;
 use super::names;
 use super::prefilter::{self, Hints};
 use super::token::Kind;
+use super::Tables;
 
 /// The alternatives ([`alternatives`]) as one multi-pattern regex that
 /// tells which alternative matched from its lazy DFA alone, and each
@@ -1045,20 +1046,27 @@ fn domain_user_is_user(line: &[u8], s: usize) -> bool {
             .is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
 }
 
-/// The cap of the lazy DFA cache of all the alternatives (see [`Users::new`]).
-const ANY_CACHE_BYTES: usize = 1 << 20;
+/// The cap of the lazy DFA cache of all the alternatives in compact
+/// tables (see [`Users::new`]).
+const COMPACT_CACHE_BYTES: usize = 1 << 20;
 
 impl Users {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(tables: Tables) -> Self {
         let alts: Vec<String> = alternatives().iter().map(|a| format!("(?-u){a}")).collect();
-        // The lazy DFA of all the alternatives at once builds large states;
-        // its cache is capped (it starts over when full) so that a
+        // The lazy DFA of all the alternatives at once builds large states.
+        // Compact tables cap its cache (it starts over when full) so that a
         // long-running redactor, the agent's, does not keep megabytes of
-        // them.
+        // them. On varied text (the labeled corpora) that cap thrashes: the
+        // DFA gives up and the search falls back to the backtracker, about
+        // 15x slower, so fast tables let it grow as far as the others.
+        let cache = match tables {
+            Tables::Compact => COMPACT_CACHE_BYTES,
+            Tables::Fast => BIG_DFA_CACHE,
+        };
         let any = build_meta(
             meta::Config::new()
                 .which_captures(WhichCaptures::Implicit)
-                .hybrid_cache_capacity(ANY_CACHE_BYTES),
+                .hybrid_cache_capacity(cache),
             &alts,
         );
         let alternative = |name: &str| {
@@ -1428,7 +1436,7 @@ mod tests {
     /// exactly one group: the name.
     #[test]
     fn every_alternative_builds_with_one_group() {
-        let users = Users::new();
+        let users = Users::new(Tables::Compact);
         for i in 0..users.alts.len() {
             assert_eq!(
                 users.alternative(i).group_info().group_len(0.into()),

@@ -8,7 +8,10 @@
 //! Generates a mixed log corpus (~100 MB by default: sshd/sudo, nginx access
 //! and error, JSON app logs, Java stack traces, postfix, INI/YAML, plain
 //! service logs; roughly a third of the lines hold something to redact) in a
-//! temp dir, then times, best of three runs each:
+//! temp dir, or with `--corpus labeled` repeats the text of the five labeled
+//! corpora (`shared/tests/*/*.marked`, markup stripped: 131 files in ~120
+//! formats, a finding every ~80 bytes) to that size, then times, best of
+//! three runs each:
 //!
 //! - `cat FILE > /dev/null` (the disk/page-cache floor),
 //! - `LC_ALL=C grep -cE '<email regex>' FILE` (one regex, the reference),
@@ -35,14 +38,22 @@ fn main() -> anyhow::Result<()> {
     let mut mb: usize = 100;
     let mut baseline: Option<PathBuf> = None;
     let mut keep: Option<PathBuf> = None;
+    let mut labeled = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--mb" => mb = args.next().context("--mb needs a number")?.parse()?,
+            "--corpus" => {
+                labeled = match args.next().as_deref() {
+                    Some("generated") => false,
+                    Some("labeled") => true,
+                    _ => bail!("--corpus needs `generated` or `labeled`"),
+                }
+            }
             "--baseline" => baseline = Some(args.next().context("--baseline needs a path")?.into()),
             "--keep" => keep = Some(args.next().context("--keep needs a path")?.into()),
             other => {
-                bail!("unknown argument {other} (usage: bench-redact [--mb N] [--baseline BIN] [--keep FILE])")
+                bail!("unknown argument {other} (usage: bench-redact [--mb N] [--corpus generated|labeled] [--baseline BIN] [--keep FILE])")
             }
         }
     }
@@ -58,7 +69,11 @@ fn main() -> anyhow::Result<()> {
     }
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("mixed.log");
-    let bytes = generate(&file, mb * 1024 * 1024)?;
+    let bytes = if labeled {
+        repeat_labeled(&file, mb * 1024 * 1024)?
+    } else {
+        generate(&file, mb * 1024 * 1024)?
+    };
     let size_mb = bytes as f64 / 1e6;
     println!("corpus: {} ({size_mb:.1} MB)", file.display());
     if let Some(keep) = &keep {
@@ -158,6 +173,57 @@ fn engine_only(file: &Path) -> anyhow::Result<()> {
     }
     std::hint::black_box(sink);
     Ok(())
+}
+
+/// Writes the raw text of the labeled corpora, repeated until `target`
+/// bytes are written.
+fn repeat_labeled(path: &Path, target: usize) -> anyhow::Result<usize> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tests");
+    let mut files = Vec::new();
+    for corpus in std::fs::read_dir(&root)? {
+        let corpus = corpus?.path();
+        if corpus.is_dir() {
+            for f in std::fs::read_dir(&corpus)? {
+                let f = f?.path();
+                if f.extension().is_some_and(|e| e == "marked") {
+                    files.push(f);
+                }
+            }
+        }
+    }
+    files.sort();
+    let mut text = String::new();
+    for f in &files {
+        text.push_str(&strip_markup(&std::fs::read_to_string(f)?));
+    }
+    if text.is_empty() {
+        bail!("no labeled corpus files under {}", root.display());
+    }
+    let mut w = BufWriter::new(std::fs::File::create(path)?);
+    let mut written = 0;
+    while written < target {
+        w.write_all(text.as_bytes())?;
+        written += text.len();
+    }
+    w.flush()?;
+    Ok(written)
+}
+
+/// The raw text under the corpora's markup: `«kind:value»` is `value`,
+/// `‹value›` is `value` (shared/tests/corpus/README.md).
+fn strip_markup(marked: &str) -> String {
+    let mut out = String::with_capacity(marked.len());
+    let mut label_kind = false;
+    for c in marked.chars() {
+        match c {
+            '«' => label_kind = true,
+            ':' if label_kind => label_kind = false,
+            _ if label_kind => {}
+            '»' | '‹' | '›' => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// A small deterministic PRNG (xorshift64*), enough to vary the corpus.
