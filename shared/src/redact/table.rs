@@ -19,8 +19,19 @@ use super::users;
 /// The columns of an open table, from its header line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Table {
-    delimiter: u8,
+    layout: Layout,
     columns: Vec<Option<Column>>,
+}
+
+/// How a table's lines split into fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Layout {
+    /// At this byte, outside double quotes (CSV, TSV, `|` exports).
+    Delimited(u8),
+    /// Command output in columns aligned with spaces (`smbstatus`,
+    /// `squeue`, `lpq`, SAP lists): each column starts at this offset of
+    /// the header, and so do its values.
+    Aligned(Vec<usize>),
 }
 
 /// What a column holds, by its name.
@@ -108,6 +119,21 @@ const NOT_PERSON: &[&str] = &[
     "bank",
     "branch",
     "display",
+    "attribute",
+    "parameter",
+    "property",
+    "setting",
+    "variable",
+    "module",
+    "package",
+    "process",
+    "program",
+    "command",
+    "interface",
+    "volume",
+    "disk",
+    "printer",
+    "model",
 ];
 
 /// Column names (normalized: lower case, words joined by `_`) of people.
@@ -202,7 +228,7 @@ impl Table {
             .max_by_key(|d| memchr::memchr_iter(*d, line).count())?;
         let fields = split_fields(line, delimiter);
         if fields.len() < 3 {
-            return None;
+            return aligned_header(line);
         }
         let mut columns = Vec::with_capacity(fields.len());
         for (s, e) in fields {
@@ -221,22 +247,185 @@ impl Table {
             }
             columns.push(classify(name));
         }
-        columns
-            .iter()
-            .any(Option::is_some)
-            .then_some(Table { delimiter, columns })
+        columns.iter().any(Option::is_some).then_some(Table {
+            layout: Layout::Delimited(delimiter),
+            columns,
+        })
     }
 
     /// Appends the findings of `line` if it is a row of this table; returns
     /// whether it was one.
     pub(crate) fn row(&self, line: &[u8], out: &mut Vec<Finding>) -> bool {
-        let fields = split_fields(line, self.delimiter);
-        if fields.len() != self.columns.len() {
+        match &self.layout {
+            Layout::Delimited(delimiter) => {
+                let fields = split_fields(line, *delimiter);
+                if fields.len() != self.columns.len() {
+                    return false;
+                }
+                redact_row(line, &fields, &self.columns, out);
+                true
+            }
+            Layout::Aligned(starts) => aligned_row(line, starts, &self.columns, out),
+        }
+    }
+}
+
+/// The table a header of space-aligned columns opens: three or more
+/// column names, none starting lower-case, two or more spaces between
+/// them in two places or more (prose has single spaces, and lower-case
+/// words), a user or person column among them. A column name of
+/// two words is one column when the pair names one (`User Name`, `Created
+/// By`). Only user and person columns are kept: the detectors find the
+/// rest on the rows' own text.
+fn aligned_header(line: &[u8]) -> Option<Table> {
+    let words = space_words(line);
+    if words.len() < 3
+        || words.windows(2).filter(|w| w[1].0 - w[0].1 >= 2).count() < 2
+        || words.iter().any(|&(s, _)| line[s].is_ascii_lowercase())
+    {
+        return None;
+    }
+    let name_like = |w: &[u8]| {
+        w.len() <= 40
+            && w[0].is_ascii_alphanumeric()
+            && w.iter().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(b, b'_' | b'-' | b'.' | b'(' | b')' | b'%' | b'#')
+            })
+    };
+    if !words
+        .iter()
+        .all(|&(s, e)| name_like(&line[s..e]) || line[s] == b'%')
+    {
+        return None;
+    }
+    // A bare `NAME` column of command output names a pod, a job or a
+    // container (`kubectl get`, `squeue`), not a person.
+    let person = |name: &[u8]| {
+        classify(name).filter(|c| {
+            *c == Column::Username || (*c == Column::Name && !name.eq_ignore_ascii_case(b"name"))
+        })
+    };
+    let (mut starts, mut columns) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < words.len() {
+        let (s, e) = words[i];
+        // A second word that is a person column itself is a column of its
+        // own (`Cl. User`).
+        let pair = words
+            .get(i + 1)
+            .filter(|next| next.0 == e + 1 && person(&line[next.0..next.1]).is_none())
+            .and_then(|next| person(&line[s..next.1]));
+        starts.push(s);
+        match pair {
+            Some(column) => {
+                columns.push(Some(column));
+                i += 2;
+            }
+            None => {
+                columns.push(person(&line[s..e]));
+                i += 1;
+            }
+        }
+    }
+    columns.iter().any(Option::is_some).then_some(Table {
+        layout: Layout::Aligned(starts),
+        columns,
+    })
+}
+
+/// A row of a space-aligned table: two or more and at least a third of
+/// the header's columns start a word of the line at the same offset
+/// (values with spaces, `domain users`, shift the columns after them). A user column's value is
+/// the word there; a person column's runs to the next column (`Kagiso
+/// Mbeki`), and a single login-shaped word there is a user (`lpq`'s
+/// `Owner`).
+fn aligned_row(
+    line: &[u8],
+    starts: &[usize],
+    columns: &[Option<Column>],
+    out: &mut Vec<Finding>,
+) -> bool {
+    let word_at = |c: usize| c < line.len() && line[c] != b' ' && (c == 0 || line[c - 1] == b' ');
+    let aligned = starts.iter().filter(|c| word_at(**c)).count();
+    if aligned < 2 || aligned * 3 < starts.len() {
+        return false;
+    }
+    for (i, (&c, column)) in starts.iter().zip(columns).enumerate() {
+        let Some(column) = column else { continue };
+        if !word_at(c) {
+            continue;
+        }
+        let word_end = c + line[c..].iter().take_while(|b| **b != b' ').count();
+        let login = |e: usize| {
+            users::plausible_user(line, c, e)
+                && line[c..e]
+                    .iter()
+                    .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-' | b'$'))
+        };
+        match column {
+            Column::Username => {
+                if !is_blank(&line[c..word_end]) && login(word_end) {
+                    out.push(Finding::new(c, word_end, Kind::Username));
+                }
+            }
+            _ => {
+                let next = starts.get(i + 1).copied().unwrap_or(line.len());
+                if next > line.len() || (next < line.len() && !word_at(next)) {
+                    continue;
+                }
+                let (s, e) = trim(line, c, next);
+                let value = &line[s..e];
+                if is_blank(value) {
+                    continue;
+                }
+                if person_like(value) {
+                    out.push(Finding::new(s, e, Kind::Name));
+                } else if e == word_end && login(e) {
+                    out.push(Finding::new(s, e, Kind::Username));
+                }
+            }
+        }
+    }
+    true
+}
+
+/// One to four capitalised words of letters (`Kagiso Mbeki`, `O'Neil`,
+/// `Zoë`), not an identifier (`Reallocated_Sector_Ct`).
+fn person_like(value: &[u8]) -> bool {
+    let words = value.split(|b| *b == b' ').filter(|w| !w.is_empty());
+    let mut n = 0;
+    for w in words {
+        n += 1;
+        let capital = w[0].is_ascii_uppercase() || w[0] >= 0xC0;
+        let letters = w
+            .iter()
+            .all(|b| b.is_ascii_alphabetic() || *b >= 0x80 || matches!(b, b'\'' | b'-' | b'.'));
+        if !capital || !letters || n > 4 {
             return false;
         }
-        redact_row(line, &fields, &self.columns, out);
-        true
     }
+    n > 0
+}
+
+/// The words of `line` between spaces, as spans.
+fn space_words(line: &[u8]) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, &b) in line.iter().enumerate() {
+        match (b == b' ', start) {
+            (false, None) => start = Some(i),
+            (true, Some(s)) => {
+                words.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        words.push((s, line.len()));
+    }
+    words
 }
 
 /// Appends the findings of one row: `fields` are the value spans of
@@ -678,5 +867,76 @@ mod tests {
         // Host columns without the row's person stay; tokens are not redone.
         let got = kinds("login,hostname,name", "jdoe,web-01,[NAME:0123abcd]");
         assert_eq!(got, vec![("jdoe".to_owned(), Kind::Username)]);
+    }
+
+    /// Command output in space-aligned columns: the value under a user
+    /// column's header word is a user; a person column holds a name, or a
+    /// login (`lpq`'s `Owner`).
+    #[test]
+    fn space_aligned_command_output() {
+        let sap = "Date       Time     Cl. User          Terminal          TCode  Program";
+        let got = kinds(
+            sap,
+            "25.04.2024 07:58:02 100 KBOATENG      LT-KBOATENG      SMEN   SAPLSMTR",
+        );
+        assert_eq!(got, vec![("KBOATENG".to_owned(), Kind::Username)]);
+        // SAP's own user stays.
+        assert!(kinds(
+            sap,
+            "25.04.2024 08:30:00 000 DDIC          sapbatch01        SM37   RSBTCRTE"
+        )
+        .is_empty());
+        let smb = "PID     Username     Group        Machine                                   Protocol Version  Encryption";
+        let got = kinds(smb, "4412    mrossi       domain users 192.168.10.23 (ipv4:192.168.10.24:49822)  SMB3_11  -");
+        assert_eq!(got, vec![("mrossi".to_owned(), Kind::Username)]);
+        let lpq = "Rank    Owner   Job     File(s)                         Total Size";
+        let got = kinds(
+            lpq,
+            "active  kmbeki  1190    CV.pdf                          288768 bytes",
+        );
+        assert_eq!(got, vec![("kmbeki".to_owned(), Kind::Username)]);
+        let got = kinds(
+            "ID    Full Name       Shell      Home",
+            "1044  Kagiso Mbeki    /bin/bash  /srv/k",
+        );
+        assert_eq!(got, vec![("Kagiso Mbeki".to_owned(), Kind::Name)]);
+        // smartctl's attribute table: an attribute's name, not a person's.
+        assert!(Table::from_header(
+            b"ID# ATTRIBUTE_NAME          FLAG     VALUE WORST THRESH TYPE      UPDATED  WHEN_FAILED"
+        )
+        .is_none());
+        // A person column holds people's names, not identifiers.
+        let got = kinds(
+            "ID    Display Name    Shell",
+            "7     Build Bot 2     /bin/sh",
+        );
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    /// Not an aligned header: prose, a bare `NAME` column (pods, jobs),
+    /// single spaces only. Not a row: a line whose words do not line up.
+    #[test]
+    fn what_is_not_an_aligned_table() {
+        for line in [
+            "User logged in from the console today",
+            "NAME                      READY   STATUS    RESTARTS   AGE",
+            "USER LOGIN FAILED AGAIN",
+            "The user  was locked  out",
+            "Login  failed for  user",
+        ] {
+            assert!(Table::from_header(line.as_bytes()).is_none(), "{line}");
+        }
+        let table = Table::from_header(
+            b"USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND",
+        )
+        .expect("a header");
+        let mut out = Vec::new();
+        assert!(table.row(
+            b"root           1  0.0  0.1 167744 11788 ?        Ss   Nov21   0:04 /sbin/init",
+            &mut out
+        ));
+        assert!(out.is_empty(), "root is a system account");
+        assert!(!table.row(b"  and then something else entirely", &mut out));
+        assert!(!table.row(b"", &mut out));
     }
 }
