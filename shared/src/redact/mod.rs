@@ -15,7 +15,8 @@
 //! - `names.rs`: person names after a context cue, and host names that
 //!   embed one (bundled `first_names.txt`).
 //! - `pem.rs`: private key blocks across lines ([`pem::PemState`]).
-//! - `table.rs`: CSV/TSV rows redacted by what their header names a column,
+//! - `table.rs`: CSV/TSV rows and space-aligned command output redacted by
+//!   what their header names a column,
 //!   and SQL insert tuples by their column list.
 //! - `checks.rs`: Luhn, IBAN mod 97, SSN rules, shape checks.
 //!

@@ -1,10 +1,13 @@
-//! Tables: CSV and TSV exports whose header says what a column holds.
+//! Tables: CSV and TSV exports, and command output in space-aligned
+//! columns, whose header says what a column holds.
 //!
 //! A row of a CRM or HR export (`E01040,Priya Raman,praman,...`) has no cue
 //! on its own line; the header line above it (`employee_id,display_name,
 //! login,...`) is the cue. A header opens a table, each following line with
 //! the same delimiter and number of fields is a row whose person columns
-//! are redacted, and any other line closes the table.
+//! are redacted, and any other line closes the table. In aligned output
+//! (`smbstatus`, SAP lists) a row's values start where their column's
+//! name does ([`Layout::Aligned`]).
 //!
 //! A one-line SQL insert with a column list (`INSERT INTO t (first_name,
 //! …) VALUES ('…', …), (…)`) is a table of its own: the column list is the
