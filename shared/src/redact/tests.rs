@@ -1310,6 +1310,27 @@ fn person_names() {
             &[],
             &["java.lang.NullPointerException"],
         ),
+        // Relatives: "my husband", "su hijo", "mein Sohn".
+        (
+            "note from customer: \"please call my husband Taras first\"",
+            &["Taras"],
+            &["please call my husband", "first"],
+        ),
+        (
+            "Cliente pide que la llame su hijo Emiliano al móvil",
+            &["Emiliano"],
+            &["Cliente pide"],
+        ),
+        (
+            "hat mein Sohn Felix das geändert?",
+            &["Felix"],
+            &["das geändert"],
+        ),
+        (
+            "child process exited; parent Process 4411 and son of a gun",
+            &[],
+            &["parent Process 4411", "son of a gun"],
+        ),
     ]);
 }
 
