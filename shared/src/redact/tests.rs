@@ -938,6 +938,14 @@ fn usernames_in_other_formats() {
         ("smbd_audit: mei15|10.0.0.1|ws|finance|unlinkat|ok", &["mei15"], &["|finance|"]),
         ("\"GET /profile/giulias/avatar.png HTTP/1.1\"", &["giulias"], &["/avatar.png"]),
         ("\"GET /api/v1/users/me HTTP/1.1\"", &[], &["/users/me"]),
+        // Profiles at forges and social sites; repositories and site pages stay.
+        ("URL:https://github.com/toyelaran", &["toyelaran"], &["https://github.com/"]),
+        ("see [twitter](https://x.com/tunde_codes) -", &["tunde_codes"], &["[twitter]"]),
+        ("git clone https://github.com/rust-lang/regex", &[], &["rust-lang/regex"]),
+        ("docs at https://github.com/features and https://github.com/", &[], &["github.com/features"]),
+        // WebDAV and CalDAV collections.
+        ("\"PROPFIND /remote.php/dav/files/nkaraca/Photos/ HTTP/1.1\" 207", &["nkaraca"], &["/Photos/"]),
+        ("PUT request for '/mai.hoang/calendar/5n3k.ics' received", &["mai.hoang"], &["/calendar/5n3k.ics"]),
         ("UPDATE t SET updated_by='sven.haddad' WHERE id=3", &["sven.haddad"], &["WHERE id=3"]),
         ("Home Directory:\t\\\\fs02\\home$\\jonasn", &["jonasn"], &["fs02"]),
         ("VERIFY ERROR: depth=0, error=certificate has expired: CN=lnguyen, serial=7083", &["lnguyen"], &["serial=7083"]),

@@ -42,7 +42,7 @@ pub(crate) struct Users {
     domain_user: usize,
     /// Code review activity and `owner U`: a common word there is the
     /// text going on (`someone replied`, `owner is`).
-    worded: [usize; 2],
+    worded: [usize; 3],
 }
 
 /// Literal cues (ASCII, any case); a line without any skips the regex (see
@@ -115,6 +115,19 @@ pub(crate) const CUES: &[&str] = &[
     "fixme(",
     "smbd_audit",
     "/profile",
+    "/dav/files/",
+    "/calendars/",
+    "/principals/",
+    "/addressbooks/",
+    "/calendar/",
+    "/contacts/",
+    "github.",
+    "gitlab.",
+    "bitbucket.",
+    "twitter.",
+    "x.com/",
+    "instagram.",
+    "facebook.",
     "/user/",
     "/people/",
     "/members/",
@@ -634,8 +647,15 @@ fn alternatives() -> Vec<String> {
         format!(r"\bsmbd_audit:[ \t]+(?P<ak>{NAME})\|"),
         // Profile pages in URLs: `/profile/alice/avatar.png`, `/users/alice?tab=`.
         format!(
-            r"(?i:/(?:profiles?|users?|people|members?|u|accounts?)|linkedin\.com/in)/(?P<al>{NAME})(?:[/?\x22'#]|[ \t]|$)"
+            r"(?i:/(?:profiles?|users?|people|members?|u|accounts?|dav/files|calendars|addressbooks|principals)|linkedin\.com/in)/(?P<al>{NAME})(?:[/?\x22'#]|[ \t]|$)"
         ),
+        // A profile at a forge or social site: one path segment, not a
+        // repository (`https://github.com/toyelaran`, `twitter.com/@ana_k`).
+        format!(
+            r"(?i:\b(?:github|gitlab|bitbucket|twitter|x|instagram|facebook)\.(?:com|org))/@?(?P<cj>{NAME})(?:[?\x22'#>)]|[ \t]|$)"
+        ),
+        // CalDAV and CardDAV collections (Radicale, Baïkal): `/alice/calendar/`.
+        format!(r"(?:^|[\s'\x22])/(?P<ck>{NAME})/(?i:calendars?|contacts|addressbooks?)/"),
         // login(1): `FAILED LOGIN (1) on '/dev/tty1' FOR 'alice'`.
         format!(r"\bFAILED[ \t]+LOGIN\b[^\n]*?\bFOR[ \t]+'?(?P<an>{NAME})"),
         // login(1): `LOGIN ON tty2 BY alice`; su(1)'s log: `+ /dev/pts/5 alice:root`.
@@ -1105,7 +1125,7 @@ impl Users {
             prose_user: alternative("r"),
             keyed: alternative("c"),
             domain_user: alternative("ae"),
-            worded: [alternative("ch"), alternative("ci")],
+            worded: [alternative("ch"), alternative("ci"), alternative("cj")],
             each: vec![OnceLock::new(); alts.len()],
             any,
             alts,
