@@ -509,7 +509,31 @@ impl Redactor {
         extra.clear();
         for f in findings.iter() {
             if matches!(f.kind(), Some(Kind::Username | Kind::Name)) && f.end - f.start >= 3 {
-                same_word_elsewhere(line, f, extra);
+                // A user of four characters or more is theirs wherever it
+                // stands as a word of its own: a directory (`/share/alice/`),
+                // part of a longer name (`ldap-dkarimov`, `<ehernandez@build-03>`).
+                let own_word = f.kind() == Some(Kind::Username) && f.end - f.start >= 4;
+                same_word_elsewhere(line, f, own_word, extra);
+            }
+        }
+        // `luis.ortega (luis.ortega@example.com)`: the address's mailbox
+        // standing alone is the person's login, where nothing else was
+        // found (a name that starts with it stays a name).
+        let names_and_users = extra.len();
+        for f in findings.iter() {
+            if let Some(local) = mailbox_login(line, f) {
+                // Only as a word of its own: a list's mailbox is also its
+                // archive's directory (`/archives/xslt/`).
+                same_word_elsewhere(line, &local, false, extra);
+            }
+        }
+        let mut i = names_and_users;
+        while i < extra.len() {
+            let x = extra[i];
+            if findings.iter().any(|f| x.start < f.end && f.start < x.end) {
+                extra.swap_remove(i);
+            } else {
+                i += 1;
             }
         }
         extra.retain(|f: &Finding| !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end));
@@ -581,9 +605,36 @@ impl Redactor {
     }
 }
 
+/// The mailbox of an e-mail finding as a user finding, when it reads as a
+/// person's login (four characters or more; not a role address such as
+/// `admin@` or `customer.service@`, all of whose words are common or
+/// organisation words).
+fn mailbox_login(line: &[u8], f: &Finding) -> Option<Finding> {
+    if f.kind() != Some(Kind::Email) {
+        return None;
+    }
+    let at = f.start + memchr::memchr(b'@', &line[f.start..f.end])?;
+    let local = &line[f.start..at];
+    let login = local.len() >= 4
+        && local
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && local
+            .split(|b| !b.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty())
+            .any(|w| {
+                let lower = w.to_ascii_lowercase();
+                !names::is_common_word(&lower)
+                    && !names::is_org_word(&String::from_utf8_lossy(&lower))
+            });
+    login.then(|| Finding::new(f.start, at, Kind::Username))
+}
+
 /// Other whole-word occurrences of a finding's value (and, for names, of the
-/// first name alone) on the same line.
-fn same_word_elsewhere(line: &[u8], f: &Finding, out: &mut Vec<Finding>) {
+/// first name alone) on the same line. Shorter users, names, and
+/// occurrences not `own_word`, count only where not a domain or path
+/// component (`.`, `-`, `/` next to them).
+fn same_word_elsewhere(line: &[u8], f: &Finding, own_word: bool, out: &mut Vec<Finding>) {
     let value = &line[f.start..f.end];
     let Some(kind) = f.kind() else { return };
     let first = if kind == Kind::Name {
@@ -612,12 +663,7 @@ fn same_word_elsewhere(line: &[u8], f: &Finding, out: &mut Vec<Finding>) {
             if at == f.start {
                 continue;
             }
-            // Whole words only. A user of four characters or more is theirs
-            // wherever it stands as a word of its own: a directory
-            // (`/share/alice/`), part of a longer name (`ldap-dkarimov`,
-            // `<ehernandez@build-03>`); shorter users and names not as a
-            // domain or path component.
-            let own_word = kind == Kind::Username && needle.len() >= 4;
+            // Whole words only.
             let before_ok = at == 0
                 || !(checks::is_word(line[at - 1])
                     || (!own_word && matches!(line[at - 1], b'/' | b'.' | b'-')));

@@ -2796,6 +2796,12 @@ const NAME_PREFIXES: &[&str] = &[
     "dal", "del", "della", "dos", "das",
 ];
 
+/// Whether `lower` is a word of an organisation or role (`support`,
+/// `admin`, `noreply`) rather than of a person.
+pub(crate) fn is_org_word(lower: &str) -> bool {
+    ORG_WORDS.contains(&lower)
+}
+
 /// Words that make a run of capitalised words a team, a role or an
 /// organisation rather than a person (`Vigil Support Desk`, `Acme GmbH`).
 const ORG_WORDS: &[&str] = &[

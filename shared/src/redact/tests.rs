@@ -943,6 +943,12 @@ fn usernames_in_other_formats() {
         ("see [twitter](https://x.com/tunde_codes) -", &["tunde_codes"], &["[twitter]"]),
         ("git clone https://github.com/rust-lang/regex", &[], &["rust-lang/regex"]),
         ("docs at https://github.com/features and https://github.com/", &[], &["github.com/features"]),
+        // An address's mailbox elsewhere on the line is the login; a role
+        // mailbox and a list's archive path stay.
+        ("WARN api - Admin luis.ortega (luis.ortega@example.com) failed login", &["luis.ortega"], &["Admin", "failed login"]),
+        ("Copyright 2008 by chromatic <chromatic@example.org> and", &["chromatic"], &["Copyright 2008 by"]),
+        ("contact support (support@example.com) or admin <admin@example.com>", &[], &["contact support (", "or admin <"]),
+        ("archive at http://mail.example.org/archives/xslt/ and xslt@example.org", &[], &["/archives/xslt/"]),
         // WebDAV and CalDAV collections.
         ("\"PROPFIND /remote.php/dav/files/nkaraca/Photos/ HTTP/1.1\" 207", &["nkaraca"], &["/Photos/"]),
         ("PUT request for '/mai.hoang/calendar/5n3k.ics' received", &["mai.hoang"], &["/calendar/5n3k.ics"]),
