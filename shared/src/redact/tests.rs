@@ -949,6 +949,12 @@ fn usernames_in_other_formats() {
         ("Copyright 2008 by chromatic <chromatic@example.org> and", &["chromatic"], &["Copyright 2008 by"]),
         ("contact support (support@example.com) or admin <admin@example.com>", &[], &["contact support (", "or admin <"]),
         ("archive at http://mail.example.org/archives/xslt/ and xslt@example.org", &[], &["/archives/xslt/"]),
+        // Call-centre staff by login; `User-Agent`, prose and roles stay.
+        ("INFO cti call=CA7f3e1b20 wait_s=4 agent=moyelaran station=SIP/4471", &["moyelaran"], &["station=SIP/4471"]),
+        ("supervisor barged into call CA51f0aa12 (agent vsalazar)", &["vsalazar"], &["barged into call"]),
+        ("User-Agent: curl/8.4.0; ssh-agent started", &[], &["curl/8.4.0", "ssh-agent started"]),
+        ("Add maxTotalSockets option to agent constructor.", &[], &["agent constructor."]),
+        ("operator: Exists, agent running, operator=in", &[], &["operator: Exists", "agent running", "operator=in"]),
         // WebDAV and CalDAV collections.
         ("\"PROPFIND /remote.php/dav/files/nkaraca/Photos/ HTTP/1.1\" 207", &["nkaraca"], &["/Photos/"]),
         ("PUT request for '/mai.hoang/calendar/5n3k.ics' received", &["mai.hoang"], &["/calendar/5n3k.ics"]),

@@ -40,9 +40,10 @@ pub(crate) struct Users {
     prose_user: usize,
     keyed: usize,
     domain_user: usize,
-    /// Code review activity and `owner U`: a common word there is the
-    /// text going on (`someone replied`, `owner is`).
-    worded: [usize; 3],
+    /// Code review activity, `owner U`, profile URLs and staff roles
+    /// (`agent=U`): a common word there is the text going on (`someone
+    /// replied`, `owner is`, `github.com/features`, `agent running`).
+    worded: [usize; 5],
 }
 
 /// Literal cues (ASCII, any case); a line without any skips the regex (see
@@ -115,6 +116,10 @@ pub(crate) const CUES: &[&str] = &[
     "fixme(",
     "smbd_audit",
     "/profile",
+    "agent",
+    "supervisor",
+    "technician",
+    "operator",
     "/dav/files/",
     "/calendars/",
     "/principals/",
@@ -770,6 +775,15 @@ fn alternatives() -> Vec<String> {
         format!(
             r"^[ \t>*\-]*@?\**(?P<ch>{LOGIN})\**[ \t]+(?:replied|commented|approved|reviewed|requested[ \t]+changes|force-pushed|self-assigned|left[ \t]+a[ \t]+(?:comment|review))\b"
         ),
+        // Call-centre and helpdesk staff by login: `agent=moyelaran station=`,
+        // and ending a clause, `(agent vsalazar)` (not `User-Agent:`,
+        // `ssh-agent`, `agent constructor`).
+        format!(
+            r"(?:^|[\s(\[,;])(?i:agent|supervisor|technician|operator)[ \t]*[:=][ \t]*(?P<cm>{LOGIN})(?:[\s,;)\]]|$)"
+        ),
+        format!(
+            r"(?:^|[\s(\[,;])(?i:agent|supervisor|technician|operator)[ \t]+(?P<cn>{LOGIN})[,;)\]]"
+        ),
         // A file's or a job's owner: `(owner fadewale, 288 KB)`, `owner: bob;`.
         format!(r"(?i:\bowner)(?:[ \t]+|[ \t]*[:=][ \t]*)(?P<ci>{LOGIN})(?:[,;)]|[ \t]*$)"),
         // `loginctl list-sessions`: `  842 1043 alice seat0 tty2`.
@@ -1125,7 +1139,13 @@ impl Users {
             prose_user: alternative("r"),
             keyed: alternative("c"),
             domain_user: alternative("ae"),
-            worded: [alternative("ch"), alternative("ci"), alternative("cj")],
+            worded: [
+                alternative("ch"),
+                alternative("ci"),
+                alternative("cj"),
+                alternative("cm"),
+                alternative("cn"),
+            ],
             each: vec![OnceLock::new(); alts.len()],
             any,
             alts,
