@@ -949,6 +949,11 @@ fn usernames_in_other_formats() {
         ("Copyright 2008 by chromatic <chromatic@example.org> and", &["chromatic"], &["Copyright 2008 by"]),
         ("contact support (support@example.com) or admin <admin@example.com>", &[], &["contact support (", "or admin <"]),
         ("archive at http://mail.example.org/archives/xslt/ and xslt@example.org", &[], &["/archives/xslt/"]),
+        // WeeChat's log: speakers, joins and leaves; its own messages stay.
+        ("2024-05-14 19:02:40\tzoe_k\tanyone running Cassandra?", &["zoe_k"], &["anyone running Cassandra?"]),
+        ("2024-05-14 19:03:02\t@bjornar\tdon't, use the LTS", &["bjornar"], &["don't, use the LTS"]),
+        ("2024-05-14 19:02:11\t-->\tnightowl42 (~owl@host.example) has joined #ops", &["nightowl42"], &["has joined #ops"]),
+        ("2024-05-14 19:00:00\t--\tMode #ops [+o zoe_k] by ChanServ", &[], &["Mode #ops"]),
         // Call-centre staff by login; `User-Agent`, prose and roles stay.
         ("INFO cti call=CA7f3e1b20 wait_s=4 agent=moyelaran station=SIP/4471", &["moyelaran"], &["station=SIP/4471"]),
         ("supervisor barged into call CA51f0aa12 (agent vsalazar)", &["vsalazar"], &["barged into call"]),

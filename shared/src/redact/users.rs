@@ -775,6 +775,11 @@ fn alternatives() -> Vec<String> {
         format!(
             r"^[ \t>*\-]*@?\**(?P<ch>{LOGIN})\**[ \t]+(?:replied|commented|approved|reviewed|requested[ \t]+changes|force-pushed|self-assigned|left[ \t]+a[ \t]+(?:comment|review))\b"
         ),
+        // WeeChat's log: the speaker after the time, and who joins or
+        // leaves (`-->\tzoe_k (~zoe@host)`).
+        format!(
+            r"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}\t(?:(?:-->|<--)\t)?[@+%~&]?(?P<co>{NAME})(?:\t|[ ]\()"
+        ),
         // Call-centre and helpdesk staff by login: `agent=moyelaran station=`,
         // and ending a clause, `(agent vsalazar)` (not `User-Agent:`,
         // `ssh-agent`, `agent constructor`).
@@ -1240,6 +1245,19 @@ impl Users {
     }
 }
 
+/// Whether `line` starts as a line of WeeChat's log does: a date, a time
+/// and a tab (`2024-05-14 19:02:40\t`).
+fn weechat_time(line: &[u8]) -> bool {
+    line.len() > 20
+        && line[19] == b'\t'
+        && line[..19].iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            10 => *b == b' ',
+            13 | 16 => *b == b':',
+            _ => b.is_ascii_digit(),
+        })
+}
+
 /// Whether one of the alternatives that [`CUES`] does not cover may match:
 /// `user@host:~`, `user@1.2.3.4`, `user@host ` (an '@' after a name byte,
 /// then a host part that is not a dotted domain, or ends in ':', or is an
@@ -1333,6 +1351,10 @@ fn uncued_user_may_match(line: &[u8]) -> bool {
         {
             return true;
         }
+    }
+    // WeeChat's log: `2024-05-14 19:02:40<TAB>nick<TAB>`.
+    if weechat_time(line) {
+        return true;
     }
     // OpenVPN's status file: `NAME,1.2.3.4:port,`.
     if let Some(c) = memchr::memchr(b',', line) {
