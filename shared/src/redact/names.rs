@@ -1663,6 +1663,7 @@ impl Names {
         compound_person_fields(line, out);
         speaker(line, out);
         sign_off(line, out);
+        name_alone(line, out);
         directory_entry(line, out);
         honorific(line, out);
         if let Some(host) = &self.host {
@@ -2366,6 +2367,62 @@ fn sign_off(line: &[u8], out: &mut Vec<Finding>) {
         {
             out.push(Finding::new(start, end, Kind::Name));
         }
+    }
+}
+
+/// A line that holds nothing but a person's name, as a letter's signature
+/// does (`    Seba`, `Dorota,`, `Aga Lewandowska`, `—Priyanka`): a listed
+/// first name that is not an everyday word, alone or before one or two
+/// capitalised words that are not everyday words either (`Release Notes`,
+/// `Travis CI.` stay).
+fn name_alone(line: &[u8], out: &mut Vec<Finding>) {
+    let mut s = 0;
+    while s < line.len() && matches!(line[s], b' ' | b'\t') {
+        s += 1;
+    }
+    let rest = &line[s..];
+    if rest.starts_with("—".as_bytes()) || rest.starts_with("–".as_bytes()) {
+        s += 3;
+    }
+    let mut e = line.len();
+    while e > s && matches!(line[e - 1], b' ' | b'\t' | b'\r') {
+        e -= 1;
+    }
+    if e > s && matches!(line[e - 1], b',' | b'.' | b'!') {
+        e -= 1;
+    }
+    if e <= s || e - s > 40 || !(line[s].is_ascii_uppercase() || line[s] >= 0xC0) {
+        return;
+    }
+    let Ok(text) = std::str::from_utf8(&line[s..e]) else {
+        return;
+    };
+    let words: Vec<&str> = text.split(' ').collect();
+    // `Seba`, `Ji-woo`; a surname may be in capitals (`IWAMOTO`), but not
+    // an abbreviation (`Travis CI`, `NaN`).
+    let title_case = |w: &str| {
+        w.split(['-', '\'']).all(|part| {
+            let mut chars = part.chars();
+            chars.next().is_some_and(char::is_uppercase) && chars.all(char::is_lowercase)
+        })
+    };
+    let capitals = |w: &str| w.chars().count() >= 3 && w.chars().all(char::is_uppercase);
+    if words.len() > 3
+        || !title_case(words[0])
+        || !words[1..].iter().all(|w| title_case(w) || capitals(w))
+    {
+        return;
+    }
+    let first = words[0].to_lowercase();
+    if PRODUCT_NAMES.contains(&first.as_str()) {
+        return;
+    }
+    let surnames_ok = words[1..].iter().all(|w| {
+        let lower = w.to_lowercase();
+        !is_not_surname(&lower) && !is_common_word(lower.as_bytes())
+    });
+    if is_listed(&first) && !is_common_word(first.as_bytes()) && surnames_ok {
+        out.push(Finding::new(s, e, Kind::Name));
     }
 }
 

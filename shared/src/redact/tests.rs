@@ -1335,6 +1335,14 @@ fn person_names() {
             &[],
             &["java.lang.NullPointerException"],
         ),
+        // A name alone on its line: a letter's signature.
+        ("    Dorota", &["Dorota"], &[]),
+        ("Nils Lewandowski", &["Nils", "Lewandowski"], &[]),
+        ("Kazuki IWAMOTO", &["Kazuki", "IWAMOTO"], &[]),
+        ("NaN.", &[], &["NaN."]),
+        ("   Travis CI.", &[], &["Travis CI."]),
+        ("Known Issues", &[], &["Known Issues"]),
+        ("Release Notes", &[], &["Release Notes"]),
         // Relatives: "my husband", "su hijo", "mein Sohn".
         (
             "note from customer: \"please call my husband Taras first\"",
