@@ -527,15 +527,9 @@ impl Redactor {
                 same_word_elsewhere(line, &local, false, extra);
             }
         }
-        let mut i = names_and_users;
-        while i < extra.len() {
-            let x = extra[i];
-            if findings.iter().any(|f| x.start < f.end && f.start < x.end) {
-                extra.swap_remove(i);
-            } else {
-                i += 1;
-            }
-        }
+        let mut logins = extra.split_off(names_and_users);
+        logins.retain(|x| !findings.iter().any(|f| x.start < f.end && f.start < x.end));
+        extra.append(&mut logins);
         extra.retain(|f: &Finding| !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end));
         findings.append(extra);
         if findings.is_empty() {
@@ -624,8 +618,7 @@ fn mailbox_login(line: &[u8], f: &Finding) -> Option<Finding> {
             .filter(|w| !w.is_empty())
             .any(|w| {
                 let lower = w.to_ascii_lowercase();
-                !names::is_common_word(&lower)
-                    && !names::is_org_word(&String::from_utf8_lossy(&lower))
+                !names::is_common_word(&lower) && !names::is_org_word(&lower)
             });
     login.then(|| Finding::new(f.start, at, Kind::Username))
 }

@@ -2855,8 +2855,8 @@ const NAME_PREFIXES: &[&str] = &[
 
 /// Whether `lower` is a word of an organisation or role (`support`,
 /// `admin`, `noreply`) rather than of a person.
-pub(crate) fn is_org_word(lower: &str) -> bool {
-    ORG_WORDS.contains(&lower)
+pub(crate) fn is_org_word(lower: &[u8]) -> bool {
+    ORG_WORDS.iter().any(|w| w.as_bytes() == lower)
 }
 
 /// Words that make a run of capitalised words a team, a role or an
