@@ -120,7 +120,6 @@ const NOT_PERSON: &[&str] = &[
     "login",
     "account",
     "bank",
-    "branch",
     "display",
     "attribute",
     "parameter",
@@ -281,6 +280,10 @@ impl Table {
 /// By`). Only user and person columns are kept: the detectors find the
 /// rest on the rows' own text.
 fn aligned_header(line: &[u8]) -> Option<Table> {
+    // Most lines that get here are prose: no wide gap, no word list.
+    if memchr::memmem::find(line, b"  ").is_none() {
+        return None;
+    }
     let words = space_words(line);
     if words.len() < 3
         || words.windows(2).filter(|w| w[1].0 - w[0].1 >= 2).count() < 2
@@ -360,15 +363,9 @@ fn aligned_row(
             continue;
         }
         let word_end = c + line[c..].iter().take_while(|b| **b != b' ').count();
-        let login = |e: usize| {
-            users::plausible_user(line, c, e)
-                && line[c..e]
-                    .iter()
-                    .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-' | b'$'))
-        };
         match column {
             Column::Username => {
-                if !is_blank(&line[c..word_end]) && login(word_end) {
+                if !is_blank(&line[c..word_end]) && login_value(line, c, word_end) {
                     out.push(Finding::new(c, word_end, Kind::Username));
                 }
             }
@@ -384,13 +381,22 @@ fn aligned_row(
                 }
                 if person_like(value) {
                     out.push(Finding::new(s, e, Kind::Name));
-                } else if e == word_end && login(e) {
+                } else if e == word_end && login_value(line, s, e) {
                     out.push(Finding::new(s, e, Kind::Username));
                 }
             }
         }
     }
     true
+}
+
+/// Whether the value `line[s..e]` of a user column is a login: one word
+/// of name characters that [`users::plausible_user`] accepts.
+fn login_value(line: &[u8], s: usize, e: usize) -> bool {
+    users::plausible_user(line, s, e)
+        && line[s..e]
+            .iter()
+            .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-' | b'$'))
 }
 
 /// One to four capitalised words of letters (`Kagiso Mbeki`, `O'Neil`,
@@ -451,14 +457,7 @@ fn redact_row(
             // People's names hold a capitalised word (`de la Cruz` too);
             // `timeout` under a generic `name,value,type` header does not.
             Some(Column::Name) if has_capitalised_word(value) => Some(Kind::Name),
-            Some(Column::Username)
-                if users::plausible_user(line, s, e)
-                    && value
-                        .iter()
-                        .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-' | b'$')) =>
-            {
-                Some(Kind::Username)
-            }
+            Some(Column::Username) if login_value(line, s, e) => Some(Kind::Username),
             Some(Column::Ssn) => {
                 let digits: Vec<u8> = value.iter().copied().filter(u8::is_ascii_digit).collect();
                 (digits.len() == 9 && checks::ssn_ok(&digits)).then_some(Kind::Ssn)

@@ -169,7 +169,6 @@ pub(crate) const CUES: &[&str] = &[
     "self-assigned",
     "left a comment",
     "left a review",
-    "owner",
     "pid ",
     "logged ",
     "signed ",
@@ -278,10 +277,6 @@ const SYSTEM_ACCOUNTS: &[&str] = &[
     "gitlab-runner",
     // The service users of common container images.
     "node",
-    "grafana",
-    "prometheus",
-    "elasticsearch",
-    "kibana",
     "mongodb",
     "rabbitmq",
     "zookeeper",
@@ -553,6 +548,9 @@ const NAME: &str = r"[A-Za-z_][A-Za-z0-9._\-]*\$?";
 /// A login as people write it: lower case.
 const LOGIN: &str = r"[a-z_][a-z0-9._\-]*";
 
+/// A staff role as a word of its own (not `User-Agent`, `ssh-agent`).
+const STAFF: &str = r"(?:^|[\s(\[,;])(?i:agent|supervisor|technician|operator)";
+
 /// A chat client's time of day before a speaker: `[09:14]`, `09:20:01`
 /// (not a log's `07:50:12,441]`).
 const CHAT_TIME: &str = r"(?:^|[\s\[])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?\]?";
@@ -783,12 +781,8 @@ fn alternatives() -> Vec<String> {
         // Call-centre and helpdesk staff by login: `agent=moyelaran station=`,
         // and ending a clause, `(agent vsalazar)` (not `User-Agent:`,
         // `ssh-agent`, `agent constructor`).
-        format!(
-            r"(?:^|[\s(\[,;])(?i:agent|supervisor|technician|operator)[ \t]*[:=][ \t]*(?P<cm>{LOGIN})(?:[\s,;)\]]|$)"
-        ),
-        format!(
-            r"(?:^|[\s(\[,;])(?i:agent|supervisor|technician|operator)[ \t]+(?P<cn>{LOGIN})[,;)\]]"
-        ),
+        format!(r"{STAFF}[ \t]*[:=][ \t]*(?P<cm>{LOGIN})(?:[\s,;)\]]|$)"),
+        format!(r"{STAFF}[ \t]+(?P<cn>{LOGIN})[,;)\]]"),
         // A file's or a job's owner: `(owner fadewale, 288 KB)`, `owner: bob;`.
         format!(r"(?i:\bowner)(?:[ \t]+|[ \t]*[:=][ \t]*)(?P<ci>{LOGIN})(?:[,;)]|[ \t]*$)"),
         // `loginctl list-sessions`: `  842 1043 alice seat0 tty2`.
