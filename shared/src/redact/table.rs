@@ -281,9 +281,7 @@ impl Table {
 /// rest on the rows' own text.
 fn aligned_header(line: &[u8]) -> Option<Table> {
     // Most lines that get here are prose: no wide gap, no word list.
-    if memchr::memmem::find(line, b"  ").is_none() {
-        return None;
-    }
+    memchr::memmem::find(line, b"  ")?;
     let words = space_words(line);
     if words.len() < 3
         || words.windows(2).filter(|w| w[1].0 - w[0].1 >= 2).count() < 2
