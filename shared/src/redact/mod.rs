@@ -455,6 +455,7 @@ impl Redactor {
         self.structured.find(line, hints, out);
         self.secrets.find(line, hints, out);
         self.users.find(line, hints, out);
+        users::dotted_logins(line, out);
         accounts::find(line, out);
         hl7::find(line, out);
         self.names.find(line, hints, out);

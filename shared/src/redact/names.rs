@@ -2667,6 +2667,12 @@ fn is_listed_ascii(lower: &[u8]) -> bool {
     listed_exactly(lower) && !is_ambiguous_bytes(lower)
 }
 
+/// A listed first name that is neither an everyday word (`will`, `may`)
+/// nor a product's name (`travis`, `jessie`): lowercase ASCII.
+pub(crate) fn is_plain_first_name(lower: &[u8]) -> bool {
+    is_listed_ascii(lower) && std::str::from_utf8(lower).is_ok_and(|w| !PRODUCT_NAMES.contains(&w))
+}
+
 /// [`is_ambiguous`] for lowercase bytes.
 fn is_ambiguous_bytes(lower: &[u8]) -> bool {
     std::str::from_utf8(lower).is_ok_and(is_ambiguous)

@@ -233,8 +233,15 @@ impl Table {
             return aligned_header(line);
         }
         let mut columns = Vec::with_capacity(fields.len());
-        for (s, e) in fields {
+        // A markdown table's outer pipes: `| id | login |`.
+        let last = fields.len() - 1;
+        let markdown = delimiter == b'|' && fields[0].0 == fields[0].1;
+        for (i, (s, e)) in fields.into_iter().enumerate() {
             let name = &line[s..e];
+            if markdown && (i == 0 || i == last) && name.is_empty() {
+                columns.push(None);
+                continue;
+            }
             // Splunk's `_time`, `_raw` start with '_'.
             let starts_alpha = name
                 .iter()
@@ -247,6 +254,12 @@ impl Table {
             if !starts_alpha || !name_like || name.len() > 40 {
                 return None;
             }
+            // In documentation a bare `Name` column names a thing (`| Value
+            // | Name | Constant |`), as in command output.
+            if markdown && name.eq_ignore_ascii_case(b"name") {
+                columns.push(None);
+                continue;
+            }
             columns.push(classify(name));
         }
         columns.iter().any(Option::is_some).then_some(Table {
@@ -258,6 +271,9 @@ impl Table {
     /// Appends the findings of `line` if it is a row of this table; returns
     /// whether it was one.
     pub(crate) fn row(&self, line: &[u8], out: &mut Vec<Finding>) -> bool {
+        if is_rule(line) {
+            return true;
+        }
         match &self.layout {
             Layout::Delimited(delimiter) => {
                 let fields = split_fields(line, *delimiter);
@@ -270,6 +286,16 @@ impl Table {
             Layout::Aligned(starts) => aligned_row(line, starts, &self.columns, out),
         }
     }
+}
+
+/// A line that underlines a header or separates rows: dashes or equals
+/// signs, with the blanks, `+` and `|` of the columns between them
+/// (`-----  ----`, `+------+------+`, `|---|:---|`). It keeps a table open.
+fn is_rule(line: &[u8]) -> bool {
+    line.iter().filter(|b| matches!(b, b'-' | b'=')).count() >= 3
+        && line
+            .iter()
+            .all(|b| matches!(b, b'-' | b'=' | b'+' | b'|' | b':' | b' ' | b'\t' | b'\r'))
 }
 
 /// The table a header of space-aligned columns opens: three or more
@@ -370,6 +396,12 @@ fn aligned_row(
             _ => {
                 let next = starts.get(i + 1).copied().unwrap_or(line.len());
                 if next > line.len() || (next < line.len() && !word_at(next)) {
+                    // A long value shifted the next column (`lin.yuhan 1191`):
+                    // the word alone, if it is a login.
+                    let word = &line[c..word_end];
+                    if !is_blank(word) && !person_like(word) && login_value(line, c, word_end) {
+                        out.push(Finding::new(c, word_end, Kind::Username));
+                    }
                     continue;
                 }
                 let (s, e) = trim(line, c, next);
@@ -895,6 +927,12 @@ mod tests {
             "active  kmbeki  1190    CV.pdf                          288768 bytes",
         );
         assert_eq!(got, vec![("kmbeki".to_owned(), Kind::Username)]);
+        // A login longer than its column shifts the next one.
+        let got = kinds(
+            lpq,
+            "1st     lin.yuhan 1191  Visa application.pdf   1204224 bytes",
+        );
+        assert_eq!(got, vec![("lin.yuhan".to_owned(), Kind::Username)]);
         let got = kinds(
             "ID    Full Name       Shell      Home",
             "1044  Kagiso Mbeki    /bin/bash  /srv/k",
@@ -911,6 +949,50 @@ mod tests {
             "7     Build Bot 2     /bin/sh",
         );
         assert!(got.is_empty(), "{got:?}");
+    }
+
+    /// A rule under the header or between rows keeps the table open
+    /// (`smbstatus`, PowerShell's `Format-Table`, markdown).
+    #[test]
+    fn rules_keep_a_table_open() {
+        for (header, rule, row, user) in [
+            (
+                "PID     Username     Group        Machine",
+                "-------------------------------------------",
+                "18840   jkowal       domain users 192.0.2.55",
+                "jkowal",
+            ),
+            (
+                "Name           SamAccountName  Enabled",
+                "----           --------------  -------",
+                "Build Agent    mvisser         True",
+                "mvisser",
+            ),
+            (
+                "| id | login | note |",
+                "|---|:---:|---|",
+                "| 7 | okafor | x |",
+                "okafor",
+            ),
+        ] {
+            let table = Table::from_header(header.as_bytes()).expect(header);
+            let mut out = Vec::new();
+            assert!(table.row(rule.as_bytes(), &mut out), "{rule}");
+            assert!(out.is_empty());
+            assert!(table.row(row.as_bytes(), &mut out), "{row}");
+            let found: Vec<&[u8]> = out
+                .iter()
+                .map(|f| &row.as_bytes()[f.start..f.end])
+                .collect();
+            assert!(found.contains(&user.as_bytes()), "{row}: {out:?}");
+        }
+        // A markdown table's bare `Name` column names a thing.
+        assert!(Table::from_header(b"| Value  | Name                | Constant |").is_none());
+        // Not rules: prose with a dash, a lone `--`.
+        let table = Table::from_header(b"id,login,note").expect("a header");
+        for line in ["-- ", "a - b - c", "--> joined"] {
+            assert!(!table.row(line.as_bytes(), &mut Vec::new()), "{line}");
+        }
     }
 
     /// Not an aligned header: prose, a bare `NAME` column (pods, jobs),

@@ -2157,3 +2157,62 @@ fn virtual_desktops_and_sandboxes_named_for_a_person() {
         ),
     ]);
 }
+
+/// `first.last` logins wherever they stand as a word of their own; file
+/// names, domains, code and common words after the dot stay.
+#[test]
+fn first_dot_last_logins_wherever_they_stand() {
+    check(&[
+        (
+            r#"{"auth":{"display_name":"userpass-maya.lindgren"},"path":"auth/userpass/login/maya.lindgren"}"#,
+            &["maya.lindgren"],
+            &["userpass-", "auth/userpass/login/"],
+        ),
+        (
+            "NoSuchFileException: /var/lib/portal/avatars/emre.demir/x.jpg",
+            &["emre.demir"],
+            &["/var/lib/portal/avatars/", "/x.jpg"],
+        ),
+        (
+            "ratelimit \"user\" exceeded for heinrich.vogel: 120 > 100",
+            &["heinrich.vogel"],
+            &["120 > 100"],
+        ),
+        (
+            "$ aws configure list --profile jana.novakova",
+            &["jana.novakova"],
+            &["--profile"],
+        ),
+        (
+            "| SSO| anne-marie.dubois| 10.0.0.1",
+            &["anne-marie.dubois", "anne-"],
+            &["| SSO|"],
+        ),
+        // File names, domains, addresses, calls, common words, initials.
+        (
+            "read /etc/pam.d/other, hugo.toml, jose.xhtml and conn.c; see gioele.io, \
+             anna.example.org, maria.keller@example.com",
+            &["maria.keller@example.com"],
+            &[
+                "pam.d",
+                "hugo.toml",
+                "jose.xhtml",
+                "conn.c",
+                "gioele.io",
+                "anna.example.org",
+            ],
+        ),
+        (
+            "anna.run(x); grace.period=30; will.change; priya.r; martin.st; travis.yml_x",
+            &[],
+            &[
+                "anna.run(",
+                "grace.period",
+                "will.change",
+                "priya.r",
+                "martin.st",
+                "travis.yml_x",
+            ],
+        ),
+    ]);
+}

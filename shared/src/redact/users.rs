@@ -1239,6 +1239,102 @@ impl Users {
     }
 }
 
+/// Logins of the `first.last` shape wherever they stand as a word of their
+/// own (`userpass-maya.lindgren`, `/avatars/emre.demir/`): a listed first
+/// name that is not an everyday word, a dot, and a surname, all lower
+/// case. File names (`hugo.toml`, `pam.d`), domains (`anna.example.org`,
+/// `gioele.io`), addresses and calls (`anna.run(`) stay, and so does a
+/// common word after the dot (`grace.period`).
+pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
+    for dot in memchr::memchr_iter(b'.', line) {
+        let s = dot
+            - line[..dot]
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_lowercase())
+                .count();
+        let before_ok = s == 0
+            || matches!(
+                line[s - 1],
+                b' ' | b'\t'
+                    | b'"'
+                    | b'\''
+                    | b'/'
+                    | b'\\'
+                    | b'-'
+                    | b','
+                    | b';'
+                    | b':'
+                    | b'='
+                    | b'|'
+                    | b'('
+                    | b'['
+                    | b'{'
+                    | b'<'
+            );
+        if !(2..=15).contains(&(dot - s)) || !before_ok {
+            continue;
+        }
+        let e = dot
+            + 1
+            + line[dot + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_lowercase())
+                .count();
+        let last = &line[dot + 1..e];
+        let after_ok = match line.get(e) {
+            None => true,
+            Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'(' | b'$') => false,
+            Some(b'.' | b'-' | b'@') => !line.get(e + 1).is_some_and(u8::is_ascii_alphanumeric),
+            Some(_) => true,
+        };
+        // Two letters are a country's domain more often than a surname
+        // (`martin.st`), one a file type (`pam.d`, `conn.c`).
+        if !(3..=20).contains(&last.len())
+            || !after_ok
+            || names::is_common_word(last)
+            || FILE_EXTENSIONS.contains(&last)
+        {
+            continue;
+        }
+        if !names::is_plain_first_name(&line[s..dot]) || !plausible_user(line, s, e) {
+            continue;
+        }
+        // A double first name goes whole: `anne-marie.dubois`.
+        let mut start = s;
+        if s > 1 && line[s - 1] == b'-' {
+            let w = s
+                - 1
+                - line[..s - 1]
+                    .iter()
+                    .rev()
+                    .take_while(|b| b.is_ascii_lowercase())
+                    .count();
+            if s - 1 - w >= 2 && names::is_plain_first_name(&line[w..s - 1]) {
+                start = w;
+            }
+        }
+        out.push(Finding::new(start, e, Kind::Username));
+    }
+}
+
+/// File name extensions and top-level domains of three letters or more
+/// that are not common words (`toml`, `conf`, `com`): after a first name
+/// and a dot they make a file or domain name, not a login.
+const FILE_EXTENSIONS: &[&[u8]] = &[
+    b"com", b"net", b"org", b"edu", b"gov", b"mil", b"int", b"biz", b"dev", b"app", b"xyz",
+    b"corp", b"lan", b"arpa", b"xhtml", b"pot", b"toml", b"yaml", b"yml", b"json", b"jsonl",
+    b"conf", b"cfg", b"ini", b"env", b"log", b"txt", b"rst", b"csv", b"tsv", b"xml", b"html",
+    b"htm", b"css", b"mjs", b"tsx", b"jsx", b"bash", b"zsh", b"php", b"java", b"lua", b"sql",
+    b"sqlite", b"pdf", b"doc", b"docx", b"xls", b"xlsx", b"ppt", b"pptx", b"odt", b"ods", b"jpg",
+    b"jpeg", b"png", b"gif", b"svg", b"webp", b"heic", b"mov", b"wav", b"zip", b"tgz", b"zst",
+    b"tar", b"rar", b"jar", b"war", b"deb", b"rpm", b"apk", b"iso", b"img", b"vmdk", b"pem",
+    b"crt", b"cer", b"der", b"csr", b"pub", b"gpg", b"asc", b"sig", b"bak", b"tmp", b"swp",
+    b"lock", b"pid", b"sock", b"service", b"socket", b"timer", b"mount", b"desktop", b"ldif",
+    b"vcf", b"ics", b"eml", b"msg", b"dll", b"exe", b"bin", b"dat", b"out", b"err", b"kdbx",
+    b"ovpn", b"key", b"ppk", b"tfvars", b"hcl", b"nix",
+];
+
 /// Whether `line` starts as a line of WeeChat's log does: a date, a time
 /// and a tab (`2024-05-14 19:02:40\t`).
 fn weechat_time(line: &[u8]) -> bool {
