@@ -1,5 +1,5 @@
-//! People in HL7 v2 messages, as integration engines (Mirth, Rhapsody,
-//! Cloverleaf) log them: one segment per line, `|` between fields, `~`
+//! People in HL7 v2 messages and X12 name segments ([`x12_names`]), as
+//! integration engines (Mirth, Rhapsody, Cloverleaf) log them. HL7 v2: one segment per line, `|` between fields, `~`
 //! between repetitions, `^` between components. The fields that hold a
 //! person's name (data type XPN: family^given^middle^…) or a person with
 //! an id (XCN: id^family^given^middle^…) are read by position, as HL7 2.x
@@ -48,8 +48,10 @@ fn person_fields(segment: &[u8]) -> &'static [(usize, Person)] {
     }
 }
 
-/// Appends the people of `line` if it is an HL7 v2 segment.
+/// Appends the people of `line` if it is an HL7 v2 segment or holds X12
+/// name segments.
 pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
+    x12_names(line, out);
     if line.len() < 5
         || line[3] != b'|'
         || !line[..3]
@@ -68,6 +70,32 @@ pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
             people(start, field, *person, out);
         }
         start += field.len() + 1;
+    }
+}
+
+/// X12 EDI (837 claims, 270/271 eligibility, 834 enrolment), as claim
+/// clearing houses and integration engines log it: `*` between elements,
+/// `~` after a segment. A name segment of entity type 1, a person
+/// (`NM1*IL*1*WHITEHORSE*DANIEL*J***MI*XEH884221907~`), holds the last,
+/// first and middle names in elements 3 to 5; type 2 is an organisation.
+fn x12_names(line: &[u8], out: &mut Vec<Finding>) {
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&line[from..], b"NM1*").map(|i| from + i) {
+        from = at + 4;
+        if at > 0 && !matches!(line[at - 1], b'~' | b' ' | b'\n') {
+            continue;
+        }
+        let end = memchr::memchr(b'~', &line[at..]).map_or(line.len(), |i| at + i);
+        let mut start = at;
+        for (i, element) in line[at..end].split(|b| *b == b'*').enumerate() {
+            if i == 2 && element != b"1" {
+                break;
+            }
+            if (3..=5).contains(&i) && element.len() >= 2 && checks::name_field(element) {
+                out.push(Finding::new(start, start + element.len(), Kind::Name));
+            }
+            start += element.len() + 1;
+        }
     }
 }
 
@@ -147,6 +175,28 @@ mod tests {
                 ("Rosa", Kind::Name)
             ]
         );
+    }
+
+    #[test]
+    fn x12_name_segments_of_people() {
+        assert_eq!(
+            found("NM1*IL*1*WHITEHORSE*DANIEL*J***MI*XEH884221907~"),
+            [("WHITEHORSE", Kind::Name), ("DANIEL", Kind::Name)]
+        );
+        assert_eq!(
+            found("ST*837*0001~NM1*QC*1*RAMIREZ-OCHOA*LUCIA*MARIA~N3*418 JUNIPER LN~"),
+            [
+                ("RAMIREZ-OCHOA", Kind::Name),
+                ("LUCIA", Kind::Name),
+                ("MARIA", Kind::Name)
+            ]
+        );
+        // An organisation (type 2), a payer id, no segment start.
+        assert!(found("NM1*PR*2*BLUE CROSS BLUE SHIELD*****PI*00940~").is_empty());
+        assert!(found("xNM1*IL*1*DOE*JANE~").is_empty());
+        assert!(found("NM1*IL*1*12345*JANE~")
+            .iter()
+            .all(|(v, _)| *v == "JANE"));
     }
 
     #[test]

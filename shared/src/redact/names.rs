@@ -1665,6 +1665,7 @@ impl Names {
         sign_off(line, out);
         name_alone(line, out);
         directory_entry(line, out);
+        escaped_comma_name(line, out);
         honorific(line, out);
         if let Some(host) = &self.host {
             if hints.has(prefilter::HOSTS) {
@@ -2424,6 +2425,76 @@ fn name_alone(line: &[u8], out: &mut Vec<Finding>) {
     if is_listed(&first) && !is_common_word(first.as_bytes()) && surnames_ok {
         out.push(Finding::new(s, e, Kind::Name));
     }
+}
+
+/// A name written surname first with an escaped comma, as Active Directory
+/// writes it in a distinguished name and LDIF comments repeat it
+/// (`CN=Rahman\, Nusrat Jahan,OU=…`, `# Müller\, Anna-Lena, Berlin`): one
+/// to three name words on each side, the comma's escape being the cue.
+fn escaped_comma_name(line: &[u8], out: &mut Vec<Finding>) {
+    for at in memchr::memmem::find_iter(line, b"\\,") {
+        let mut s = at;
+        while s > 0 && !matches!(line[s - 1], b'=' | b',' | b'#' | b'"' | b':' | b'(' | b'\t') {
+            s -= 1;
+        }
+        let mut e = at + 2;
+        while e < line.len()
+            && !matches!(
+                line[e],
+                b',' | b'"' | b'\\' | b';' | b'+' | b')' | b'\t' | b'/'
+            )
+        {
+            e += 1;
+        }
+        let (s, _) = trim_blanks(line, s, at);
+        let (_, e) = trim_blanks(line, at + 2, e);
+        let name_words = |part: &[u8]| {
+            std::str::from_utf8(part).is_ok_and(|part| {
+                let kinds: Vec<NameWord> = part
+                    .split_whitespace()
+                    .map(|w| name_word(w, true))
+                    .collect();
+                (1..=3).contains(&kinds.len())
+                    && kinds.contains(&NameWord::Name)
+                    && kinds.iter().all(|k| {
+                        matches!(k, NameWord::Name | NameWord::Particle | NameWord::Initial)
+                    })
+            })
+        };
+        // A listed first name after the comma, or a DN's common name whose
+        // surname is not an everyday word: `Servers\, Linux` is a group,
+        // `Denmark\, Copenhagen` a place.
+        let person = || {
+            let lower = |part: &[u8]| String::from_utf8_lossy(part).to_lowercase();
+            lower(&line[at + 2..e])
+                .split(|c: char| c.is_whitespace() || c == '-')
+                .any(in_first_names)
+                || (s >= 3
+                    && line[s - 3..s].eq_ignore_ascii_case(b"cn=")
+                    && lower(&line[s..at])
+                        .split_whitespace()
+                        .any(|w| !PARTICLES.contains(&w) && !is_common_word(w.as_bytes())))
+        };
+        if s < at
+            && at + 2 < e
+            && name_words(&line[s..at])
+            && name_words(&line[at + 2..e])
+            && person()
+        {
+            out.push(Finding::new(s, e, Kind::Name));
+        }
+    }
+}
+
+/// `line[s..e]` without the blanks at either end.
+fn trim_blanks(line: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
+    while s < e && matches!(line[s], b' ' | b'\t') {
+        s += 1;
+    }
+    while e > s && matches!(line[e - 1], b' ' | b'\t') {
+        e -= 1;
+    }
+    (s, e)
 }
 
 /// vCard and LDIF entries: `N:Keller;Maria;;Dr.;`, `FN:Maria Keller`,

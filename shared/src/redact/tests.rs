@@ -2216,3 +2216,37 @@ fn first_dot_last_logins_wherever_they_stand() {
         ),
     ]);
 }
+
+/// Directory names surname first with an escaped comma (Active Directory
+/// DNs and the LDIF comments that repeat them).
+#[test]
+fn surname_first_names_with_an_escaped_comma() {
+    check(&[
+        (
+            r"dn: CN=Rahman\, Nusrat Jahan,OU=Dhaka,OU=Staff,DC=corp,DC=example,DC=com",
+            &["Rahman", "Nusrat Jahan"],
+            &["dn: CN=", ",OU=Dhaka,OU=Staff,DC=corp,DC=example,DC=com"],
+        ),
+        (
+            r"manager: CN=von Brandenstein\, Friedrich,OU=Berlin,OU=Staff",
+            &["Brandenstein", "Friedrich"],
+            &["manager: CN=", ",OU=Berlin,OU=Staff"],
+        ),
+        (
+            r"# Müller\, Anna-Lena, Berlin, Staff, corp.example.com",
+            &["Müller", "Anna-Lena"],
+            &["Berlin, Staff, corp.example.com"],
+        ),
+        // Not names: escaped commas in other values.
+        (
+            r"description: Servers\, Linux,OU=Groups and OU=Web\, 2024 Build",
+            &[],
+            &[r"Servers\, Linux", r"Web\, 2024 Build"],
+        ),
+        (
+            r"LOCATION:Dial-in # Denmark\, Copenhagen",
+            &[],
+            &[r"Denmark\, Copenhagen"],
+        ),
+    ]);
+}
