@@ -1290,14 +1290,14 @@ pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
         };
         // Two letters are a country's domain more often than a surname
         // (`martin.st`), one a file type (`pam.d`, `conn.c`).
+        // Cheapest and most selective first: the first name.
         if !(3..=20).contains(&last.len())
             || !after_ok
+            || !names::is_plain_first_name(&line[s..dot])
             || names::is_common_word(last)
             || FILE_EXTENSIONS.contains(&last)
+            || !plausible_user(line, s, e)
         {
-            continue;
-        }
-        if !names::is_plain_first_name(&line[s..dot]) || !plausible_user(line, s, e) {
             continue;
         }
         // A double first name goes whole: `anne-marie.dubois`.
