@@ -1246,13 +1246,16 @@ impl Users {
 /// `gioele.io`), addresses and calls (`anna.run(`) stay, and so does a
 /// common word after the dot (`grace.period`).
 pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
+    // Where the run of lower-case letters that ends at `i` starts.
+    let word_start = |i: usize| {
+        i - line[..i]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_lowercase())
+            .count()
+    };
     for dot in memchr::memchr_iter(b'.', line) {
-        let s = dot
-            - line[..dot]
-                .iter()
-                .rev()
-                .take_while(|b| b.is_ascii_lowercase())
-                .count();
+        let s = word_start(dot);
         let before_ok = s == 0
             || matches!(
                 line[s - 1],
@@ -1289,8 +1292,8 @@ pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
             Some(_) => true,
         };
         // Two letters are a country's domain more often than a surname
-        // (`martin.st`), one a file type (`pam.d`, `conn.c`).
-        // Cheapest and most selective first: the first name.
+        // (`martin.st`), one a file type (`pam.d`, `conn.c`). The first
+        // name, the most selective test, comes before the word lists.
         if !(3..=20).contains(&last.len())
             || !after_ok
             || !names::is_plain_first_name(&line[s..dot])
@@ -1303,13 +1306,7 @@ pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
         // A double first name goes whole: `anne-marie.dubois`.
         let mut start = s;
         if s > 1 && line[s - 1] == b'-' {
-            let w = s
-                - 1
-                - line[..s - 1]
-                    .iter()
-                    .rev()
-                    .take_while(|b| b.is_ascii_lowercase())
-                    .count();
+            let w = word_start(s - 1);
             if s - 1 - w >= 2 && names::is_plain_first_name(&line[w..s - 1]) {
                 start = w;
             }
