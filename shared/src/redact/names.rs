@@ -2377,17 +2377,10 @@ fn sign_off(line: &[u8], out: &mut Vec<Finding>) {
 /// capitalised words that are not everyday words either (`Release Notes`,
 /// `Travis CI.` stay).
 fn name_alone(line: &[u8], out: &mut Vec<Finding>) {
-    let mut s = 0;
-    while s < line.len() && matches!(line[s], b' ' | b'\t') {
-        s += 1;
-    }
-    let rest = &line[s..];
+    let (mut s, mut e) = trim_blanks(line, 0, line.len());
+    let rest = &line[s..e];
     if rest.starts_with("—".as_bytes()) || rest.starts_with("–".as_bytes()) {
         s += 3;
-    }
-    let mut e = line.len();
-    while e > s && matches!(line[e - 1], b' ' | b'\t' | b'\r') {
-        e -= 1;
     }
     if e > s && matches!(line[e - 1], b',' | b'.' | b'!') {
         e -= 1;
@@ -2486,12 +2479,12 @@ fn escaped_comma_name(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
-/// `line[s..e]` without the blanks at either end.
+/// `line[s..e]` without the blanks (and a line end's `\r`) at either end.
 fn trim_blanks(line: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
     while s < e && matches!(line[s], b' ' | b'\t') {
         s += 1;
     }
-    while e > s && matches!(line[e - 1], b' ' | b'\t') {
+    while e > s && matches!(line[e - 1], b' ' | b'\t' | b'\r') {
         e -= 1;
     }
     (s, e)

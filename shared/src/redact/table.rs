@@ -238,7 +238,12 @@ impl Table {
         let markdown = delimiter == b'|' && fields[0].0 == fields[0].1;
         for (i, (s, e)) in fields.into_iter().enumerate() {
             let name = &line[s..e];
-            if markdown && (i == 0 || i == last) && name.is_empty() {
+            // In documentation a bare `Name` column names a thing (`| Value
+            // | Name | Constant |`), as in command output.
+            if markdown
+                && (((i == 0 || i == last) && name.is_empty())
+                    || name.eq_ignore_ascii_case(b"name"))
+            {
                 columns.push(None);
                 continue;
             }
@@ -253,12 +258,6 @@ impl Table {
             });
             if !starts_alpha || !name_like || name.len() > 40 {
                 return None;
-            }
-            // In documentation a bare `Name` column names a thing (`| Value
-            // | Name | Constant |`), as in command output.
-            if markdown && name.eq_ignore_ascii_case(b"name") {
-                columns.push(None);
-                continue;
             }
             columns.push(classify(name));
         }
@@ -395,22 +394,22 @@ fn aligned_row(
             }
             _ => {
                 let next = starts.get(i + 1).copied().unwrap_or(line.len());
-                if next > line.len() || (next < line.len() && !word_at(next)) {
-                    // A long value shifted the next column (`lin.yuhan 1191`):
-                    // the word alone, if it is a login.
-                    let word = &line[c..word_end];
-                    if !is_blank(word) && !person_like(word) && login_value(line, c, word_end) {
-                        out.push(Finding::new(c, word_end, Kind::Username));
-                    }
-                    continue;
-                }
-                let (s, e) = trim(line, c, next);
+                // A long value shifted the next column (`lin.yuhan 1191`):
+                // the word alone, if it is a login.
+                let shifted = next > line.len() || (next < line.len() && !word_at(next));
+                let (s, e) = if shifted {
+                    (c, word_end)
+                } else {
+                    trim(line, c, next)
+                };
                 let value = &line[s..e];
                 if is_blank(value) {
                     continue;
                 }
                 if person_like(value) {
-                    out.push(Finding::new(s, e, Kind::Name));
+                    if !shifted {
+                        out.push(Finding::new(s, e, Kind::Name));
+                    }
                 } else if e == word_end && login_value(line, s, e) {
                     out.push(Finding::new(s, e, Kind::Username));
                 }
