@@ -14,6 +14,8 @@
 //! - `users.rs`: user names where system logs put them.
 //! - `names.rs`: person names after a context cue, and host names that
 //!   embed one (bundled `first_names.txt`).
+//! - `alias.rs`: other forms of a person found on the line (`Lars
+//!   Eriksson (lars.e)`).
 //! - `pem.rs`: private key blocks across lines ([`pem::PemState`]).
 //! - `table.rs`: CSV/TSV rows and space-aligned command output redacted by
 //!   what their header names a column,
@@ -34,6 +36,7 @@
 //! more is found, so redacting redacted text changes nothing.
 
 mod accounts;
+mod alias;
 mod checks;
 mod detect;
 mod finding;
@@ -528,8 +531,14 @@ impl Redactor {
                 same_word_elsewhere(line, &local, false, extra);
             }
         }
+        // The same person's other logins and names (`Lars Eriksson (lars.e)`).
+        alias::find(line, findings, extra);
         let mut logins = extra.split_off(names_and_users);
-        logins.retain(|x| !findings.iter().any(|f| x.start < f.end && f.start < x.end));
+        logins.retain(|x| {
+            !findings.iter().any(|f| x.start < f.end && f.start < x.end)
+                && !x.kind().is_some_and(|k| self.disabled.contains(&k))
+                && !self.allowed(&line[x.start..x.end])
+        });
         extra.append(&mut logins);
         extra.retain(|f: &Finding| !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end));
         findings.append(extra);
