@@ -1870,19 +1870,75 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
             return Some(end);
         }
     }
-    let prev = ascii_word_before(line, pos);
-    if matches!(prev, b"von" | b"voor" | b"par" | b"por" | b"per") {
+    // A list item's speaker or assignee: `- Søren: the account …`.
+    if item_start(line, pos) && rest.first() == Some(&b':') {
         return Some(end);
     }
-    let sentence_end = rest
-        .iter()
-        .find(|b| **b != b' ')
-        .is_none_or(|b| matches!(b, b'!' | b'.' | b'?' | b')'));
+    let prev = word_before(line, pos);
+    // After a preposition that takes a person (`demande à Léa pour`,
+    // `Bahntickets für Lotte`, `habla con Nacho`).
+    if PERSON_PREPOSITIONS.contains(&prev) {
+        return Some(end);
+    }
+    // Then the clause ends: punctuation, a quote, a colon, or a symbol
+    // such as an emoji (`pardon Léa 🙏`, `ask Luís or Filipa"`).
+    let sentence_end = match rest.iter().position(|b| *b != b' ') {
+        None => true,
+        Some(i) => match rest[i] {
+            b'!' | b'.' | b'?' | b')' | b'"' | b':' | b';' => true,
+            b if b >= 0x80 => std::str::from_utf8(&rest[i..(i + 4).min(rest.len())])
+                .or_else(|e| std::str::from_utf8(&rest[i..i + e.valid_up_to()]))
+                .ok()
+                .and_then(|t| t.chars().next())
+                .is_some_and(|c| !c.is_alphanumeric()),
+            _ => false,
+        },
+    };
     let addressed = sentence_end
-        && !prev.is_empty()
-        && prev.iter().all(u8::is_ascii_lowercase)
-        && !matches!(line.get(end), Some(b'.') if line.get(end + 1).is_some_and(|b| !b.is_ascii_whitespace()));
+        && std::str::from_utf8(prev)
+            .is_ok_and(|p| !p.is_empty() && p.chars().all(char::is_lowercase))
+        && !matches!(line.get(end), Some(b'.' | b':') if line.get(end + 1).is_some_and(|b| !b.is_ascii_whitespace()));
     (addressed || prev == b"of").then_some(end)
+}
+
+/// Prepositions after which a capitalised first name is a person.
+const PERSON_PREPOSITIONS: &[&[u8]] = &[
+    b"von",
+    b"voor",
+    b"par",
+    b"por",
+    b"per",
+    "à".as_bytes(),
+    "für".as_bytes(),
+    b"mit",
+    b"avec",
+    b"pour",
+    b"chez",
+    b"con",
+    b"para",
+    b"com",
+    b"dla",
+];
+
+/// The word that ends one or more blanks before `pos`: letters, ASCII or
+/// not (`à`, `säger`); empty if none does or it is glued to a digit or
+/// symbol.
+fn word_before(line: &[u8], pos: usize) -> &[u8] {
+    let mut e = pos;
+    while e > 0 && line[e - 1] == b' ' {
+        e -= 1;
+    }
+    if e == pos {
+        return b"";
+    }
+    let mut s = e;
+    while s > 0 && (line[s - 1].is_ascii_alphabetic() || line[s - 1] >= 0x80) {
+        s -= 1;
+    }
+    if s > 0 && line[s - 1].is_ascii_alphanumeric() {
+        return b"";
+    }
+    &line[s..e]
 }
 
 /// Whether only blanks and a list marker (`-`, `*`, `•`, `1.`, `>`) come
@@ -1931,25 +1987,6 @@ fn ascii_word(line: &[u8], pos: usize) -> &[u8] {
         .take_while(|b| b.is_ascii_alphabetic() || **b == b'\'')
         .count();
     &rest[..n]
-}
-
-/// The ASCII letters before the blanks before `pos` (empty if none).
-fn ascii_word_before(line: &[u8], pos: usize) -> &[u8] {
-    let mut e = pos;
-    while e > 0 && line[e - 1] == b' ' {
-        e -= 1;
-    }
-    if e == pos {
-        return b"";
-    }
-    let mut s = e;
-    while s > 0 && line[s - 1].is_ascii_alphabetic() {
-        s -= 1;
-    }
-    if s > 0 && (line[s - 1].is_ascii_alphanumeric() || line[s - 1] >= 0x80) {
-        return b"";
-    }
-    &line[s..e]
 }
 
 /// A lowercase verb form that follows its subject: an auxiliary, a listed

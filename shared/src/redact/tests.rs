@@ -1523,8 +1523,34 @@ fn lone_first_names() {
             &["Tanaka"],
             &["-san from your side"],
         ),
+        // After a person's preposition, before a clause's end in any
+        // script, as a list item's speaker.
+        (
+            "Inès passe le relais à Yannick.",
+            &["Yannick"],
+            &["passe le relais"],
+        ),
+        (
+            "Lösenordet är Fika-Klockan-3, säger Elsa.",
+            &["Elsa"],
+            &["säger"],
+        ),
+        ("pardon Léa 🙏", &["Léa"], &["pardon"]),
+        ("hint=\"ask Luís or Joana\"", &["Joana"], &["hint="]),
+        (
+            "(fyi Siddharth: the DSN is not secret)",
+            &["Siddharth"],
+            &["the DSN"],
+        ),
+        (
+            "- Søren: the break-glass account is in the safe",
+            &["Søren"],
+            &["break-glass"],
+        ),
         ("Cassandra was unreachable for 30s", &[], &["Cassandra"]),
         ("upgraded to Debian Jessie.", &[], &["Jessie"]),
+        ("- Note: restart after the upgrade", &[], &["Note:"]),
+        ("see the Jenkins.", &[], &["Jenkins"]),
         ("Diana logs rotated at 02:00", &[], &["Diana logs"]),
         ("Lukas.conf was reloaded", &[], &["Lukas.conf"]),
         ("build-san-01 passed", &[], &["build-san-01"]),
