@@ -14,6 +14,7 @@
 //! - `users.rs`: user names where system logs put them.
 //! - `names.rs`: person names after a context cue, and host names that
 //!   embed one (bundled `first_names.txt`).
+//! - `ssid.rs`: family names in home Wi-Fi network names.
 //! - `alias.rs`: other forms of a person found on the line (`Lars
 //!   Eriksson (lars.e)`).
 //! - `pem.rs`: private key blocks across lines ([`pem::PemState`]).
@@ -45,6 +46,7 @@ mod names;
 pub mod pem;
 mod prefilter;
 mod secrets;
+mod ssid;
 mod table;
 pub mod token;
 mod users;
@@ -221,6 +223,7 @@ pub struct Redactor {
     secrets: secrets::Secrets,
     users: users::Users,
     names: names::Names,
+    ssids: ssid::Ssids,
     prefilter: Prefilter,
     pem: pem::Pem,
     custom: Vec<Custom>,
@@ -297,6 +300,7 @@ impl Redactor {
             secrets: secrets::Secrets::new(),
             users: users::Users::new(tables),
             names,
+            ssids: ssid::Ssids::new(),
             prefilter,
             pem: pem::Pem::new(),
             custom,
@@ -462,6 +466,7 @@ impl Redactor {
         accounts::find(line, out);
         hl7::find(line, out);
         self.names.find(line, hints, out);
+        self.ssids.find(line, hints, out);
         for (i, c) in self.custom.iter().enumerate() {
             let mut locs = c.re.capture_locations();
             let mut at = 0;

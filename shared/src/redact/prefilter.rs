@@ -1,6 +1,7 @@
 //! One pass over a line that tells which detector groups can match at all.
 //!
-//! The token, secret, user, name and host-name detectors each start from a
+//! The token, secret, user, name, host-name and network-name detectors
+//! each start from a
 //! literal cue (`bearer`, `pass`, `for `, `opened`, `-laptop`, ...). Their
 //! cue lists go into one ASCII case-insensitive Aho-Corasick automaton; a
 //! single overlapping scan of the line sets one bit per group that has a
@@ -29,6 +30,7 @@ pub(crate) const SECRETS: u8 = 1 << 1;
 pub(crate) const USERS: u8 = 1 << 2;
 pub(crate) const NAMES: u8 = 1 << 3;
 pub(crate) const HOSTS: u8 = 1 << 4;
+pub(crate) const SSIDS: u8 = 1 << 5;
 
 #[derive(Clone)]
 pub(crate) struct Prefilter {
@@ -86,6 +88,7 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u8, Vec<String>)> 
         (USERS, owned(super::users::CUES)),
         (NAMES, name_cues.to_vec()),
         (HOSTS, host_cues.to_vec()),
+        (SSIDS, owned(super::ssid::CUES)),
     ]
 }
 
