@@ -15,6 +15,7 @@
 //! - `names.rs`: person names after a context cue, and host names that
 //!   embed one (bundled `first_names.txt`).
 //! - `ssid.rs`: family names in home Wi-Fi network names.
+//! - `beside.rs`: the login written just before a found secret.
 //! - `alias.rs`: other forms of a person found on the line (`Lars
 //!   Eriksson (lars.e)`).
 //! - `pem.rs`: private key blocks across lines ([`pem::PemState`]).
@@ -38,6 +39,7 @@
 
 mod accounts;
 mod alias;
+mod beside;
 mod checks;
 mod detect;
 mod finding;
@@ -538,6 +540,8 @@ impl Redactor {
         }
         // The same person's other logins and names (`Lars Eriksson (lars.e)`).
         alias::find(line, findings, extra);
+        // The account of a found password (`htpasswd … selin SECRET`).
+        beside::find(line, findings, extra);
         let mut logins = extra.split_off(names_and_users);
         logins.retain(|x| {
             !findings.iter().any(|f| x.start < f.end && f.start < x.end)

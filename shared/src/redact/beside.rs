@@ -1,0 +1,212 @@
+//! The login written just before a found secret: a credential pair.
+//!
+//! Where a detector found a password, the word right before it is often the
+//! account it opens: `htpasswd -b /etc/nginx/.htpasswd selin SECRET`,
+//! Redis's `"AUTH" "cache_writer" "SECRET"`, `"zbx_monitor","SECRET"`,
+//! a Terraform map `"m.oconnor" = "SECRET"`, `siyer / initial password
+//! SECRET`, `demo.giulia / SECRET`. The word counts when it is shaped like a login (lowercase
+//! letters first, then letters, digits, `.`, `_`, `-`; three characters or
+//! more), is not an everyday word and does not name the secret itself
+//! (`password`, `token`, `pw`).
+
+use super::finding::Finding;
+use super::names;
+use super::token::Kind;
+
+/// Appends the logins written before the secrets among `findings`.
+pub(crate) fn find(line: &[u8], findings: &[Finding], out: &mut Vec<Finding>) {
+    for f in findings {
+        if f.kind() != Some(Kind::Secret) {
+            continue;
+        }
+        if let Some((s, e)) = login_before(line, f.start) {
+            out.push(Finding::new(s, e, Kind::Username));
+        }
+    }
+}
+
+/// The login that ends just before a secret starting at `at`, as a span.
+fn login_before(line: &[u8], at: usize) -> Option<(usize, usize)> {
+    let before = &line[..at];
+    // Quoted pairs: `"U" "S"`, `"U","S"`, `"U" = "S"`, `'U' 'S'`.
+    if let Some(q @ (b'"' | b'\'')) = before.last().copied() {
+        let glue = before[..before.len() - 1]
+            .iter()
+            .rev()
+            .take_while(|b| matches!(b, b' ' | b',' | b'=' | b'\t'))
+            .count();
+        let close = before.len() - 1 - glue;
+        if close == 0 || before[close - 1] != q || glue > 3 {
+            return None;
+        }
+        let end = close - 1;
+        let start = end - before[..end].iter().rev().take_while(|b| **b != q).count();
+        return (start > 0 && is_login(&line[start..end])).then_some((start, end));
+    }
+    // `FILE U S`, one blank between, after a path or a flag: a command's
+    // arguments (`htpasswd -b /etc/nginx/.htpasswd U S`). In prose the
+    // word before a password is as often a verb (`Das Passwort lautet S`).
+    if matches!(before.last(), Some(b' ' | b'\t')) {
+        let end = before.len() - 1;
+        if let Some(start) = word_start(before, end) {
+            let prev = before[..start.saturating_sub(1)]
+                .rsplit(|b| matches!(b, b' ' | b'\t' | b'"'))
+                .next()
+                .unwrap_or_default();
+            let argument = prev.contains(&b'/') || prev.starts_with(b"-");
+            return (start > 0 && argument).then_some((start, end));
+        }
+    }
+    // `U / S`, `U / initial password S`: up to three words of the
+    // secret's own name between.
+    let slash = memchr::memrchr(b'/', before)?;
+    let between = &before[slash + 1..];
+    let named = between
+        .split(|b| matches!(b, b' ' | b':'))
+        .filter(|w| !w.is_empty())
+        .all(|w| SECRET_WORDS.contains(&w.to_ascii_lowercase().as_slice()));
+    if !(slash >= 2 && before[slash - 1] == b' ' && between.first() == Some(&b' ') && named) {
+        return None;
+    }
+    if between
+        .split(|b| *b == b' ')
+        .filter(|w| !w.is_empty())
+        .count()
+        > 3
+    {
+        return None;
+    }
+    // With nothing between, only a login that could be nothing else
+    // (`demo.giulia / S`, not `docs / S`).
+    let end = slash - 1;
+    word_start(before, end)
+        .filter(|&s| between.iter().any(|b| *b != b' ') || has_login_mark(&before[s..end]))
+        .map(|start| (start, end))
+}
+
+/// A dot, an underscore or a digit inside: `demo.giulia`, `svc_erp`.
+fn has_login_mark(w: &[u8]) -> bool {
+    w.iter()
+        .any(|b| matches!(b, b'.' | b'_') || b.is_ascii_digit())
+}
+
+/// The start of the login that ends at `end` of `text`, after a blank or
+/// the start of the text.
+fn word_start(text: &[u8], end: usize) -> Option<usize> {
+    let start = end
+        - text[..end]
+            .iter()
+            .rev()
+            .take_while(|b| !matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'(' | b'[' | b'='))
+            .count();
+    let after_blank = start == 0 || matches!(text[start - 1], b' ' | b'\t');
+    (after_blank && is_login(&text[start..end])).then_some(start)
+}
+
+/// Words that name a secret and may stand between a login and it.
+const SECRET_WORDS: &[&[u8]] = &[
+    b"initial",
+    b"temporary",
+    b"temp",
+    b"new",
+    b"password",
+    b"pass",
+    b"passwd",
+    b"pw",
+    b"pwd",
+    b"passwort",
+    b"kennwort",
+    b"pin",
+];
+
+/// A login's shape, not an everyday word, and not the secret's own name.
+fn is_login(w: &[u8]) -> bool {
+    const NAMING: &[&[u8]] = &[
+        b"pass", b"pwd", b"secret", b"token", b"key", b"auth", b"cred", b"login", b"user", b"pw",
+    ];
+    w.len() >= 3
+        && w.len() <= 40
+        && w[0].is_ascii_lowercase()
+        && w.iter().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+        && w[w.len() - 1].is_ascii_alphanumeric()
+        && !names::is_common_word(w)
+        && !NAMING.iter().any(|n| w.windows(n.len()).any(|x| x == *n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logins(line: &str, secret: &str) -> Vec<String> {
+        let s = line.find(secret).expect("the secret on the line");
+        let mut out = Vec::new();
+        find(
+            line.as_bytes(),
+            &[Finding::new(s, s + secret.len(), Kind::Secret)],
+            &mut out,
+        );
+        out.iter()
+            .map(|f| line[f.start..f.end].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn logins_before_a_secret() {
+        let cases = [
+            (
+                "htpasswd -b /etc/nginx/.htpasswd selin Selin-Kadikoy-88",
+                "Selin-Kadikoy-88",
+                "selin",
+            ),
+            (
+                r#"[0 10.12.8.22:51020] "AUTH" "cache_writer" "c4che-Wr1ter-9x""#,
+                "c4che-Wr1ter-9x",
+                "cache_writer",
+            ),
+            (
+                r#"ping["{$PG.URI}","zbx_monitor","Zbx!pg#2024"]"#,
+                "Zbx!pg#2024",
+                "zbx_monitor",
+            ),
+            (
+                r#"  "m.oconnor" = "Ck8-rope-Lima-53""#,
+                "Ck8-rope-Lima-53",
+                "m.oconnor",
+            ),
+            (
+                "Account created: siyer / initial password Welcome-8841",
+                "Welcome-8841",
+                "siyer",
+            ),
+            (
+                "login for customers: demo.giulia / Demo!Tenant-2025",
+                "Demo!Tenant-2025",
+                "demo.giulia",
+            ),
+        ];
+        for (line, secret, login) in cases {
+            assert_eq!(logins(line, secret), [login], "{line}");
+        }
+    }
+
+    #[test]
+    fn other_words_before_a_secret_stay() {
+        let cases = [
+            ("the password is hunter2x", "hunter2x"),
+            ("Visitor: xujing88. pw: Shanghai@1988", "Shanghai@1988"),
+            ("--password Pa55-word!", "Pa55-word!"),
+            (r#""password": "Pa55-word!""#, "Pa55-word!"),
+            (r#""api_key" "Pa55-word!""#, "Pa55-word!"),
+            ("set to Pa55-word!", "Pa55-word!"),
+            ("docs / Pa55-word!", "Pa55-word!"),
+            ("GET /a/b Pa55-word!", "Pa55-word!"),
+            ("Passwort: Xy!9-abc", "Xy!9-abc"),
+            ("Das Passwort lautet Sommer#2024!", "Sommer#2024!"),
+        ];
+        for (line, secret) in cases {
+            assert!(logins(line, secret).is_empty(), "{line}");
+        }
+    }
+}
