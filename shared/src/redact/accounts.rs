@@ -3,7 +3,8 @@
 //! User`, Samba's user lists (`valid users = a, b, @staff`), the members of
 //! `/etc/group` and `/etc/gshadow` lines, sudoers' `User_Alias`, user
 //! specifications (`alice ALL=(ALL) ALL`) and `Defaults:alice`, and the
-//! users of Proxmox VE's `user.cfg` (login, first and last name).
+//! users of Proxmox VE's `user.cfg` (login, first and last name); and the
+//! lists of people of code review and issue trackers (`Reviewers: a, b`).
 //!
 //! Each line shape is recognised by hand, from its first bytes: most lines
 //! are rejected after a byte or two. Groups (`@staff`, `%admin`, `+netgroup`),
@@ -16,6 +17,7 @@ use super::users::plausible_user;
 
 /// Appends the account names listed on `line`.
 pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
+    review_lists(line, out);
     let indent = indent(line);
     let t = &line[indent..];
     let Some(&first) = t.first() else {
@@ -59,6 +61,62 @@ pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
         list(line, from, b", \t", out);
     } else if indent == 0 {
         sudoers_spec(line, word_end, out);
+    }
+}
+
+/// Keys whose value is a list of people, anywhere on a line (code review
+/// and issue trackers): `Reviewers: kjohansson, Jenkins, sipho`.
+const PEOPLE_LISTS: &[&[u8]] = &[
+    b"reviewers:",
+    b"assignees:",
+    b"approvers:",
+    b"approved-by:",
+    b"watchers:",
+    b"maintainers:",
+];
+
+/// The lower-case logins in a list of people (`Reviewers: kjohansson,
+/// Jenkins, @sipho`) up to two blanks, a `;` or the line's end;
+/// capitalised entries (`Jenkins`, a person's name or a bot's) are the
+/// name detectors' to judge.
+fn review_lists(line: &[u8], out: &mut Vec<Finding>) {
+    // A colon, then a key's last letter `s` or `y` before it: the cheap
+    // test that passes over most lines.
+    let keyed = memchr::memchr_iter(b':', line)
+        .any(|c| c > 0 && matches!(line[c - 1].to_ascii_lowercase(), b's' | b'y'));
+    if !keyed {
+        return;
+    }
+    for key in PEOPLE_LISTS {
+        let Some(at) = line
+            .windows(key.len())
+            .position(|w| w.eq_ignore_ascii_case(key))
+            .filter(|&at| at == 0 || !line[at - 1].is_ascii_alphanumeric())
+        else {
+            continue;
+        };
+        let from = at + key.len();
+        let end = line[from..]
+            .windows(2)
+            .position(|w| w == b"  " || w[0] == b';' || w[0] == b'\t')
+            .map_or(line.len(), |p| from + p);
+        let mut at = from;
+        for item in line[from..end].split(|b| *b == b',') {
+            let (s, e) = (at, at + item.len());
+            at = e + 1;
+            let lead = item.iter().take_while(|b| matches!(b, b' ' | b'@')).count();
+            let trail = item.iter().rev().take_while(|b| **b == b' ').count();
+            let (s, e) = (s + lead, e - trail);
+            let v = &line[s.min(e)..e];
+            let login = v.len() >= 3
+                && v[0].is_ascii_lowercase()
+                && v.iter().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+                });
+            if login && plausible_user(line, s, e) {
+                out.push(Finding::new(s, e, Kind::Username));
+            }
+        }
     }
 }
 
@@ -324,6 +382,21 @@ mod tests {
         );
         assert!(found("Match Group sftponly").is_empty());
         assert!(found("AllowGroups staff").is_empty());
+    }
+
+    #[test]
+    fn lists_of_people() {
+        assert_eq!(
+            found("Owner: rfernandes   Reviewers: kjohansson, Jenkins, sipho"),
+            ["kjohansson", "sipho"]
+        );
+        assert_eq!(
+            found("Assignees: @mtan, @o.ayodele; Labels: bug"),
+            ["mtan", "o.ayodele"]
+        );
+        // Other keys, system accounts, capitalised entries.
+        assert!(found("Reviewed-on: https://review.example/c/42").is_empty());
+        assert!(found("Reviewers: root, Release Team").is_empty());
     }
 
     #[test]
