@@ -1673,6 +1673,9 @@ impl Names {
         name_alone(line, out);
         directory_entry(line, out);
         escaped_comma_name(line, out);
+        if hints.has(prefilter::CARDHOLDERS) {
+            cardholder_caps(line, out);
+        }
         honorific(line, out);
         if let Some(host) = &self.host {
             if hints.has(prefilter::HOSTS) {
@@ -1950,6 +1953,106 @@ fn item_start(line: &[u8], pos: usize) -> bool {
         .filter(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
         .is_some();
     before.is_empty() || marker || matches!(before, b"-" | b"*" | b">" | b"\xE2\x80\xA2")
+}
+
+/// What the cue scan looks for before [`cardholder_caps`] runs.
+pub(crate) const CARDHOLDER_CUES: &[&str] = &[
+    "holder",
+    "name on card",
+    "nameoncard",
+    "name_on_card",
+    "inhaber",
+    "titular",
+];
+
+/// A cardholder's name in capitals, as cards and payment logs print it:
+/// `holder RAHUL BHATTACHARYA`, `"cardholderName":"AIKO TANABE"`, `name on
+/// card HARUTO SATO`. Two to four words of capitals after a cardholder
+/// word and its key's punctuation; card brands, placeholders, everyday
+/// words and a cue that is itself in capitals (`COPYRIGHT HOLDER AND
+/// CONTRIBUTORS`) stay.
+/// (Written in title case, the name cues take it.)
+fn cardholder_caps(line: &[u8], out: &mut Vec<Finding>) {
+    const NOT_NAMES: &[&[u8]] = &[
+        b"VISA",
+        b"MASTERCARD",
+        b"AMEX",
+        b"DEBIT",
+        b"CREDIT",
+        b"CARD",
+        b"NONE",
+        b"UNKNOWN",
+        b"TEST",
+        b"NAME",
+        b"HOLDER",
+        b"CARDHOLDER",
+        b"N/A",
+        b"NULL",
+    ];
+    let lower = line.to_ascii_lowercase();
+    for cue in CARDHOLDER_CUES {
+        for at in memchr::memmem::find_iter(&lower, cue.as_bytes()) {
+            let mut i = at + cue.len();
+            // A key's rest: `cardholderName`, `holder_name`.
+            for suffix in [&b"name"[..], b"_name", b"-name"] {
+                if lower[i..].starts_with(suffix) {
+                    i += suffix.len();
+                    break;
+                }
+            }
+            // `placeholder`, `stakeholder`, `holders`: other words.
+            let whole = lower.get(i).is_none_or(|b| !b.is_ascii_alphanumeric())
+                && (at == 0
+                    || !lower[at - 1].is_ascii_alphabetic()
+                    || lower[..at].ends_with(b"card")
+                    || lower[..at].ends_with(b"konto"));
+            // In text set in capitals (a licence's `COPYRIGHT HOLDER AND
+            // CONTRIBUTORS`) the words after the cue are more capitals.
+            if !whole
+                || line[at..at + cue.len()]
+                    .iter()
+                    .all(|b| !b.is_ascii_lowercase())
+            {
+                continue;
+            }
+            while line
+                .get(i)
+                .is_some_and(|b| matches!(b, b' ' | b':' | b'=' | b'"' | b'\'' | b'\\'))
+            {
+                i += 1;
+            }
+            let (start, mut end, mut words) = (i, i, 0);
+            loop {
+                let w = line[end..]
+                    .iter()
+                    .take_while(|b| {
+                        b.is_ascii_uppercase() || matches!(b, b'\'' | b'-') || **b >= 0x80
+                    })
+                    .count();
+                let word = &line[end..end + w];
+                let caps = w >= 2
+                    && word[0].is_ascii_uppercase()
+                    && std::str::from_utf8(word).is_ok_and(|t| !t.chars().any(char::is_lowercase));
+                if !caps || NOT_NAMES.contains(&word) || is_common_word(&word.to_ascii_lowercase())
+                {
+                    break;
+                }
+                words += 1;
+                end += w;
+                if words == 4 || line.get(end) != Some(&b' ') {
+                    break;
+                }
+                if !line.get(end + 1).is_some_and(u8::is_ascii_uppercase) {
+                    break;
+                }
+                end += 1;
+            }
+            let boundary = line.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
+            if words >= 2 && boundary {
+                out.push(Finding::new(start, end, Kind::Name));
+            }
+        }
+    }
 }
 
 /// A capitalised word before a Japanese honorific: `Tanaka-san`,

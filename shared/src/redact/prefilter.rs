@@ -31,6 +31,7 @@ pub(crate) const USERS: u8 = 1 << 2;
 pub(crate) const NAMES: u8 = 1 << 3;
 pub(crate) const HOSTS: u8 = 1 << 4;
 pub(crate) const SSIDS: u8 = 1 << 5;
+pub(crate) const CARDHOLDERS: u8 = 1 << 6;
 
 #[derive(Clone)]
 pub(crate) struct Prefilter {
@@ -89,6 +90,7 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u8, Vec<String>)> 
         (NAMES, name_cues.to_vec()),
         (HOSTS, host_cues.to_vec()),
         (SSIDS, owned(super::ssid::CUES)),
+        (CARDHOLDERS, owned(super::names::CARDHOLDER_CUES)),
     ]
 }
 

@@ -2276,3 +2276,44 @@ fn surname_first_names_with_an_escaped_comma() {
         ),
     ]);
 }
+
+#[test]
+fn cardholder_names_in_capitals() {
+    check(&[
+        (
+            "I QuillCards: card added ending 4417, holder RAHUL BHATTACHARYA",
+            &["RAHUL", "BHATTACHARYA"],
+            &["ending 4417"],
+        ),
+        (
+            r#"{"card":{"cardholderName":"AIKO TANABE","brand":"Visa"}}"#,
+            &["AIKO TANABE"],
+            &["cardholderName", "Visa"],
+        ),
+        (
+            "exp 12/26, name on card HARUTO SATO. Please don't forward.",
+            &["HARUTO SATO"],
+            &["Please"],
+        ),
+        (
+            r#"\"exp\":\"09/27\",\"holder\":\"MAREK DVORAK\"}"#,
+            &["MAREK DVORAK"],
+            &["exp"],
+        ),
+        // Brands, one word, placeholders, stakeholders.
+        ("cardholder: VISA DEBIT", &[], &["VISA DEBIT"]),
+        ("holder JOHN", &[], &["JOHN"]),
+        ("placeholder TODO LATER", &[], &["TODO LATER"]),
+        ("stakeholder CFO OFFICE review", &[], &["CFO OFFICE"]),
+        (
+            "SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE",
+            &[],
+            &["HOLDER OR CONTRIBUTORS BE LIABLE"],
+        ),
+        (
+            "account holder: ACME TRADING LTD",
+            &[],
+            &["ACME TRADING LTD"],
+        ),
+    ]);
+}
