@@ -4,7 +4,8 @@
 //! `/etc/group` and `/etc/gshadow` lines, sudoers' `User_Alias`, user
 //! specifications (`alice ALL=(ALL) ALL`) and `Defaults:alice`, and the
 //! users of Proxmox VE's `user.cfg` (login, first and last name); and the
-//! lists of people of code review and issue trackers (`Reviewers: a, b`).
+//! lists of people of code review and issue trackers (`Reviewers: a, b`),
+//! and Nagios contacts (`contact_name  eramirez`).
 //!
 //! Each line shape is recognised by hand, from its first bytes: most lines
 //! are rejected after a byte or two. Groups (`@staff`, `%admin`, `+netgroup`),
@@ -56,6 +57,15 @@ pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
                 .position(|b| matches!(b, b' ' | b'\t'))
                 .map_or(line.len(), |p| rest + p);
             list(&line[..end], rest + 1, b",", out);
+        }
+    } else if word == b"contact_name" || word == b"contacts" {
+        // Nagios and Icinga object definitions: `contact_name  eramirez`,
+        // `contacts  eramirez,oncall-ygupta`.
+        // Their comments start with `;` as well as `#`.
+        if line.get(rest).is_some_and(|b| matches!(b, b' ' | b'\t')) {
+            let end = comment_start(line, rest);
+            let end = memchr::memchr(b';', &line[rest..end]).map_or(end, |p| rest + p);
+            list(&line[..end], rest, b", \t", out);
         }
     } else if let Some(from) = samba_list(line, indent) {
         list(line, from, b", \t", out);
@@ -382,6 +392,18 @@ mod tests {
         );
         assert!(found("Match Group sftponly").is_empty());
         assert!(found("AllowGroups staff").is_empty());
+    }
+
+    #[test]
+    fn nagios_contacts() {
+        assert_eq!(found("    contact_name            eramirez"), ["eramirez"]);
+        assert_eq!(
+            found("\tcontacts  eramirez,oncall-ygupta ; paged"),
+            ["eramirez", "oncall-ygupta"]
+        );
+        assert!(found("    contact_groups          admins").is_empty());
+        assert!(found("    contact_name    nagiosadmin").is_empty());
+        assert!(found("contact_name=").is_empty());
     }
 
     #[test]

@@ -223,6 +223,9 @@ const SYSTEM_ACCOUNTS: &[&str] = &[
     "nogroup",
     "www-data",
     "www",
+    // The default administrator contacts of Nagios and Icinga.
+    "nagiosadmin",
+    "icingaadmin",
     "nginx",
     "apache",
     "httpd",
@@ -568,7 +571,7 @@ fn alternatives() -> Vec<String> {
         format!(
             concat!(
                 r"(?i:(?:\b|_)(?:user|username|user_name|user-name|userid|login|logname|loginname|login_name|",
-                r"uid|ruser|euser|suser|account|acct|account[ \t]name|user[ \t]name|owner|auth_user|remote_user|login_id|loginid|",
+                r"uid|ruser|euser|suser|account|acct|account[ \t]name|user[ \t]name|login[ \t]name|owner|auth_user|remote_user|login_id|loginid|",
                 r"sasl_username|db_user|dbuser|os_user|osuser|user_login|login_user|logon[ \t]account|",
                 r"principal|principalname|principal_name|createuser|dropuser|updateuser|samaccountname|sam_account_name|",
                 r"userprincipalname|targetusername|target_user_name|subjectusername|subject_user_name|accountname|",
