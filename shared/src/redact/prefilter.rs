@@ -1,9 +1,9 @@
 //! One pass over a line that tells which detector groups can match at all.
 //!
-//! The token, secret, user, name, host-name and network-name detectors
-//! each start from a
-//! literal cue (`bearer`, `pass`, `for `, `opened`, `-laptop`, ...). Their
-//! cue lists go into one ASCII case-insensitive Aho-Corasick automaton; a
+//! The token, secret, user, name, host-name, network-name and cardholder
+//! detectors each start from a literal cue (`bearer`, `pass`, `for `,
+//! `opened`, `-laptop`, `ssid`, `holder`, ...). Their cue lists go into
+//! one ASCII case-insensitive Aho-Corasick automaton; a
 //! single overlapping scan of the line sets one bit per group that has a
 //! cue on the line, and records where name cue words start (the name
 //! scanner tries its anchored cue regex only there). A group whose bit is
