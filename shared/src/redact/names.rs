@@ -1884,7 +1884,7 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
         return Some(end);
     }
     // Then the clause ends: punctuation, a quote, a colon, or a symbol
-    // such as an emoji (`pardon Léa 🙏`, `ask Luís or Filipa"`).
+    // such as an emoji (`pardon Léa 🙏`, `ask Luís or Joana"`).
     let sentence_end = match rest.iter().position(|b| *b != b' ') {
         None => true,
         Some(i) => match rest[i] {
@@ -1986,7 +1986,6 @@ fn cardholder_caps(line: &[u8], out: &mut Vec<Finding>) {
         b"NAME",
         b"HOLDER",
         b"CARDHOLDER",
-        b"N/A",
         b"NULL",
     ];
     let lower = line.to_ascii_lowercase();
