@@ -16,6 +16,7 @@
 //! capitalised, three letters or more, and not an everyday word; a login
 //! form is four characters or more.
 
+use super::checks;
 use super::finding::Finding;
 use super::names;
 use super::token::Kind;
@@ -452,21 +453,24 @@ fn login_person(login: &[u8]) -> Option<Person> {
         kept[n] = part;
         n += 1;
     }
-    let lower = |p: &[u8]| p.to_ascii_lowercase();
-    match &kept[..n] {
-        [one] if one.len() >= 3 && names::is_plain_first_name(&lower(one)) => {
-            Some(Person::Given(lower(one)))
+    let parts: Vec<Vec<u8>> = kept[..n].iter().map(|p| p.to_ascii_lowercase()).collect();
+    match parts.as_slice() {
+        [one] if one.len() >= 3 && names::is_plain_first_name(one) => {
+            Some(Person::Given(one.clone()))
         }
-        [one] if one.len() >= 5 => Some(Person::Compact(lower(one))),
+        [one] if one.len() >= 5 => Some(Person::Compact(one.clone())),
         // Two parts read as a name when one is an initial or a first name
         // (`crm_app`, `rpena_andina` are not).
         [a, b]
             if a.len() + b.len() > 2
                 && [a, b]
                     .iter()
-                    .any(|p| p.len() == 1 || names::is_plain_first_name(&lower(p))) =>
+                    .any(|p| p.len() == 1 || names::is_plain_first_name(p)) =>
         {
-            Some(Person::Pair(Part::parse(lower(a))?, Part::parse(lower(b))?))
+            Some(Person::Pair(
+                Part::parse(a.clone())?,
+                Part::parse(b.clone())?,
+            ))
         }
         _ => None,
     }
@@ -545,15 +549,7 @@ fn class(line: &[u8], i: usize) -> (bool, usize) {
     if b < 0x80 {
         return (WORD_BYTES[usize::from(b)], 1);
     }
-    let end = (i + 4).min(line.len());
-    let valid = match std::str::from_utf8(&line[i..end]) {
-        Ok(t) => t,
-        Err(e) => std::str::from_utf8(&line[i..i + e.valid_up_to()]).unwrap_or(""),
-    };
-    valid
-        .chars()
-        .next()
-        .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
+    checks::char_at(line, i).map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
 }
 
 /// `word` in lowercase ASCII, its accents taken off; a second spelling

@@ -274,6 +274,17 @@ pub(crate) fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// The character that starts at `bytes[i]`, if a valid UTF-8 sequence
+/// does (a stray or cut-off byte is none).
+pub(crate) fn char_at(bytes: &[u8], i: usize) -> Option<char> {
+    let window = &bytes[i..(i + 4).min(bytes.len())];
+    let valid = match std::str::from_utf8(window) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(&window[..e.valid_up_to()]).ok()?,
+    };
+    valid.chars().next()
+}
+
 /// Digits in `s`.
 pub(crate) fn digit_count(s: &[u8]) -> usize {
     s.iter().filter(|b| b.is_ascii_digit()).count()

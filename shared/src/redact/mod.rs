@@ -509,11 +509,10 @@ impl Redactor {
         findings.retain(|f| {
             f.end > f.start
                 && f.end <= line.len()
-                && !f.kind().is_some_and(|k| self.disabled.contains(&k))
                 // A key block line is replaced whole, tokens inside or not.
                 && (f.kind() == Some(Kind::PrivateKey)
                     || !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end))
-                && !self.allowed(&line[f.start..f.end])
+                && self.wanted(line, f)
         });
         // The same user or person elsewhere on the line goes too.
         let extra = &mut scratch.extra;
@@ -544,9 +543,7 @@ impl Redactor {
         beside::find(line, findings, extra);
         let mut logins = extra.split_off(names_and_users);
         logins.retain(|x| {
-            !findings.iter().any(|f| x.start < f.end && f.start < x.end)
-                && !x.kind().is_some_and(|k| self.disabled.contains(&k))
-                && !self.allowed(&line[x.start..x.end])
+            !findings.iter().any(|f| x.start < f.end && f.start < x.end) && self.wanted(line, x)
         });
         extra.append(&mut logins);
         extra.retain(|f: &Finding| !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end));
@@ -610,6 +607,13 @@ impl Redactor {
         }
         out.extend_from_slice(&line[pos..]);
         Some(out)
+    }
+
+    /// A finding of a kind that is switched on, whose value is not on the
+    /// allowlist.
+    fn wanted(&self, line: &[u8], f: &Finding) -> bool {
+        !f.kind().is_some_and(|k| self.disabled.contains(&k))
+            && !self.allowed(&line[f.start..f.end])
     }
 
     fn allowed(&self, value: &[u8]) -> bool {

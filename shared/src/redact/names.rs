@@ -1889,11 +1889,7 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
         None => true,
         Some(i) => match rest[i] {
             b'!' | b'.' | b'?' | b')' | b'"' | b':' | b';' => true,
-            b if b >= 0x80 => std::str::from_utf8(&rest[i..(i + 4).min(rest.len())])
-                .or_else(|e| std::str::from_utf8(&rest[i..i + e.valid_up_to()]))
-                .ok()
-                .and_then(|t| t.chars().next())
-                .is_some_and(|c| !c.is_alphanumeric()),
+            b if b >= 0x80 => checks::char_at(rest, i).is_some_and(|c| !c.is_alphanumeric()),
             _ => false,
         },
     };

@@ -146,7 +146,8 @@ fn family_names(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) {
     let Ok(text) = std::str::from_utf8(&line[s..e]) else {
         return;
     };
-    let words: Vec<(usize, &str)> = text
+    // Each word with where it starts and its lowercase.
+    let words: Vec<(usize, &str, String)> = text
         .split(['-', '_', ' ', '.'])
         .scan(0, |at, w| {
             let start = *at;
@@ -154,15 +155,15 @@ fn family_names(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) {
             Some((start, w))
         })
         .filter(|(_, w)| !w.is_empty())
+        .map(|(at, w)| (at, w, w.to_lowercase()))
         .collect();
-    let marked = words
+    if !words
         .iter()
-        .any(|(_, w)| MARKERS.contains(&w.to_lowercase().as_str()));
-    if !marked {
+        .any(|(_, _, lower)| MARKERS.contains(&lower.as_str()))
+    {
         return;
     }
-    for (at, w) in words {
-        let lower = w.to_lowercase();
+    for (at, w, lower) in words {
         let mut chars = w.chars();
         let titled = chars.next().is_some_and(char::is_uppercase)
             && w.chars().count() >= 3
