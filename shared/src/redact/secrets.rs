@@ -1,8 +1,9 @@
 //! Secrets by context: values assigned to password/secret/token/key names in
 //! `key=value`, `key: value`, JSON, INI, YAML, .env and shell syntax, plus a
 //! few command-line and prose forms (`--password x`, `IDENTIFIED BY 'x'`,
-//! `password is x`), XML elements and attributes, and the lines of
-//! credential files (htpasswd, shadow, `.pgpass`).
+//! `password is x`), XML elements and attributes, the lines of
+//! credential files (htpasswd, shadow, `.pgpass`), and, with no cue at
+//! all, words shaped as password policies ask (`Lisboa#Tejo42`).
 
 use std::sync::OnceLock;
 
@@ -591,6 +592,7 @@ impl Secrets {
 
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         credential_file_line(line, out);
+        policy_passwords(line, out);
         if !hints.has(prefilter::SECRETS) {
             return;
         }
@@ -1176,6 +1178,148 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
         }
         s = next;
     }
+}
+
+/// Passwords pasted with no word around them to say so (`it's
+/// gr4f4n4-Adm1n! but rotate it`, a line of its own, `curl -u
+/// fsilva:Lisboa#Tejo42`): a word of 8 to 64 printable ASCII bytes that
+/// holds what password policies ask for, lower case, upper case, a digit
+/// and a symbol (`! # $ ^ ? @`, see [`policy_symbol`]). Not a handle, a
+/// variable, a comment or a negation (`@user`, `$HOME`, `#tag`, `!Wd0900`),
+/// nothing with `::` (a C++ name) or `@@` (a symbol version), a path, a
+/// `k=v`, an HTML entity or a file's anchor (`page.html#Sec1`), and
+/// nothing on a line of binary data. After a `login:` the password alone
+/// is the value.
+fn policy_passwords(line: &[u8], out: &mut Vec<Finding>) {
+    let split = |b: u8| {
+        b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b'"' | b'\''
+                    | b'`'
+                    | b'('
+                    | b')'
+                    | b'['
+                    | b']'
+                    | b','
+                    | b';'
+                    | b'{'
+                    | b'}'
+                    | b'|'
+                    | b'<'
+                    | b'>'
+            )
+    };
+    // HL7 separates components with `^` (`OBX|1|NM|2093-3^Cholesterol^LN`).
+    let carets = memchr::memchr(b'|', line).is_none();
+    let mut text = None;
+    // Symbols found with two vector scans, each resumed where it stopped.
+    let mut bangs = memchr::memchr3_iter(b'!', b'#', b'$', line).peekable();
+    let mut carets_etc = memchr::memchr3_iter(b'^', b'?', b'@', line).peekable();
+    let mut from = 0;
+    loop {
+        while bangs.next_if(|i| *i < from).is_some() {}
+        while carets_etc.next_if(|i| *i < from).is_some() {}
+        let Some(i) = [bangs.peek(), carets_etc.peek()]
+            .into_iter()
+            .flatten()
+            .min()
+            .copied()
+        else {
+            break;
+        };
+        let mut s = i;
+        while s > 0 && !split(line[s - 1]) {
+            s -= 1;
+        }
+        let mut e = i + 1;
+        while e < line.len() && !split(line[e]) {
+            e += 1;
+        }
+        from = e;
+        // A sentence's end is no part of the value.
+        while e > s && matches!(line[e - 1], b'.' | b':') {
+            e -= 1;
+        }
+        let mut w = &line[s..e];
+        if memchr::memmem::find(w, b"::").is_some() {
+            continue;
+        }
+        // `login:password`.
+        if let Some(c) = w.iter().rposition(|b| *b == b':') {
+            let login = &w[..c];
+            if login.is_empty()
+                || !login
+                    .iter()
+                    .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-'))
+            {
+                continue;
+            }
+            s += c + 1;
+            w = &w[c + 1..];
+        }
+        let policy = (8..=64).contains(&w.len())
+            && w.iter().all(|b| b.is_ascii_graphic())
+            && w.iter().any(u8::is_ascii_lowercase)
+            && w.iter().any(u8::is_ascii_uppercase)
+            && w.iter().any(u8::is_ascii_digit)
+            && policy_symbol(w, carets)
+            && !matches!(w[0], b'@' | b'$' | b'#' | b'!' | b'%' | b'-' | b'&' | b'*')
+            && !w.iter().any(|b| matches!(b, b'/' | b'\\' | b'=' | b'%'))
+            && memchr::memmem::find(w, b"&#").is_none()
+            && memchr::memmem::find(w, b"@@").is_none()
+            && !file_anchor(w);
+        // Binary data read as text holds such words by chance.
+        if policy && *text.get_or_insert_with(|| is_text(line)) {
+            out.push(Finding::new(s, s + w.len(), Kind::Secret));
+        }
+    }
+}
+
+/// Whether `w` holds a symbol that reads as a password's: `!`, `$`, `^`
+/// (if `carets`: not on a line with `|`, where it separates fields), a
+/// `?` that does not end it (a question) nor mark a field (`?20`), a `#`
+/// not before a method's name (`Buffer#slice`, `Listener#fire2`), an `@` in a word without dots and not before a
+/// lower-case host (`GA2770@trolle`). A closing `!` counts after a year
+/// (`Sommer2024!`, not `Windows11!`).
+fn policy_symbol(w: &[u8], carets: bool) -> bool {
+    let last = w.len() - 1;
+    let year_bang =
+        w[last] == b'!' && last >= 4 && w[last - 4..last].iter().all(u8::is_ascii_digit);
+    year_bang
+        || w[..last].iter().enumerate().any(|(k, b)| match b {
+            b'!' | b'$' => true,
+            b'^' => carets,
+            // Not a field mark (`?20`, MT940).
+            b'?' => !w[k + 1].is_ascii_digit(),
+            b'#' => {
+                let rest = &w[k + 1..];
+                let method = rest.first().is_some_and(u8::is_ascii_lowercase)
+                    && rest
+                        .strip_suffix(b"()")
+                        .unwrap_or(rest)
+                        .iter()
+                        .all(u8::is_ascii_alphanumeric);
+                !method
+            }
+            b'@' => !w.contains(&b'.') && !w[k + 1].is_ascii_lowercase(),
+            _ => false,
+        })
+}
+
+/// Text, not binary data: valid UTF-8 without control characters other
+/// than tabs.
+fn is_text(line: &[u8]) -> bool {
+    std::str::from_utf8(line).is_ok_and(|t| !t.chars().any(|c| c.is_control() && c != '\t'))
+}
+
+/// `page.html#Sec1`, `index.md#Step2`: a file's name and an anchor in it.
+fn file_anchor(w: &[u8]) -> bool {
+    w.iter().position(|b| *b == b'#').is_some_and(|h| {
+        w[..h].iter().rposition(|b| *b == b'.').is_some_and(|d| {
+            (1..=5).contains(&(h - d - 1)) && w[d + 1..h].iter().all(u8::is_ascii_lowercase)
+        })
+    })
 }
 
 /// A password as people choose them: [`password_like`], with a run of

@@ -630,6 +630,111 @@ fn session_ids() {
     ]);
 }
 
+/// Passwords pasted with no cue, by the shape password policies ask for;
+/// look-alikes from this machine's text and the labeled corpora stay.
+#[test]
+fn policy_shaped_passwords() {
+    check(&[
+        (
+            "[09:15] <dbeaumont> kenji_t: it's gr4f!n4-Adm1n but rotate it pls",
+            &["gr4f!n4-Adm1n"],
+            &["but rotate it pls"],
+        ),
+        ("Vk#i-A5pIrx_xG6aNg", &["Vk#i-A5pIrx_xG6aNg"], &[]),
+        (
+            "a1=\"-u\" a2=\"fsilva:Lisboa#Tejo42\" a3=\"https://nexus.example.com/\"",
+            &["Lisboa#Tejo42"],
+            &["https://nexus.example.com/"],
+        ),
+        (
+            "{\"attributes\":{\"result\":\"q$8Lz!m2Wp#4Rk9v\",\"length\":16}}",
+            &["q$8Lz!m2Wp#4Rk9v"],
+            &["\"length\":16"],
+        ),
+        (
+            "> Oops, rotated. The old value was Lagos#Rain2024 anyway.",
+            &["Lagos#Rain2024"],
+            &["anyway."],
+        ),
+        (
+            "User entered Sommer2024! which matches a previous one",
+            &["Sommer2024!"],
+            &["which matches"],
+        ),
+        (
+            "ton mot de passe provisoire Lyon@2025tmp. Bonne journée",
+            &["Lyon@2025tmp"],
+            &["Bonne journée"],
+        ),
+        // A question, a product and version, a field mark.
+        (
+            "Did you try Windows11? And Python3!",
+            &[],
+            &["Windows11?", "Python3!"],
+        ),
+        (
+            ":86:105?00SEPA-LASTSCHRIFT?20KREF+NONREF?30GENODEF1S04",
+            &[],
+            &["GENODEF1S04", "LASTSCHRIFT"],
+        ),
+        // Methods, C++ names, symbol versions, anchors, entities.
+        (
+            "**http2**: return this for Http2ServerRequest#setTimeout",
+            &[],
+            &["Http2ServerRequest#setTimeout"],
+        ),
+        (
+            "INFO jenkins.security.SecurityListener#fireAuthenticated2: ok",
+            &[],
+            &["SecurityListener#fireAuthenticated2"],
+        ),
+        (
+            "void Method(const v8::FunctionCallbackInfo<Value>& args) v8::Isolate*",
+            &[],
+            &["v8::Isolate*"],
+        ),
+        (
+            "FUNC:__cxa_tm_cleanup@@CXXABI_TM_1",
+            &[],
+            &["__cxa_tm_cleanup@@CXXABI_TM_1"],
+        ),
+        (
+            "see internals.html#XPath1 and Local&#x3CValue2>",
+            &[],
+            &["internals.html#XPath1", "Local&#x3CValue2"],
+        ),
+        // Handles, message ids, negations, variables, HL7 components.
+        (
+            "* [[`a1b2c3d4e5`]] - **doc**: fix typo (Jeremiah Senkpiel) @Fishrock123",
+            &[],
+            &["@Fishrock123"],
+        ),
+        (
+            "2014-10-08:20141008180509.GA2770@trolle: patch",
+            &[],
+            &["GA2770@trolle"],
+        ),
+        ("[KG27515@uark]", &[], &["KG27515@uark"]),
+        ("#xsh;ttyp*;root;!WdMo0000-2400", &[], &["!WdMo0000-2400"]),
+        ("echo $HOMEdir2x and ${Path9}", &[], &["$HOMEdir2x"]),
+        (
+            "OBX|1|NM|2093-3^Cholesterol^LN||182|mg/dL",
+            &[],
+            &["2093-3^Cholesterol^LN"],
+        ),
+        (
+            "    if (d_stream.total_out != 2*uncomprLen + comprLen/2) {",
+            &[],
+            &["2*uncomprLen"],
+        ),
+    ]);
+    // Binary data read as text.
+    let r = redactor();
+    let mut report = Report::default();
+    let line = b"\x01\xc3\x28 i2$$xLW@MU'EUJzt \x80";
+    assert_eq!(r.redact_bytes(line, &mut report), line.to_vec());
+}
+
 /// Secrets in credential files, SQL, CLIs and prose.
 #[test]
 fn secrets_in_other_formats() {
