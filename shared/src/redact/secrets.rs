@@ -59,6 +59,9 @@ const CUES: &[&str] = &[
     "sid:",
     "sid\"",
     "sid'",
+    // URL and request signatures (`sig=`, `"signature":`).
+    "sig=",
+    "signature",
     "psk",
     "cvc",
     "cvv",
@@ -497,7 +500,7 @@ const PROSE_STOP: &[&str] = &[
 impl Secrets {
     pub(crate) fn new() -> Self {
         let assign = big_regex(concat!(
-            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|sess|sid|psk|cvc|cvv|community|passwort|kennwort|wachtwoord|senha|contrasena)[A-Za-z0-9_.\-]*)",
+            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|sess|sid|sig|psk|cvc|cvv|community|passwort|kennwort|wachtwoord|senha|contrasena)[A-Za-z0-9_.\-]*)",
             r"(?P<q>\\?[\x22']?\]?)[ \t]*(?P<sep>:=|=>|[:=])[ \t]*"
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
@@ -675,9 +678,11 @@ impl Secrets {
             }
             let key = &line[ks..ke];
             let words = key_words(key);
-            // `"auth": "<base64>"` (Docker's config.json, `.npmrc`'s `_auth`):
-            // a secret when the value is a blob, not when it is a word.
-            let blob_key = words == ["auth"];
+            // `"auth": "<base64>"` (Docker's config.json, `.npmrc`'s `_auth`),
+            // a URL's `sig=` (Azure SAS): a secret when the value is a blob,
+            // not when it is a word.
+            let blob_key =
+                matches!(words.as_slice(), [w] if w == "auth" || w == "sig" || w == "signature");
             let named = secret_key(key);
             // `session=…`, `PHPSESSID=…`, `connect.sid=…`: a session id,
             // which works like a password while it lives.
@@ -735,7 +740,11 @@ impl Secrets {
                     }
                     continue;
                 }
-                if (bare_key || (blob_key && !named)) && !looks_random(v) {
+                // A key as hex: `?key=<40 hex>` (feeds), Zabbix's
+                // `"auth":"<32 hex>"`; not a signature (AWS SigV4's
+                // `Signature: <64 hex>` signs one request).
+                let hex = hex_key(v) && (bare_key || words == ["auth"]);
+                if (bare_key || (blob_key && !named)) && !looks_random(v) && !hex {
                     continue;
                 }
                 // sudo's `PWD=/home/alice/src` is the working directory.
@@ -1038,6 +1047,8 @@ const ENDS_IN_PASS: &[&str] = &[
 fn session_key(words: &[String]) -> bool {
     words.iter().any(|w| {
         w == "sid"
+            // Ivanti (Pulse) Secure's session cookie.
+            || w == "dsid"
             || w == "sess"
             || w.ends_with("session")
             || w.ends_with("sessid")
@@ -1363,6 +1374,14 @@ fn chosen_password(v: &[u8]) -> bool {
         (1..=5).contains(&(v.len() - d - 1)) && v[d + 1..].iter().all(u8::is_ascii_lowercase)
     });
     shaped && !version && !extension
+}
+
+/// An API key or session key written as hex: 32, 40 or 64 lower-case hex
+/// digits.
+fn hex_key(v: &[u8]) -> bool {
+    matches!(v.len(), 32 | 40 | 64)
+        && v.iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
 }
 
 /// A value that looks generated rather than written: at least 12 bytes

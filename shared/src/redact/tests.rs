@@ -630,6 +630,21 @@ fn session_ids() {
     ]);
 }
 
+/// Keys written as hex under a bare `key` or `auth`, URL signatures and
+/// Ivanti's session cookie; a request's own signature and hashes stay.
+#[test]
+fn hex_keys_signatures_and_dsid() {
+    check(&[
+        ("\"GET /rss?key=7d5b36dfc557cd3bac11da1bb9ece3316263bcc9 HTTP/1.1\" 200", &["7d5b36dfc557cd3bac11da1bb9ece3316263bcc9"], &["GET /rss?key=", "HTTP/1.1\" 200"]),
+        ("{\"jsonrpc\":\"2.0\",\"auth\":\"3e377afa7c0d8a7de960f5b609e5591f\",\"id\":2}", &["3e377afa7c0d8a7de960f5b609e5591f"], &["\"id\":2"]),
+        ("db.bak?sv=2022-11-02&sp=r&sig=jxWPiimlCZOAUp3k1ivEDPYf7HKTLjNr9qq586IUNZK%3D", &["jxWPiimlCZOAUp3k1ivEDPYf7HKTLjNr9qq586IUNZK"], &["sv=2022-11-02"]),
+        ("ive.cpp:1220 - DSID cookie acquired: DSID=fabdfc5ee4098530f10c562c73b667b3", &["fabdfc5ee4098530f10c562c73b667b3"], &["DSID cookie acquired"]),
+        ("botocore.auth [DEBUG] Signature: 3c5e8f2a1b7d9e0c4f6a8b1d3e5f7a9c0b2d4e6f8a1c3e5f7b9d0a2c4e6f8a1b", &[], &["3c5e8f2a1b7d9e0c4f6a8b1d3e5f7a9c0b2d4e6f8a1c3e5f7b9d0a2c4e6f8a1b"]),
+        ("key=\"identity\" sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", &[], &["key=\"identity\"", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"]),
+        ("design=flat signal=3", &[], &["design=flat", "signal=3"]),
+    ]);
+}
+
 /// Passwords pasted with no cue, by the shape password policies ask for;
 /// look-alikes from this machine's text and the labeled corpora stay.
 #[test]
