@@ -163,7 +163,8 @@ fn holdout_recall_and_keep_rate() {
     // First measured at 0.81 overall (names 0.73, user names 0.50,
     // secrets 0.58, keep-rate 0.984); these are the levels reached since.
     let floor = |kind: &str| match kind {
-        "name" => 0.97,
+        // The same person on later lines: 0.973 -> 0.978.
+        "name" => 0.975,
         "username" => 0.99,
         "hostname" => 0.97,
         // Passwords pasted with no cue: 0.976 -> 0.988.
@@ -188,10 +189,11 @@ fn unseen_recall_and_keep_rate() {
     // 0.902 -> 0.912. The login before a found password: user names 0.923
     // -> 0.926. Cardholder names in capitals: names 0.913 -> 0.916.
     // Passwords pasted with no cue: secrets 0.861 -> 0.873, user names
-    // 0.926 -> 0.928 (the login before them).
+    // 0.926 -> 0.928 (the login before them). The same person on later
+    // lines: user names 0.928 -> 0.934, names 0.916 -> 0.920.
     let floor = |kind: &str| match kind {
-        "name" => 0.915,
-        "username" => 0.925,
+        "name" => 0.918,
+        "username" => 0.93,
         "secret" => 0.87,
         "hostname" => 0.85,
         "token" => 0.92,
@@ -209,10 +211,11 @@ fn blind_recall_and_keep_rate() {
     // First measured at 0.86 overall (names 0.90, user names 0.71, secrets
     // 0.81, host names 0.86, tokens 0.87, MACs 0.85, keep-rate 0.978).
     // Passwords pasted with no cue: secrets 0.917 -> 0.968. Hex keys,
-    // `sig=`, `DSID=`: tokens 0.953 -> 0.972.
+    // `sig=`, `DSID=`: tokens 0.953 -> 0.972. The same person on later
+    // lines: user names 0.918 -> 0.923.
     let floor = |kind: &str| match kind {
         "name" => 0.96,
-        "username" => 0.915,
+        "username" => 0.92,
         "secret" => 0.965,
         "hostname" => 0.98,
         "token" => 0.97,
@@ -253,10 +256,11 @@ fn cold_recall_and_keep_rate() {
     // 0.902. Lists of people (`Reviewers: a, b`): user names 0.844 ->
     // 0.848. Nagios contacts and `Login name:`: 0.848 -> 0.857. Passwords
     // pasted with no cue: secrets 0.843 -> 0.901. Hex keys, `sig=`,
-    // `DSID=`: tokens 0.864 -> 0.898.
+    // `DSID=`: tokens 0.864 -> 0.898. The same person on later lines:
+    // user names 0.857 -> 0.875, names 0.906 -> 0.910.
     let floor = |kind: &str| match kind {
-        "name" => 0.90,
-        "username" => 0.855,
+        "name" => 0.905,
+        "username" => 0.87,
         "secret" => 0.90,
         "hostname" => 0.89,
         "token" => 0.895,

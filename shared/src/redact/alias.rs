@@ -428,6 +428,17 @@ fn capitalised(piece: &[u8]) -> bool {
 /// `-` separate them), the parts that are everyday or organisation words
 /// (`svc`, `admin`) left out; two parts only where one of them is an
 /// initial or a first name.
+/// Whether `login` is made of a person's name: two parts, one of them an
+/// initial or a listed first name (`okafor.a`, `t.kowalczyk`), or a listed
+/// first name alone (`nadia`). Not a login that cannot be split
+/// (`tsuzuki`, which a word such as `callback` or `params` looks like).
+pub(crate) fn personal_login(login: &[u8]) -> bool {
+    matches!(
+        login_person(login),
+        Some(Person::Pair(..) | Person::Given(_))
+    )
+}
+
 fn login_person(login: &[u8]) -> Option<Person> {
     // Up to two parts kept, without allocating for the many logins that
     // give no person.

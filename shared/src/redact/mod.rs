@@ -18,6 +18,8 @@
 //! - `beside.rs`: the login written just before a found secret.
 //! - `alias.rs`: other forms of a person found on the line (`Lars
 //!   Eriksson (lars.e)`).
+//! - `seen.rs`: the logins, host names and full names found on earlier
+//!   lines of the same stream, wherever they stand later.
 //! - `pem.rs`: private key blocks across lines ([`pem::PemState`]).
 //! - `table.rs`: CSV/TSV rows and space-aligned command output redacted by
 //!   what their header names a column,
@@ -48,6 +50,7 @@ mod names;
 pub mod pem;
 mod prefilter;
 mod secrets;
+mod seen;
 mod ssid;
 mod table;
 pub mod token;
@@ -358,6 +361,7 @@ impl Redactor {
             redactor: self,
             state,
             scratch: Scratch::default(),
+            seen: seen::Seen::default(),
         }
     }
 
@@ -365,6 +369,7 @@ impl Redactor {
         &self,
         state: &mut StreamState,
         scratch: &mut Scratch,
+        seen: &mut seen::Seen,
         line: &'l [u8],
         report: &mut Report,
     ) -> Cow<'l, [u8]> {
@@ -412,6 +417,8 @@ impl Redactor {
         if !whole_line_key && !public_body {
             self.prefilter.scan(body, &mut scratch.hints);
             self.detect(body, &scratch.hints, &mut findings);
+            // Who was found on the lines before.
+            seen.find(body, &mut findings);
             scanned = true;
         }
         let first = if findings.is_empty() {
@@ -423,6 +430,7 @@ impl Redactor {
             scratch.findings = findings;
             return Cow::Borrowed(line);
         };
+        seen.record(body, &findings);
         // A dropped (overlapping) finding can leave something behind, and a
         // token can change the context of its neighbours: re-scan until
         // nothing changes, which is what makes redaction idempotent.
@@ -448,7 +456,10 @@ impl Redactor {
                 break;
             }
             match self.apply(&out, &mut findings, scratch, report) {
-                Some(next) => out = next,
+                Some(next) => {
+                    seen.record(&out, &findings);
+                    out = next;
+                }
                 None => break,
             }
         }
@@ -707,21 +718,27 @@ struct Scratch {
     edits: Vec<prefilter::Edit>,
 }
 
-/// Redacts a stream line by line, carrying [`StreamState`] between lines.
+/// Redacts a stream line by line, carrying [`StreamState`] between lines
+/// and remembering who was found (see `seen.rs`: later lines lose the same
+/// logins, host names and full names wherever they stand).
 pub struct LineRedactor<'r> {
     redactor: &'r Redactor,
     state: StreamState,
     scratch: Scratch,
+    seen: seen::Seen,
 }
 
 impl LineRedactor<'_> {
     /// Redacts one line (without its `\n`; a trailing `\r` is kept).
     /// Borrowed when nothing was found.
     pub fn redact_line<'l>(&mut self, line: &'l str, report: &mut Report) -> Cow<'l, str> {
-        match self
-            .redactor
-            .redact_line(&mut self.state, &mut self.scratch, line.as_bytes(), report)
-        {
+        match self.redactor.redact_line(
+            &mut self.state,
+            &mut self.scratch,
+            &mut self.seen,
+            line.as_bytes(),
+            report,
+        ) {
             Cow::Borrowed(_) => Cow::Borrowed(line),
             Cow::Owned(bytes) => Cow::Owned(match String::from_utf8(bytes) {
                 Ok(s) => s,
@@ -732,8 +749,13 @@ impl LineRedactor<'_> {
 
     /// Redacts one line of bytes; invalid UTF-8 passes through unchanged.
     pub fn redact_line_bytes<'l>(&mut self, line: &'l [u8], report: &mut Report) -> Cow<'l, [u8]> {
-        self.redactor
-            .redact_line(&mut self.state, &mut self.scratch, line, report)
+        self.redactor.redact_line(
+            &mut self.state,
+            &mut self.scratch,
+            &mut self.seen,
+            line,
+            report,
+        )
     }
 
     /// The state after the last line: whether a private key block is open,

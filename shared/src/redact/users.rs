@@ -1591,7 +1591,7 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
 
 /// A system account or a word that follows a user cue without being a
 /// user name (lowercase input).
-fn not_personal(lower: &[u8]) -> bool {
+pub(crate) fn not_personal(lower: &[u8]) -> bool {
     static SET: OnceLock<HashSet<&'static [u8]>> = OnceLock::new();
     SET.get_or_init(|| {
         SYSTEM_ACCOUNTS
