@@ -527,6 +527,33 @@ fn is_hex_pair_groups(m: &[u8], sep: u8, groups: usize, width: usize) -> bool {
             .all(|p| p.len() == width && p.iter().all(u8::is_ascii_hexdigit))
 }
 
+/// The MAC address inside a DHCP client id or DUID that starts at `s`:
+/// hardware type 1 and the address (`01:9c:b6:d0:12:ab:ee`), a DUID-LL
+/// (`00:03:00:01:` and the address, or `03:00:01:` as odhcpd writes it) or
+/// a DUID-LLT (`00:01:00:01:`, four
+/// bytes of time, the address). The address is the last six groups.
+fn dhcp_client_mac(line: &[u8], s: usize) -> Option<(usize, usize)> {
+    let run = line[s..]
+        .iter()
+        .take_while(|b| b.is_ascii_hexdigit() || **b == b':')
+        .count();
+    let v = &line[s..s + run];
+    let groups = (run + 1) / 3;
+    let after = line.get(s + run);
+    if !is_hex_pair_groups(v, b':', groups, 2) || after.is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let client = match groups {
+        7 => v.starts_with(b"01:"),
+        // odhcpd drops the DUID type's leading zero byte.
+        9 => v.starts_with(b"03:00:01:"),
+        10 => v.starts_with(b"00:03:00:01:"),
+        14 => v.starts_with(b"00:01:00:01:"),
+        _ => false,
+    };
+    client.then_some((s + run - 17, s + run))
+}
+
 fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     let v = &line[s..e];
     let next = line.get(e).copied();
@@ -554,6 +581,11 @@ fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         let longer = matches!(next, Some(b':' | b'-'))
             && line.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
             || matches!(prev, Some(b':' | b'-' | b'.'));
+        if longer && prev != Some(b':') {
+            if let Some((ms, me)) = dhcp_client_mac(line, s) {
+                return push(out, ms, me, Kind::Mac);
+            }
+        }
         return !longer && push(out, s, e, Kind::Mac);
     }
     // IPv6 candidates: hex, colons, an embedded IPv4, a zone.

@@ -1419,6 +1419,20 @@ const STRONG_DEVICE_WORDS: &[&str] = &[
     "ideapad",
     "x1carbon",
     "chromebook",
+    // Laptop and computer in other languages.
+    "portatil",
+    "portatile",
+    "ordenador",
+    "ordinateur",
+    "rechner",
+    "computador",
+    // Laptop models that name hosts as often as the brand does.
+    "t14",
+    "t14s",
+    "t480",
+    "t490",
+    "x13",
+    "p14s",
 ];
 
 /// Host-name parts that are roles, not people (`build-pc`, `dev-laptop-03`).
@@ -3476,14 +3490,17 @@ impl Hosts {
             let host = &line[m.start()..m.end()];
             let text = String::from_utf8_lossy(host).to_ascii_lowercase();
             let parts: Vec<&str> = text.split(['-', '_']).filter(|p| !p.is_empty()).collect();
-            // `ws01`, `lt02`: a device word with a number.
+            // `ws01`, `lt02`: a device word with a number; `t14`: a model's
+            // number is its own.
             let device = |p: &str| p.trim_end_matches(|c: char| c.is_ascii_digit()).to_owned();
-            let strong = parts
-                .iter()
-                .any(|p| STRONG_DEVICE_WORDS.contains(&device(p).as_str()));
-            let has_device = parts
-                .iter()
-                .any(|p| self.device_words.iter().any(|d| *d == device(p)));
+            let is_device =
+                |p: &str, words: &[&str]| words.contains(&p) || words.contains(&device(p).as_str());
+            let strong = parts.iter().any(|p| is_device(p, STRONG_DEVICE_WORDS));
+            let has_device = parts.iter().any(|p| {
+                self.device_words
+                    .iter()
+                    .any(|d| *d == *p || *d == device(p))
+            });
             if !has_device {
                 continue;
             }

@@ -150,6 +150,14 @@ fn macs() {
         ),
         ("dhcp from AA-BB-CC-DD-EE-FF", &["AA-BB-CC-DD-EE-FF"], &[]),
         ("cisco 0011.2233.4455 port", &["0011.2233.4455"], &[]),
+        // The address inside DHCP client ids and DUIDs.
+        ("DHCP4_LEASE_ALLOC [hwtype=1 9c:b6:d0:12:ab:ef], cid=[01:9c:b6:d0:12:ab:ee], tid=0x5b3e1a2c", &["9c:b6:d0:12:ab:ee", "9c:b6:d0:12:ab:ef"], &["cid=[01:", "tid=0x5b3e1a2c"]),
+        ("DHCP6_LEASE_ALLOC [duid=[00:03:00:01:9c:b6:d0:12:ab:ed], [no hwaddr info]", &["9c:b6:d0:12:ab:ed"], &["duid=[00:03:00:01:"]),
+        ("1718213331 eb:29:02:d4:d4:49 192.168.1.134 annas-iphone 01:2c:ba:4a:52:05:78", &["2c:ba:4a:52:05:78", "eb:29:02:d4:d4:49"], &[]),
+        ("Reply for 2001:db8:4f2:10::1a2 to chidi-xbox duid 03:00:01:24:01:c9:d7:c4:21", &["24:01:c9:d7:c4:21"], &["duid 03:00:01:"]),
+        ("client-id 00:01:00:01:2c:3b:4a:5f:08:00:27:aa:bb:cc", &["08:00:27:aa:bb:cc"], &["00:01:00:01:2c:3b:4a:5f:"]),
+        // Other colon runs stay whole: a key id, a longer fingerprint.
+        ("fingerprint 02:9c:b6:d0:12:ab:ee:01", &[], &["02:9c:b6:d0:12:ab:ee:01"]),
     ]);
 }
 
@@ -1490,6 +1498,17 @@ fn person_names() {
 #[test]
 fn hostnames() {
     check(&[
+        // Laptops in other languages and by model.
+        (
+            "Caller Computer Name:\tPORTATIL-DMORENO",
+            &["PORTATIL-DMORENO"],
+            &["Caller Computer Name"],
+        ),
+        (
+            "TargetUserName pnowak WorkstationName PNOWAK-T14 ok",
+            &["PNOWAK-T14"],
+            &["WorkstationName"],
+        ),
         // Device model lines and home devices.
         (
             "_HOSTNAME=kofis-latitude SYSLOG_IDENTIFIER=gnome-shell",
