@@ -197,7 +197,8 @@ fn unseen_recall_and_keep_rate() {
         "username" => 0.93,
         "secret" => 0.87,
         "hostname" => 0.89,
-        "token" => 0.92,
+        // Webhook ids, keys in prose, Redis values: 0.920 -> 0.940.
+        "token" => 0.94,
         "phone" => 0.98,
         _ => 0.99,
     };
@@ -220,7 +221,8 @@ fn blind_recall_and_keep_rate() {
         "username" => 0.92,
         "secret" => 0.965,
         "hostname" => 0.99,
-        "token" => 0.97,
+        // Webhook ids, keys in prose, Redis values: 0.972 -> 0.991.
+        "token" => 0.99,
         "mac" => 0.91,
         "phone" | "aws_secret" => 0.96,
         _ => 0.99,
@@ -264,9 +266,11 @@ fn cold_recall_and_keep_rate() {
     let floor = |kind: &str| match kind {
         "name" => 0.905,
         "username" => 0.87,
-        "secret" => 0.90,
+        // Webhook ids, keys in prose, Redis values: secrets 0.901 ->
+        // 0.907, tokens 0.898 -> 0.915.
+        "secret" => 0.905,
         "hostname" => 0.89,
-        "token" => 0.895,
+        "token" => 0.915,
         "ssn" => 0.9,
         "mac" => 0.99,
         "phone" => 0.95,

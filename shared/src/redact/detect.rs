@@ -229,6 +229,7 @@ impl Structured {
             scan(&self.num_group, line, out, handle_num);
         }
         random_runs(line, out);
+        webhook_ids(line, out);
     }
 }
 
@@ -1030,6 +1031,32 @@ fn random_path_pieces(
             ));
         }
         s = e + 1;
+    }
+}
+
+/// The id in an incoming webhook's URL, which is all it takes to post
+/// (`https://chat.example/hooks/gzn0s9g1ta1v7zvdugg8m1v3x7`: Mattermost,
+/// Rocket.Chat): 16 or more letters and digits, with both, after
+/// `/hooks/` or `/webhooks/` (a numeric id, as GitHub's and Discord's,
+/// stays; Discord's token after it is a random run).
+fn webhook_ids(line: &[u8], out: &mut Vec<Finding>) {
+    static HOOKS: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let hooks = HOOKS.get_or_init(|| memchr::memmem::Finder::new(b"hooks/"));
+    for at in hooks.find_iter(line) {
+        let slash_before = at >= 1 && line[at - 1] == b'/'
+            || at >= 4 && line[at - 4..at].eq_ignore_ascii_case(b"/web");
+        if !slash_before {
+            continue;
+        }
+        let s = at + b"hooks/".len();
+        let n = line[s..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+            .count();
+        let id = &line[s..s + n];
+        if n >= 16 && id.iter().any(u8::is_ascii_digit) && id.iter().any(u8::is_ascii_alphabetic) {
+            out.push(Finding::new(s, s + n, Kind::Token));
+        }
     }
 }
 

@@ -596,12 +596,14 @@ impl Secrets {
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         credential_file_line(line, out);
         policy_passwords(line, out);
+        redis_set_values(line, out);
         if !hints.has(prefilter::SECRETS) {
             return;
         }
         self.assignments(line, out);
         self.phrases(line, out);
         prose_passwords(line, out);
+        prose_keys(line, out);
         static VALUE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
         let value = VALUE.get_or_init(|| memchr::memmem::Finder::new(b"value"));
         if memchr::memchr(b'<', line).is_some() || value.find(line).is_some() {
@@ -1188,6 +1190,107 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
             out.push(Finding::new(s, e, Kind::Secret));
         }
         s = next;
+    }
+}
+
+/// A key or token named in prose and given after a colon or `is`: `the
+/// datadog app key too pls: 3ae04733…`, `(token for rollback webhook:
+/// 79837833…)`, `the API key is 2506d06e-…`. The value is a hex key (32,
+/// 40 or 64 digits) or a UUID, which other detectors keep as ids; here
+/// the words before it say what it is.
+fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
+    const WINDOW: usize = 40;
+    static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let cues = CUES.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["token", "key", "secret"])
+            .unwrap_or_else(|e| builtin_bug(&e))
+    });
+    for m in cues.find_iter(line) {
+        // A word of prose (`key`, `keys`, `tokens`; not `monkey`, nor a
+        // header's last word: `Idempotency-Key: <uuid>`).
+        if m.start() > 0 && !matches!(line[m.start() - 1], b' ' | b'\t' | b'(') {
+            continue;
+        }
+        let rest = &line[m.end()..(m.end() + WINDOW).min(line.len())];
+        let Some(sep) = rest
+            .windows(4)
+            .position(|w| w == b" is " || w[0] == b':')
+            .map(|p| if rest[p] == b':' { p + 1 } else { p + 4 })
+        else {
+            continue;
+        };
+        // No other sentence in between.
+        if rest[..sep]
+            .iter()
+            .any(|b| matches!(b, b'.' | b'=' | b'"' | b'\'' | b','))
+        {
+            continue;
+        }
+        let vs = m.end() + sep + rest[sep..].iter().take_while(|b| **b == b' ').count();
+        let n = line[vs..]
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit() || **b == b'-')
+            .count();
+        let v = &line[vs..vs + n];
+        let ends = !line.get(vs + n).is_some_and(u8::is_ascii_alphanumeric);
+        if ends && (hex_key(&v.to_ascii_lowercase()) || checks::is_uuid(v)) {
+            out.push(Finding::new(vs, vs + n, Kind::Token));
+        }
+    }
+}
+
+/// Values Redis MONITOR shows being stored under a key that names a
+/// secret: `"SET" "pwreset:nora@…" "ai1n96…"`, `"SETEX" "otp:+3538…"
+/// "300" "731904"`. One-time codes and PINs are secrets; reset, session
+/// and verification values tokens.
+fn redis_set_values(line: &[u8], out: &mut Vec<Finding>) {
+    static SET: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let set = SET.get_or_init(|| memchr::memmem::Finder::new(b"\"SET"));
+    let Some(at) = set.find(line) else {
+        return;
+    };
+    // The quoted arguments from the command on.
+    let mut args = Vec::new();
+    let mut i = at;
+    while i < line.len() && args.len() < 4 {
+        if line[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let s = i + 1;
+        let Some(len) = line[s..].iter().position(|b| *b == b'"') else {
+            break;
+        };
+        args.push((s, s + len));
+        i = s + len + 1;
+    }
+    let arg = |k: usize| args.get(k).map(|(s, e)| &line[*s..*e]);
+    let value_at = match arg(0).map(<[u8]>::to_ascii_uppercase).as_deref() {
+        Some(b"SET" | b"SETNX" | b"GETSET") => 2,
+        Some(b"SETEX" | b"PSETEX") => 3,
+        _ => return,
+    };
+    let (Some(key), Some(&(vs, ve))) = (arg(1), args.get(value_at)) else {
+        return;
+    };
+    let key = key.to_ascii_lowercase();
+    let has = |w: &[u8]| memchr::memmem::find(&key, w).is_some();
+    let kind = if has(b"otp") || has(b"pin") || has(b"2fa") || has(b"mfa") {
+        Kind::Secret
+    } else if [
+        "reset", "token", "session", "sess:", "verify", "confirm", "magic", "invite",
+    ]
+    .iter()
+    .any(|w| has(w.as_bytes()))
+    {
+        Kind::Token
+    } else {
+        return;
+    };
+    if ve > vs {
+        out.push(Finding::new(vs, ve, kind));
     }
 }
 

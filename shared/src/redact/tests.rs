@@ -653,6 +653,25 @@ fn hex_keys_signatures_and_dsid() {
     ]);
 }
 
+/// Webhook ids, keys named in prose, values Redis stores under a secret's
+/// key; ids and headers that only look alike stay.
+#[test]
+fn webhooks_prose_keys_and_redis_values() {
+    check(&[
+        ("\"hook_url\":\"https://chat.univ.example/hooks/gzn0s9g1ta1v7zvdugg8m1v3x7\"", &["gzn0s9g1ta1v7zvdugg8m1v3x7"], &["https://chat.univ.example/hooks/"]),
+        ("POST https://rocket.example/hooks/5f3a9b2c7d1e4f6a8b0c2d4e/abc", &["5f3a9b2c7d1e4f6a8b0c2d4e"], &["https://rocket.example/hooks/", "/abc"]),
+        ("GET /settings/hooks/12345678 and /hooks/deploy-notifications-channel", &[], &["/settings/hooks/12345678", "/hooks/deploy-notifications-channel"]),
+        ("[11:35] <dbeaumont> the datadog app key too pls: 3ae0473355c85924e0223db9e6b3235fd8f08508", &["3ae0473355c85924e0223db9e6b3235fd8f08508"], &["the datadog app key too pls:"]),
+        ("Deploy finished (token for rollback webhook: 79837833d579e69671e675e1d4c1d5b359dd20c9)", &["79837833d579e69671e675e1d4c1d5b359dd20c9"], &["token for rollback webhook:"]),
+        ("the API key is 2506d06e-1036-4937-b228-ad7b9c7638eb", &["2506d06e-1036-4937-b228-ad7b9c7638eb"], &["the API key is"]),
+        ("Stripe-Version: 2023-10-16 Idempotency-Key: d1b9c0a2-6f3e-4e8b-a7c5-9f0e1d2c3b4a", &[], &["d1b9c0a2-6f3e-4e8b-a7c5-9f0e1d2c3b4a"]),
+        ("the key was rotated. Commit: 79837833d579e69671e675e1d4c1d5b359dd20c9", &[], &["79837833d579e69671e675e1d4c1d5b359dd20c9"]),
+        ("1715672731.005003 [0 10.12.8.22:51020] \"SET\" \"pwreset:42\" \"ai1n96v54dic231caz256fizt8\" \"EX\" \"900\"", &["ai1n96v54dic231caz256fizt8"], &["\"EX\" \"900\""]),
+        ("1718008456.201877 [0 10.11.3.22:60120] \"SETEX\" \"otp:42\" \"300\" \"731904\"", &["731904"], &["\"300\""]),
+        ("1718008456.201877 [0 10.11.3.22:60120] \"SET\" \"cache:page:42\" \"a1b2c3d4e5f6a7b8c9d0\"", &[], &["a1b2c3d4e5f6a7b8c9d0"]),
+    ]);
+}
+
 /// Passwords pasted with no cue, by the shape password policies ask for;
 /// look-alikes from this machine's text and the labeled corpora stay.
 #[test]
