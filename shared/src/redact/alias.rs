@@ -182,8 +182,16 @@ fn mentioned(line: &[u8], needle: &[u8], findings: &[Finding]) -> bool {
 /// Appends the other forms, on `line`, of the persons `findings` name.
 pub(crate) fn find(line: &[u8], findings: &[Finding], out: &mut Vec<Finding>) {
     let mut persons = Vec::new();
-    for f in findings {
+    for (i, f) in findings.iter().enumerate() {
         let value = &line[f.start..f.end];
+        // The same value found twice (`sudo: U : … PWD=/home/U`) gives
+        // the same person.
+        if findings[..i]
+            .iter()
+            .any(|g| g.label == f.label && line[g.start..g.end] == *value)
+        {
+            continue;
+        }
         let person = match f.kind() {
             Some(Kind::Email) => {
                 memchr::memchr(b'@', value).and_then(|at| login_person(&value[..at]))

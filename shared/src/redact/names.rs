@@ -2581,7 +2581,9 @@ fn name_alone(line: &[u8], out: &mut Vec<Finding>) {
 /// (`CN=Rahman\, Nusrat Jahan,OU=…`, `# Müller\, Anna-Lena, Berlin`): one
 /// to three name words on each side, the comma's escape being the cue.
 fn escaped_comma_name(line: &[u8], out: &mut Vec<Finding>) {
-    for at in memchr::memmem::find_iter(line, b"\\,") {
+    let escaped_commas =
+        memchr::memchr_iter(b'\\', line).filter(|i| line.get(i + 1) == Some(&b','));
+    for at in escaped_commas {
         let mut s = at;
         while s > 0 && !matches!(line[s - 1], b'=' | b',' | b'#' | b'"' | b':' | b'(' | b'\t') {
             s -= 1;
