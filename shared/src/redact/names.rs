@@ -1686,6 +1686,7 @@ impl Names {
         sign_off(line, out);
         name_alone(line, out);
         directory_entry(line, out);
+        name_options(line, out);
         escaped_comma_name(line, out);
         if hints.has(prefilter::CARDHOLDERS) {
             cardholder_caps(line, out);
@@ -2650,29 +2651,43 @@ fn trim_blanks(line: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
 
 /// vCard and LDIF entries: `N:Keller;Maria;;Dr.;`, `FN:Maria Keller`,
 /// `sn: Keller`, `displayName: Maria Keller` (the name parts, not the
-/// title or suffix).
+/// title or suffix). Property names in any case, with vCard parameters
+/// (`N;CHARSET=UTF-8:Wiśniewski;Łukasz;;;`), and the phonetic names of
+/// Apple's and Google's contacts (`X-PHONETIC-FIRST-NAME:`).
 fn directory_entry(line: &[u8], out: &mut Vec<Finding>) {
     const FIELDS: &[&[u8]] = &[
-        b"N:",
-        b"FN:",
-        b"sn:",
-        b"SN:",
-        b"surname:",
-        b"displayName:",
-        b"nickname:",
-        b"NICKNAME:",
-        b"gecos:",
-        b"middleName:",
+        b"n",
+        b"fn",
+        b"sn",
+        b"surname",
+        b"displayname",
+        b"nickname",
+        b"gecos",
+        b"middlename",
+        b"x-phonetic-first-name",
+        b"x-phonetic-middle-name",
+        b"x-phonetic-last-name",
     ];
-    let Some(field) = FIELDS.iter().find(|f| line.starts_with(f)) else {
+    let Some(name_end) = line.iter().position(|b| matches!(b, b':' | b';')) else {
         return;
     };
-    let mut i = field.len();
+    let property = line[..name_end].to_ascii_lowercase();
+    if !FIELDS.contains(&property.as_slice()) {
+        return;
+    }
+    // vCard parameters run to the value's ':'.
+    let Some(colon) = memchr::memchr(b':', &line[name_end..]).map(|i| name_end + i) else {
+        return;
+    };
+    if line[name_end] == b';' && line[name_end..colon].contains(&b'"') {
+        return;
+    }
+    let mut i = colon + 1;
     while line.get(i) == Some(&b' ') {
         i += 1;
     }
     // `N:` holds family;given;additional;prefix;suffix.
-    let parts = if *field == b"N:" { 3 } else { 1 };
+    let parts = if property == b"n" { 3 } else { 1 };
     let mut start = i;
     for (k, part) in line[i..].split(|b| *b == b';').enumerate() {
         if k == parts {
@@ -2680,13 +2695,86 @@ fn directory_entry(line: &[u8], out: &mut Vec<Finding>) {
         }
         let end = start + part.len();
         let text = String::from_utf8_lossy(part);
-        if text
-            .split([' ', ','])
-            .any(|w| name_word(w, false) == NameWord::Name)
+        let phonetic = property.starts_with(b"x-phonetic") && !part.is_ascii();
+        if phonetic
+            || text
+                .split([' ', ','])
+                .any(|w| name_word(w, false) == NameWord::Name)
         {
             out.push(Finding::new(start, end, Kind::Name));
         }
         start = end + 1;
+    }
+}
+
+/// Names given to account tools as options or keyword arguments: FreeIPA's
+/// `ipa user-add U --first=Oluwaseun --last=Adeyemi` and its log's
+/// `sn='Adeyemi'`, `--displayname "…"`, `--gecos "…"`. The value must
+/// read as a name.
+fn name_options(line: &[u8], out: &mut Vec<Finding>) {
+    const OPTIONS: &[&[u8]] = &[
+        b"--first",
+        b"--last",
+        b"--first-name",
+        b"--last-name",
+        b"--given-name",
+        b"--surname",
+        b"--displayname",
+        b"--display-name",
+        b"--full-name",
+        b"--fullname",
+        b"--gecos",
+        b"sn",
+    ];
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let dashes = FINDER.get_or_init(|| memchr::memmem::Finder::new(b"--"));
+    if dashes.find(line).is_none() && memchr::memmem::find(line, b"sn=").is_none() {
+        return;
+    }
+    for (at, _) in line
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'-' | b's'))
+    {
+        if at > 0 && (line[at - 1].is_ascii_alphanumeric() || line[at - 1] == b'-') {
+            continue;
+        }
+        let Some(option) = OPTIONS.iter().find(|o| line[at..].starts_with(o)) else {
+            continue;
+        };
+        let mut v = at + option.len();
+        let keyword = *option == b"sn";
+        match line.get(v) {
+            Some(b'=') => v += 1,
+            Some(b' ') if !keyword => v += 1,
+            _ => continue,
+        }
+        let quote = line.get(v).copied().filter(|b| matches!(b, b'"' | b'\''));
+        if quote.is_some() {
+            v += 1;
+        } else if keyword {
+            continue;
+        }
+        let end = match quote {
+            Some(q) => memchr::memchr(q, &line[v..]).map(|i| v + i),
+            None => Some(
+                v + line[v..]
+                    .iter()
+                    .take_while(|b| !b.is_ascii_whitespace())
+                    .count(),
+            ),
+        };
+        let Some(end) = end.filter(|e| *e > v) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&line[v..end]);
+        if text
+            .split(' ')
+            .any(|w| name_word(w, false) == NameWord::Name)
+        {
+            out.push(Finding::new(v, end, Kind::Name));
+        }
     }
 }
 

@@ -653,6 +653,51 @@ fn hex_keys_signatures_and_dsid() {
     ]);
 }
 
+/// Names in directory entries with vCard parameters and phonetic fields,
+/// and given to account tools as options; options and attributes that
+/// hold no name stay.
+#[test]
+fn directory_fields_and_name_options() {
+    check(&[
+        (
+            "N;CHARSET=UTF-8:Wiśniewski;Łukasz;;;",
+            &["Wiśniewski", "Łukasz"],
+            &["N;CHARSET=UTF-8:"],
+        ),
+        (
+            "FN;CHARSET=UTF-8:Łukasz Wiśniewski",
+            &["Łukasz Wiśniewski"],
+            &["FN;CHARSET=UTF-8:"],
+        ),
+        (
+            "X-PHONETIC-FIRST-NAME:ハルカ",
+            &["ハルカ"],
+            &["X-PHONETIC-FIRST-NAME:"],
+        ),
+        ("n: 5", &[], &["n: 5"]),
+        (
+            "$ ipa user-add oadeyemi --first=Oluwaseun --last=Adeyemi --password",
+            &["Oluwaseun", "Adeyemi"],
+            &["--password"],
+        ),
+        (
+            "ipa: INFO: user_mod(['oadeyemi'], givenname='Oluwaseun', sn='Adeyemi')",
+            &["Oluwaseun", "'Adeyemi'"],
+            &["user_mod("],
+        ),
+        (
+            "useradd --gecos \"Ana Lima\" -m alima",
+            &["Ana Lima"],
+            &["useradd --gecos"],
+        ),
+        (
+            "git log --first-parent --last 3 --surname=x",
+            &[],
+            &["--first-parent --last 3 --surname=x"],
+        ),
+    ]);
+}
+
 /// Webhook ids, keys named in prose, values Redis stores under a secret's
 /// key; ids and headers that only look alike stay.
 #[test]
