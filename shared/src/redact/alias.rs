@@ -432,10 +432,6 @@ fn capitalised(piece: &[u8]) -> bool {
         && chars.all(char::is_alphabetic)
 }
 
-/// A login's person: one or two alphabetic parts (digits and `.`, `_`,
-/// `-` separate them), the parts that are everyday or organisation words
-/// (`svc`, `admin`) left out; two parts only where one of them is an
-/// initial or a first name.
 /// Whether `login` is made of a person's name: two parts, one of them an
 /// initial or a listed first name (`okafor.a`, `t.kowalczyk`), or a listed
 /// first name alone (`nadia`). Not a login that cannot be split
@@ -447,6 +443,10 @@ pub(crate) fn personal_login(login: &[u8]) -> bool {
     )
 }
 
+/// A login's person: one or two alphabetic parts (digits and `.`, `_`,
+/// `-` separate them), the parts that are everyday or organisation words
+/// (`svc`, `admin`) left out; two parts only where one of them is an
+/// initial or a first name.
 fn login_person(login: &[u8]) -> Option<Person> {
     // Up to two parts kept, without allocating for the many logins that
     // give no person.

@@ -531,8 +531,8 @@ fn is_hex_pair_groups(m: &[u8], sep: u8, groups: usize, width: usize) -> bool {
 /// The MAC address inside a DHCP client id or DUID that starts at `s`:
 /// hardware type 1 and the address (`01:9c:b6:d0:12:ab:ee`), a DUID-LL
 /// (`00:03:00:01:` and the address, or `03:00:01:` as odhcpd writes it) or
-/// a DUID-LLT (`00:01:00:01:`, four
-/// bytes of time, the address). The address is the last six groups.
+/// a DUID-LLT (`00:01:00:01:`, four bytes of time, the address). The
+/// address is the last six groups.
 fn dhcp_client_mac(line: &[u8], s: usize) -> Option<(usize, usize)> {
     let run = line[s..]
         .iter()

@@ -2668,13 +2668,17 @@ fn directory_entry(line: &[u8], out: &mut Vec<Finding>) {
         b"x-phonetic-middle-name",
         b"x-phonetic-last-name",
     ];
-    let Some(name_end) = line.iter().position(|b| matches!(b, b':' | b';')) else {
+    // The property name: the longest is 22 bytes.
+    let head = &line[..line.len().min(23)];
+    let Some(name_end) = head.iter().position(|b| matches!(b, b':' | b';')) else {
         return;
     };
-    let property = line[..name_end].to_ascii_lowercase();
-    if !FIELDS.contains(&property.as_slice()) {
+    let Some(&property) = FIELDS
+        .iter()
+        .find(|f| f.eq_ignore_ascii_case(&line[..name_end]))
+    else {
         return;
-    }
+    };
     // vCard parameters run to the value's ':'.
     let Some(colon) = memchr::memchr(b':', &line[name_end..]).map(|i| name_end + i) else {
         return;
@@ -2712,11 +2716,12 @@ fn directory_entry(line: &[u8], out: &mut Vec<Finding>) {
 /// `sn='Adeyemi'`, `--displayname "…"`, `--gecos "…"`. The value must
 /// read as a name.
 fn name_options(line: &[u8], out: &mut Vec<Finding>) {
+    // Longer options before their prefixes.
     const OPTIONS: &[&[u8]] = &[
-        b"--first",
-        b"--last",
         b"--first-name",
         b"--last-name",
+        b"--first",
+        b"--last",
         b"--given-name",
         b"--surname",
         b"--displayname",
@@ -2726,10 +2731,16 @@ fn name_options(line: &[u8], out: &mut Vec<Finding>) {
         b"--gecos",
         b"sn",
     ];
-    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
-        std::sync::OnceLock::new();
-    let dashes = FINDER.get_or_init(|| memchr::memmem::Finder::new(b"--"));
-    if dashes.find(line).is_none() && memchr::memmem::find(line, b"sn=").is_none() {
+    // Prebuilt: building a searcher per line costs more than the search.
+    type Finders = [memchr::memmem::Finder<'static>; 2];
+    static FINDERS: std::sync::OnceLock<Finders> = std::sync::OnceLock::new();
+    let [dashes, sn] = FINDERS.get_or_init(|| {
+        [
+            memchr::memmem::Finder::new(b"--"),
+            memchr::memmem::Finder::new(b"sn="),
+        ]
+    });
+    if dashes.find(line).is_none() && sn.find(line).is_none() {
         return;
     }
     for (at, _) in line

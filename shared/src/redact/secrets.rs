@@ -1276,18 +1276,19 @@ fn redis_set_values(line: &[u8], out: &mut Vec<Finding>) {
         return;
     };
     let key = key.to_ascii_lowercase();
-    let has = |w: &[u8]| memchr::memmem::find(&key, w).is_some();
-    let kind = if has(b"otp") || has(b"pin") || has(b"2fa") || has(b"mfa") {
-        Kind::Secret
-    } else if [
-        "reset", "token", "session", "sess:", "verify", "confirm", "magic", "invite",
-    ]
-    .iter()
-    .any(|w| has(w.as_bytes()))
-    {
-        Kind::Token
-    } else {
-        return;
+    let pieces = || key.split(|b| !b.is_ascii_alphanumeric());
+    let one_time = pieces().any(|p| matches!(p, b"otp" | b"totp" | b"pin" | b"2fa" | b"mfa"));
+    let token = pieces().any(|p| {
+        [
+            "reset", "token", "sess", "verif", "confirm", "magic", "invite",
+        ]
+        .iter()
+        .any(|w| memchr::memmem::find(p, w.as_bytes()).is_some())
+    });
+    let kind = match (one_time, token) {
+        (true, _) => Kind::Secret,
+        (false, true) => Kind::Token,
+        (false, false) => return,
     };
     if ve > vs {
         out.push(Finding::new(vs, ve, kind));
@@ -1295,7 +1296,7 @@ fn redis_set_values(line: &[u8], out: &mut Vec<Finding>) {
 }
 
 /// Passwords pasted with no word around them to say so (`it's
-/// gr4f4n4-Adm1n! but rotate it`, a line of its own, `curl -u
+/// gr4f!n4-Adm1n but rotate it`, a line of its own, `curl -u
 /// fsilva:Lisboa#Tejo42`): a word of 8 to 64 printable ASCII bytes that
 /// holds what password policies ask for, lower case, upper case, a digit
 /// and a symbol (`! # $ ^ ? @`, see [`policy_symbol`]). Not a handle, a

@@ -691,6 +691,11 @@ fn directory_fields_and_name_options() {
             &["useradd --gecos"],
         ),
         (
+            "newuser --first-name=Oluwaseun --last-name Adeyemi",
+            &["Oluwaseun", "Adeyemi"],
+            &["--first-name=", "--last-name"],
+        ),
+        (
             "git log --first-parent --last 3 --surname=x",
             &[],
             &["--first-parent --last 3 --surname=x"],
@@ -714,6 +719,7 @@ fn webhooks_prose_keys_and_redis_values() {
         ("1715672731.005003 [0 10.12.8.22:51020] \"SET\" \"pwreset:42\" \"ai1n96v54dic231caz256fizt8\" \"EX\" \"900\"", &["ai1n96v54dic231caz256fizt8"], &["\"EX\" \"900\""]),
         ("1718008456.201877 [0 10.11.3.22:60120] \"SETEX\" \"otp:42\" \"300\" \"731904\"", &["731904"], &["\"300\""]),
         ("1718008456.201877 [0 10.11.3.22:60120] \"SET\" \"cache:page:42\" \"a1b2c3d4e5f6a7b8c9d0\"", &[], &["a1b2c3d4e5f6a7b8c9d0"]),
+        ("1718008456.201877 [0 10.11.3.22:60120] \"SET\" \"shipping:order:42\" \"DHL-77812\"", &[], &["DHL-77812"]),
     ]);
 }
 
