@@ -2,20 +2,21 @@
 //!
 //! Logs name the same people again and again, most often without the cue
 //! that let a detector find them the first time: `sshd: Accepted password
-//! for tsuzuki` is followed by `restic snapshots … tsuzuki`, `/exports/
-//! vpatel/…` by `s3://…/vpatel/…`. A [`Seen`] remembers every login, host
-//! name and full name that a line's redaction replaced, and the later lines
-//! of the stream lose those values wherever they stand as words of their
-//! own (`-` and `.` pieces of a longer name count, as on the line itself:
-//! `ldap-dkarimov`, `restic-ehernandez.log`).
+//! for t.suzuki` is followed by `restic … ws-t.suzuki`, `Assigned to: Grace
+//! Lin` by `… and Grace Lin closed it`. A [`Seen`] remembers the logins,
+//! host names and full names that a line's redaction replaced, and the
+//! later lines of the stream lose those values wherever they stand as
+//! words of their own (`-` and `.` pieces of a longer name count, as on
+//! the line itself: `ldap-a.okafor`, `restic-t.suzuki.log`).
 //!
 //! Only forward: a value is known from the line where it was first found
 //! on. What is remembered is chosen to keep a detector's mistake from
-//! spreading over a whole file: logins and host names of four characters
-//! or more that are not everyday words (`login for customers` would make
-//! every `customers` go), and names of two or three words, one of them
-//! neither an everyday word nor an organisation's (`Dev Tools` is no
-//! person's name). Values are compared ignoring ASCII case.
+//! spreading over a whole file (see [`login_worth`], [`personal_login`],
+//! [`name_worth`]): logins shaped as a person's name (`t.suzuki`,
+//! `nadia`; not `tsuzuki`, which a word found as a login once, `callback`
+//! or `params`, looks like), host names, and names whose surname is not an
+//! everyday word (`Dev Tools` is no person's). Values are compared
+//! ignoring ASCII case.
 
 use std::collections::HashMap;
 
@@ -74,6 +75,10 @@ fn prefix_bit(four: &[u8]) -> usize {
 
 impl Seen {
     fn insert(&mut self, value: &[u8], kind: Kind) {
+        // The filter keys on four bytes; every value worth keeping has them.
+        if value.len() < 4 {
+            return;
+        }
         if self.values.len() >= CAPACITY {
             self.values.clear();
             self.prefixes.iter_mut().for_each(|w| *w = 0);
