@@ -59,9 +59,8 @@ const CUES: &[&str] = &[
     "sid:",
     "sid\"",
     "sid'",
-    // URL and request signatures (`sig=`, `"signature":`).
+    // URL signatures (`sig=`, Azure SAS).
     "sig=",
-    "signature",
     "psk",
     "cvc",
     "cvv",
@@ -683,8 +682,7 @@ impl Secrets {
             // `"auth": "<base64>"` (Docker's config.json, `.npmrc`'s `_auth`),
             // a URL's `sig=` (Azure SAS): a secret when the value is a blob,
             // not when it is a word.
-            let blob_key =
-                matches!(words.as_slice(), [w] if w == "auth" || w == "sig" || w == "signature");
+            let blob_key = matches!(words.as_slice(), [w] if w == "auth" || w == "sig");
             let named = secret_key(key);
             // `session=…`, `PHPSESSID=…`, `connect.sid=…`: a session id,
             // which works like a password while it lives.
