@@ -29,7 +29,7 @@ pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
     }
     let word_end = t
         .iter()
-        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        .position(|b| !checks::is_login_byte(*b))
         .unwrap_or(t.len());
     let word = &t[..word_end];
     if indent == 0 && word == b"user" && t.get(word_end) == Some(&b':') {

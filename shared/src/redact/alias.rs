@@ -266,10 +266,11 @@ fn login_in(word: &[u8], start: usize, persons: &[Person]) -> Option<Finding> {
     }
     let is_login = |w: &[u8]| {
         let mut buf = [0u8; 64];
-        if w.is_ascii() && w.len() <= buf.len() {
-            let lower = &mut buf[..w.len()];
-            lower.copy_from_slice(w);
-            lower.make_ascii_lowercase();
+        if let Some(lower) = w
+            .is_ascii()
+            .then(|| checks::lower_in(w, &mut buf))
+            .flatten()
+        {
             persons.iter().any(|p| p.is_login(lower))
         } else {
             folds(w)

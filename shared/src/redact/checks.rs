@@ -274,6 +274,20 @@ pub(crate) fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// A byte of a login, a host name or a key name: [`is_word`], `.` or `-`.
+pub(crate) fn is_login_byte(b: u8) -> bool {
+    is_word(b) || matches!(b, b'.' | b'-')
+}
+
+/// `v` lower-cased (ASCII) into `buf`, without allocating; `None` when it
+/// is longer than `buf`.
+pub(crate) fn lower_in<'b>(v: &[u8], buf: &'b mut [u8; 64]) -> Option<&'b [u8]> {
+    let lower = buf.get_mut(..v.len())?;
+    lower.copy_from_slice(v);
+    lower.make_ascii_lowercase();
+    Some(lower)
+}
+
 /// The character that starts at `bytes[i]`, if a valid UTF-8 sequence
 /// does (a stray or cut-off byte is none).
 pub(crate) fn char_at(bytes: &[u8], i: usize) -> Option<char> {

@@ -129,8 +129,7 @@ fn people(at: usize, field: &[u8], person: Person, out: &mut Vec<Finding>) {
 fn is_login_id(v: &[u8]) -> bool {
     (3..=32).contains(&v.len())
         && v[0].is_ascii_alphabetic()
-        && v.iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && v.iter().all(|b| checks::is_login_byte(*b))
 }
 
 #[cfg(test)]

@@ -644,9 +644,7 @@ fn mailbox_login(line: &[u8], f: &Finding) -> Option<Finding> {
     let at = f.start + memchr::memchr(b'@', &line[f.start..f.end])?;
     let local = &line[f.start..at];
     let login = local.len() >= 4
-        && local
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && local.iter().all(|b| checks::is_login_byte(*b))
         && local
             .split(|b| !b.is_ascii_alphabetic())
             .filter(|w| !w.is_empty())

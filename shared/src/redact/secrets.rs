@@ -852,9 +852,7 @@ fn credential_file_line(line: &[u8], out: &mut Vec<Finding>) {
     let user = &line[..c];
     let name_like = !user.is_empty()
         && (user[0].is_ascii_alphabetic() || user[0] == b'_')
-        && user
-            .iter()
-            .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-'));
+        && user.iter().all(|b| checks::is_login_byte(*b));
     let rest = &line[c + 1..];
     let hashed = rest.len() > 8 && password_hash_scheme(rest);
     if name_like && hashed {
@@ -1361,11 +1359,7 @@ fn policy_passwords(line: &[u8], out: &mut Vec<Finding>) {
         // `login:password`.
         if let Some(c) = w.iter().rposition(|b| *b == b':') {
             let login = &w[..c];
-            if login.is_empty()
-                || !login
-                    .iter()
-                    .all(|b| checks::is_word(*b) || matches!(b, b'.' | b'-'))
-            {
+            if login.is_empty() || !login.iter().all(|b| checks::is_login_byte(*b)) {
                 continue;
             }
             s += c + 1;

@@ -21,6 +21,7 @@
 use std::collections::HashMap;
 
 use super::alias;
+use super::checks;
 use super::finding::Finding;
 use super::names;
 use super::token::Kind;
@@ -45,11 +46,6 @@ pub(crate) struct Seen {
 
 /// Bits of the prefix filter (a power of two).
 const PREFIX_BITS: usize = 1 << 16;
-
-/// Bytes of a login or host name.
-fn login_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
-}
 
 /// Bytes that continue a word: a value starts only where none comes before
 /// (letters, digits, `_`, and the bytes of non-ASCII letters).
@@ -96,25 +92,25 @@ impl Seen {
     /// (spans of `line`) that are worth looking for on later lines.
     pub(crate) fn record(&mut self, line: &[u8], findings: &[Finding]) {
         for f in findings {
+            let Some(kind @ (Kind::Username | Kind::Hostname | Kind::Name)) = f.kind() else {
+                continue;
+            };
             let value = &line[f.start..f.end];
             // Logs name the same people again and again.
             if self.lookup(value).is_some() {
                 continue;
             }
-            let worth = match f.kind() {
-                Some(Kind::Username) => {
+            let worth = match kind {
+                Kind::Username => {
                     login_worth(value)
                         && personal_login(value)
                         && !database_account(&line[..f.start])
                 }
-                Some(Kind::Hostname) => login_worth(value),
-                Some(Kind::Name) => name_worth(value),
-                _ => false,
+                Kind::Hostname => login_worth(value),
+                _ => name_worth(value),
             };
             if worth {
-                if let Some(kind) = f.kind() {
-                    self.insert(value, kind);
-                }
+                self.insert(value, kind);
             }
         }
     }
@@ -152,7 +148,7 @@ impl Seen {
     /// of its word or before a `.` or `-` in it.
     fn login_at(&self, line: &[u8], start: usize) -> Option<Finding> {
         let mut end = start;
-        while end < line.len() && login_byte(line[end]) {
+        while end < line.len() && checks::is_login_byte(line[end]) {
             end += 1;
         }
         let closes = |e: usize| e == end || matches!(line[e], b'.' | b'-');
@@ -192,14 +188,8 @@ impl Seen {
     }
 
     fn lookup(&self, value: &[u8]) -> Option<&Kind> {
-        if value.len() > MAX_LEN {
-            return None;
-        }
         let mut buf = [0u8; MAX_LEN];
-        let lower = &mut buf[..value.len()];
-        lower.copy_from_slice(value);
-        lower.make_ascii_lowercase();
-        self.values.get(&*lower)
+        self.values.get(checks::lower_in(value, &mut buf)?)
     }
 }
 
@@ -226,10 +216,13 @@ fn name_byte(b: u8) -> bool {
 /// an AWS principal), which may name a user on one line and stand for
 /// much else on others.
 fn login_worth(value: &[u8]) -> bool {
-    if !(4..=MAX_LEN).contains(&value.len()) || !value.iter().all(|b| login_byte(*b)) {
+    let mut buf = [0u8; MAX_LEN];
+    let Some(lower) = checks::lower_in(value, &mut buf) else {
+        return false;
+    };
+    if value.len() < 4 || !value.iter().all(|b| checks::is_login_byte(*b)) {
         return false;
     }
-    let lower = value.to_ascii_lowercase();
     let opaque_id = value.len() >= 12
         && !value.iter().any(u8::is_ascii_lowercase)
         && value.iter().any(u8::is_ascii_digit);
@@ -242,7 +235,7 @@ fn login_worth(value: &[u8]) -> bool {
     let service = lower
         .split(|b| !b.is_ascii_alphanumeric())
         .any(|w| SERVICE_WORDS.iter().any(|s| s.as_bytes() == w));
-    personal_word && !opaque_id && !service && !users::not_personal(&lower)
+    personal_word && !opaque_id && !service && !users::not_personal(lower)
 }
 
 /// Pieces that make a login a service's (`orders_svc`, `deploy-bot`).
@@ -287,7 +280,7 @@ fn database_account(before: &[u8]) -> bool {
     let separated = before[key_end..].iter().any(|b| matches!(b, b':' | b'='));
     let key_start = before[..key_end]
         .iter()
-        .rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        .rposition(|b| !checks::is_login_byte(*b))
         .map_or(0, |i| i + 1);
     let key = before[key_start..key_end].to_ascii_lowercase();
     let has = |w: &[u8]| memchr::memmem::find(&key, w).is_some();

@@ -1575,9 +1575,9 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     }
     // At most 64 bytes (checked above); ASCII (the regex's name class).
     let mut buf = [0u8; 64];
-    let lower = &mut buf[..v.len()];
-    lower.copy_from_slice(v);
-    lower.make_ascii_lowercase();
+    let Some(lower) = checks::lower_in(v, &mut buf) else {
+        return false;
+    };
     if not_personal(lower) {
         return false;
     }
