@@ -1,5 +1,6 @@
 //! Lays out the bundled word lists (`src/redact/first_names.txt`,
-//! `src/redact/common_words.txt`) as open-addressing tables of 32-bit
+//! `src/redact/common_words.txt`, `src/redact/surnames.txt`,
+//! `src/redact/surname_lookalikes.txt`) as open-addressing tables of 32-bit
 //! fingerprints at build time, so each table is read-only data of the
 //! binary: no start-up work, no heap, only the pages that look-ups touch
 //! are resident, and the lists' text is not in the binary at all
@@ -24,6 +25,16 @@ fn main() {
             "src/redact/common_words.txt",
             "WORD_SLOTS",
             "common_words_table.rs",
+        ),
+        (
+            "src/redact/surnames.txt",
+            "SURNAME_SLOTS",
+            "surnames_table.rs",
+        ),
+        (
+            "src/redact/surname_lookalikes.txt",
+            "LOOKALIKE_SLOTS",
+            "surname_lookalikes_table.rs",
         ),
     ] {
         println!("cargo::rerun-if-changed={list}");

@@ -434,14 +434,16 @@ fn capitalised(piece: &[u8]) -> bool {
 }
 
 /// Whether `login` is made of a person's name: two parts, one of them an
-/// initial or a listed first name (`okafor.a`, `t.kowalczyk`), or a listed
-/// first name alone (`nadia`). Not a login that cannot be split
-/// (`tsuzuki`, which a word such as `callback` or `params` looks like).
+/// initial or a listed first name (`okafor.a`, `t.kowalczyk`), a listed
+/// first name alone (`nadia`), or an initial and a listed surname in one
+/// word (`tsuzuki`, [`names::is_compact_login`]). Not another login that
+/// cannot be split (`callback` and `params` look like one).
 pub(crate) fn personal_login(login: &[u8]) -> bool {
-    matches!(
-        login_person(login),
-        Some(Person::Pair(..) | Person::Given(_))
-    )
+    match login_person(login) {
+        Some(Person::Pair(..) | Person::Given(_)) => true,
+        Some(Person::Compact(one)) => names::is_compact_login(&one),
+        _ => false,
+    }
 }
 
 /// A login's person: one or two alphabetic parts (digits and `.`, `_`,

@@ -476,6 +476,7 @@ impl Redactor {
         self.secrets.find(line, hints, out);
         self.users.find(line, hints, out);
         users::dotted_logins(line, out);
+        users::compact_logins(line, out);
         accounts::find(line, out);
         hl7::find(line, out);
         self.names.find(line, hints, out);

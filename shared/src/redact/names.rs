@@ -37,7 +37,8 @@ impl Hasher for WordHasher {
 
 type WordSet<T> = HashSet<T, BuildHasherDefault<WordHasher>>;
 
-// `NAME_SLOTS` and `WORD_SLOTS`: the bundled lists as open-addressing
+// `NAME_SLOTS`, `WORD_SLOTS`, `SURNAME_SLOTS` and `LOOKALIKE_SLOTS`: the
+// bundled lists as open-addressing
 // tables of 32-bit fingerprints (0: empty), laid out by the build script
 // with `word_hash::slot`. Read-only data: nothing to build at start, only
 // the pages look-ups touch are resident, and the words' text is not needed.
@@ -45,6 +46,8 @@ type WordSet<T> = HashSet<T, BuildHasherDefault<WordHasher>>;
 // 2^32 (a few probes, each a 32-bit compare).
 include!(concat!(env!("OUT_DIR"), "/first_names_table.rs"));
 include!(concat!(env!("OUT_DIR"), "/common_words_table.rs"));
+include!(concat!(env!("OUT_DIR"), "/surnames_table.rs"));
+include!(concat!(env!("OUT_DIR"), "/surname_lookalikes_table.rs"));
 
 /// Whether `word` (lowercase bytes) is in the table `slots`.
 fn listed(slots: &[u32], word: &[u8]) -> bool {
@@ -69,6 +72,26 @@ fn listed_exactly(word: &[u8]) -> bool {
 /// a cue in running text it is the text going on, not a login.
 pub(crate) fn is_common_word(lower: &[u8]) -> bool {
     listed(&WORD_SLOTS, lower)
+}
+
+/// Whether `lower` (lowercase ASCII) is in the bundled surname list
+/// (`surnames.txt`: surnames of four letters or more, accents taken off,
+/// not everyday English words unless they are mostly surnames, `smith`).
+pub(crate) fn is_surname(lower: &[u8]) -> bool {
+    listed(&SURNAME_SLOTS, lower)
+}
+
+/// Whether `lower` (lowercase ASCII letters) is a compact login made of an
+/// initial and a listed surname (`lmartin`, `tsuzuki`, `kdlamini`): five
+/// letters or more, and not itself an English word (`emitter`, `adieu`:
+/// `surname_lookalikes.txt`; `across`, `please`) or a first name (`emilia`).
+pub(crate) fn is_compact_login(lower: &[u8]) -> bool {
+    (5..=20).contains(&lower.len())
+        && lower.iter().all(u8::is_ascii_lowercase)
+        && is_surname(&lower[1..])
+        && !listed(&LOOKALIKE_SLOTS, lower)
+        && !is_common_word(lower)
+        && !listed_exactly(lower)
 }
 
 /// Whether `lower` is a bundled first name, also with its accents taken
@@ -3642,6 +3665,25 @@ mod tests {
             assert!(!listed_exactly(format!("{line}-").as_bytes()));
         }
         assert!(is_first_name("Adrián") && is_first_name("MARIA"));
+    }
+
+    /// The surname tables find every bundled line; each look-alike is an
+    /// initial and a listed surname, and so no compact login.
+    #[test]
+    fn bundled_surnames_and_lookalikes() {
+        for line in include_str!("surnames.txt").lines() {
+            assert!(
+                line.len() >= 4 && line.bytes().all(|b| b.is_ascii_lowercase()),
+                "surnames.txt: {line:?}"
+            );
+            assert!(is_surname(line.as_bytes()), "{line:?}");
+        }
+        for line in include_str!("surname_lookalikes.txt").lines() {
+            assert!(is_surname(&line.as_bytes()[1..]), "{line:?}");
+            assert!(!is_compact_login(line.as_bytes()), "{line:?}");
+        }
+        assert!(is_compact_login(b"lmartin") && is_compact_login(b"tsuzuki"));
+        assert!(!is_compact_login(b"emitter") && !is_compact_login(b"martin"));
     }
 
     #[test]

@@ -13,9 +13,9 @@
 //! on. What is remembered is chosen to keep a detector's mistake from
 //! spreading over a whole file (see [`login_worth`], [`personal_login`],
 //! [`name_worth`]): logins shaped as a person's name (`t.suzuki`,
-//! `nadia`; not `tsuzuki`, which a word found as a login once, `callback`
-//! or `params`, looks like), host names, and names whose surname is not an
-//! everyday word (`Dev Tools` is no person's). Values are compared
+//! `nadia`, `tsuzuki` with its listed surname; not `callback` or
+//! `params`, words found as a login once), host names, and names whose
+//! surname is not an everyday word (`Dev Tools` is no person's). Values are compared
 //! ignoring ASCII case.
 
 use std::collections::HashMap;
@@ -346,9 +346,12 @@ mod tests {
         let seen = seen_with(&[
             ("nadia", Kind::Username),
             ("okafor.a", Kind::Username),
+            ("tsuzuki", Kind::Username),
             ("ws-okafor-c", Kind::Hostname),
             ("Grace Lin", Kind::Name),
         ]);
+        // In running text, where the word alone is not taken.
+        assert_eq!(found(&seen, "checked with tsuzuki about it"), ["tsuzuki"]);
         assert_eq!(
             found(
                 &seen,
@@ -386,8 +389,8 @@ mod tests {
             ("system-admin", Kind::Username),
             ("deploy-bot-marek", Kind::Username),
             // Logins that cannot be told from words or code.
-            ("tsuzuki", Kind::Username),
             ("callback", Kind::Username),
+            ("kmbeki", Kind::Username),
             ("g_strdup", Kind::Username),
             ("Zuza Software Foundation", Kind::Name),
         ]);

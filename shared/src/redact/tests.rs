@@ -2452,6 +2452,58 @@ fn first_dot_last_logins_wherever_they_stand() {
     ]);
 }
 
+/// Compact logins (an initial and a listed surname) wherever they stand as a
+/// word or a piece of one; English words that spell the same, words of
+/// running text, string escapes and pieces of longer words stay.
+#[test]
+fn compact_logins_wherever_they_stand() {
+    check(&[
+        (
+            "jdevries okafor.a rgupta sbakker",
+            &["rgupta", "sbakker"],
+            &["okafor.a"],
+        ),
+        (
+            "$ ausearch -m USER_LOGIN -ua hmueller -i | grep res=failed",
+            &["hmueller"],
+            &["-m USER_LOGIN -ua", "-i | grep res=failed"],
+        ),
+        ("- name: oidc-hsato", &["hsato"], &["- name: oidc-"]),
+        (
+            "User-ID mapping: corp\\mvisser -> 10.31.0.13 and CORP\\nhaddad",
+            &["mvisser", "nhaddad"],
+            &["User-ID mapping: corp\\", "CORP\\"],
+        ),
+        (
+            "PUT /exports/vpatel/statement-2024-05.pdf by tnguyen",
+            &["vpatel", "tnguyen"],
+            &["PUT /exports/", "/statement-2024-05.pdf by "],
+        ),
+        (
+            "emitter as follows: adieu; babel 6696/udp; space-in-parens.html",
+            &[],
+            &["emitter", "adieu", "babel", "space-in-parens.html"],
+        ),
+        (
+            "(come sotto definita) rappresenti, esegui, reciti; eller vissa f&ouml;rkortningar",
+            &[],
+            &["sotto", "esegui", "vissa"],
+        ),
+        (
+            r#"{"msg":"hello\nmartin was here"} kworker/0:1 xmartin2 Dmartin emilia please"#,
+            &[],
+            &[
+                "\\nmartin",
+                "kworker/0:1",
+                "xmartin2",
+                "Dmartin",
+                "emilia",
+                "please",
+            ],
+        ),
+    ]);
+}
+
 /// Directory names surname first with an escaped comma (Active Directory
 /// DNs and the LDIF comments that repeat them).
 #[test]

@@ -1318,6 +1318,95 @@ pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// Compact logins, an initial and a surname in one lower-case word, wherever
+/// they stand as a word of their own or a `-`/`_`/`.`/`/`-separated piece of
+/// one (`last` output, `cancel -u kmbeki`, `oidc-hsato`, `corp\mvisser`,
+/// `/exports/vpatel/`): the surname listed (`surnames.txt`), the whole not an
+/// everyday word or a first name ([`names::is_compact_login`]). A piece of
+/// a word with digits or capitals (`xmartin2`, `Dmartin`) stays, and so does
+/// the word after a string escape (`\nmartin` is a line break and
+/// `martin`) unless a domain in capitals is before it (`CORP\nhaddad`).
+pub(crate) fn compact_logins(line: &[u8], out: &mut Vec<Finding>) {
+    // Every run of MIN lower-case letters or more holds an index `i` with
+    // `i % MIN == MIN - 1`: probe only those, and measure the run around
+    // a hit (most bytes of a line are never read).
+    const MIN: usize = 5;
+    let mut i = MIN - 1;
+    while i < line.len() {
+        if !line[i].is_ascii_lowercase() {
+            i += MIN;
+            continue;
+        }
+        let mut s = i;
+        while s > 0 && line[s - 1].is_ascii_lowercase() {
+            s -= 1;
+        }
+        let mut e = i + 1;
+        while e < line.len() && line[e].is_ascii_lowercase() {
+            e += 1;
+        }
+        // The next run starts after `e`; if it is long enough, it holds
+        // `e + MIN`.
+        i = e + MIN;
+        if !(MIN..=20).contains(&(e - s)) {
+            continue;
+        }
+        let piece_edge = |b: u8| !(b.is_ascii_alphanumeric() || b >= 0x80);
+        let escape = s >= 1 && line[s - 1] == b'\\' && matches!(line[s], b'n' | b't' | b'r') && {
+            let before = &line[..s - 1];
+            let n = before
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'))
+                .count();
+            let domain = &before[before.len() - n..];
+            domain.is_empty() || domain.iter().any(u8::is_ascii_lowercase)
+        };
+        if (s > 0 && !piece_edge(line[s - 1]))
+            || line.get(e).is_some_and(|b| !piece_edge(*b))
+            || escape
+            || in_prose(line, s, e)
+        {
+            continue;
+        }
+        if names::is_compact_login(&line[s..e]) && plausible_user(line, s, e) {
+            out.push(Finding::new(s, e, Kind::Username));
+        }
+    }
+}
+
+/// Whether the word at `s..e` stands between two lower-case words, one blank
+/// on each side (`violazione degli stessi`, `rappresenti, esegui, reciti`,
+/// `(come sotto definita)`, `eller vissa f&ouml;rkortningar`): running
+/// text, where a word that spells an initial and a surname is a word of
+/// some language, not a login.
+fn in_prose(line: &[u8], s: usize, e: usize) -> bool {
+    let word_before = s >= 2 && line[s - 1] == b' ' && {
+        let head = &line[..s - 1];
+        let head = head.strip_suffix(b",").unwrap_or(head);
+        let n = head
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_lowercase())
+            .count();
+        n > 0 && (head.len() == n || matches!(head[head.len() - n - 1], b' ' | b'('))
+    };
+    let tail = &line[e..];
+    let tail = tail.strip_prefix(b",").unwrap_or(tail);
+    let word_after = tail.first() == Some(&b' ') && {
+        // Letters, also as HTML entities (`f&ouml;rkortningar`).
+        let n = tail[1..]
+            .iter()
+            .take_while(|b| b.is_ascii_lowercase() || **b >= 0x80 || matches!(b, b'&' | b';'))
+            .count();
+        n > 0
+            && tail
+                .get(1 + n)
+                .is_none_or(|b| matches!(b, b' ' | b',' | b'.' | b';' | b')'))
+    };
+    word_before && word_after
+}
+
 /// File name extensions and top-level domains of three letters or more
 /// that are not common words (`toml`, `conf`, `com`): after a first name
 /// and a dot they make a file or domain name, not a login.
