@@ -3638,7 +3638,14 @@ impl Hosts {
                     return false;
                 }
                 let listed = (is_first_name(p) || is_first_name(base)) && !is_ambiguous(p);
-                listed || (strong && p.len() >= 2 && p.len() <= 12)
+                // A listed surname or compact login (`ws-okafor-c`,
+                // `SWN-JWEBER-W10`), not an everyday word, in a name
+                // without `_` (`jansson_private_config` is code's).
+                let family = p.len() >= 4
+                    && !text.contains('_')
+                    && (is_surname(p.as_bytes()) || is_compact_login(p.as_bytes()))
+                    && !is_common_word(p.as_bytes());
+                listed || family || (strong && p.len() >= 2 && p.len() <= 12)
             });
             if personal {
                 out.push(Finding::new(m.start(), m.end(), Kind::Hostname));

@@ -1568,6 +1568,18 @@ fn person_names() {
 #[test]
 fn hostnames() {
     check(&[
+        // A surname or compact login beside a device word; not in code's
+        // names with `_`.
+        (
+            "Host: ws-okafor-c (10.12.40.77); workstation SWN-JWEBER-W10",
+            &["ws-okafor-c", "SWN-JWEBER-W10"],
+            &["Host: ", "workstation "],
+        ),
+        (
+            "#include <jansson_private_config.h> and web-dev, build-box",
+            &[],
+            &["jansson_private_config.h", "web-dev", "build-box"],
+        ),
         // Laptops in other languages and by model.
         (
             "Caller Computer Name:\tPORTATIL-DMORENO",
