@@ -82,13 +82,25 @@ pub(crate) fn is_surname(lower: &[u8]) -> bool {
 }
 
 /// Whether `lower` (lowercase ASCII letters) is a compact login made of an
-/// initial and a listed surname (`lmartin`, `tsuzuki`, `kdlamini`): five
-/// letters or more, and not itself an English word (`emitter`, `adieu`:
+/// initial and a listed surname (`lmartin`, `tsuzuki`, `kdlamini`), also
+/// with the surname's particle (`jvandijk`, `jdevries`): five letters or
+/// more, and not itself an English word (`emitter`, `adieu`:
 /// `surname_lookalikes.txt`; `across`, `please`) or a first name (`emilia`).
 pub(crate) fn is_compact_login(lower: &[u8]) -> bool {
+    const PARTICLES: &[&[u8]] = &[
+        b"van", b"von", b"de", b"der", b"den", b"da", b"di", b"del", b"della", b"dos", b"le",
+        b"la", b"mc", b"mac", b"ten", b"ter",
+    ];
+    let Some(rest) = lower.get(1..) else {
+        return false;
+    };
+    let surname = |r: &[u8]| r.len() >= 4 && is_surname(r);
     (5..=20).contains(&lower.len())
         && lower.iter().all(u8::is_ascii_lowercase)
-        && is_surname(&lower[1..])
+        && (surname(rest)
+            || PARTICLES
+                .iter()
+                .any(|p| rest.strip_prefix(*p).is_some_and(surname)))
         && !listed(&LOOKALIKE_SLOTS, lower)
         && !is_common_word(lower)
         && !listed_exactly(lower)

@@ -2430,6 +2430,18 @@ fn first_dot_last_logins_wherever_they_stand() {
             &["jana.novakova"],
             &["--profile"],
         ),
+        // An initial and a listed surname.
+        (
+            "fatal: Authentication failed for 'https://gitlab.example.com/t.kowalczyk/dotfiles.git/'; \
+             key \"f.adeyemi\" not found; entry for 'k.rossi'",
+            &["t.kowalczyk", "f.adeyemi", "k.rossi"],
+            &["https://gitlab.example.com/", "/dotfiles.git/"],
+        ),
+        (
+            "e.target.value; a.length; c.e.shop.OrderController; i.e. x.render()",
+            &[],
+            &["e.target.value", "a.length", "c.e.shop.OrderController", "x.render()"],
+        ),
         (
             "| SSO| anne-marie.dubois| 10.0.0.1",
             &["anne-marie.dubois", "anne-"],
@@ -2490,6 +2502,18 @@ fn compact_logins_wherever_they_stand() {
             "PUT /exports/vpatel/statement-2024-05.pdf by tnguyen",
             &["vpatel", "tnguyen"],
             &["PUT /exports/", "/statement-2024-05.pdf by "],
+        ),
+        // With the surname's particle; in running text after a word that
+        // names a person.
+        (
+            "Joris van Dijk   jvandijk   3/3/2025; jdevries okafor.a",
+            &["jvandijk", "jdevries"],
+            &["3/3/2025"],
+        ),
+        (
+            "2. VPN flapping for dkovac and nhassan – both home ISP issues",
+            &["dkovac", "nhassan"],
+            &["2. VPN flapping for ", " – both home ISP issues"],
         ),
         (
             "emitter as follows: adieu; babel 6696/udp; space-in-parens.html",

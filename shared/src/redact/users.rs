@@ -1245,7 +1245,7 @@ impl Users {
 /// Logins of the `first.last` shape wherever they stand as a word of their
 /// own (`userpass-maya.lindgren`, `/avatars/emre.demir/`): a listed first
 /// name that is not an everyday word, a dot, and a surname, all lower
-/// case. File names (`hugo.toml`, `pam.d`), domains (`anna.example.org`,
+/// case; or an initial, a dot and a listed surname (`t.kowalczyk`). File names (`hugo.toml`, `pam.d`), domains (`anna.example.org`,
 /// `gioele.io`), addresses and calls (`anna.run(`) stay, and so does a
 /// common word after the dot (`grace.period`).
 pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
@@ -1278,7 +1278,7 @@ pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
                     | b'{'
                     | b'<'
             );
-        if !(2..=15).contains(&(dot - s)) || !before_ok {
+        if !(1..=15).contains(&(dot - s)) || !before_ok {
             continue;
         }
         let e = dot
@@ -1296,10 +1296,16 @@ pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
         };
         // Two letters are a country's domain more often than a surname
         // (`martin.st`), one a file type (`pam.d`, `conn.c`). The first
-        // name, the most selective test, comes before the word lists.
+        // name, the most selective test, comes before the word lists; an
+        // initial needs a listed surname (`t.kowalczyk`, not `e.target`).
+        let person = if dot - s == 1 {
+            last.len() >= 4 && names::is_surname(last)
+        } else {
+            names::is_plain_first_name(&line[s..dot])
+        };
         if !(3..=20).contains(&last.len())
             || !after_ok
-            || !names::is_plain_first_name(&line[s..dot])
+            || !person
             || names::is_common_word(last)
             || FILE_EXTENSIONS.contains(&last)
             || !plausible_user(line, s, e)
@@ -1381,6 +1387,12 @@ pub(crate) fn compact_logins(line: &[u8], out: &mut Vec<Finding>) {
 /// text, where a word that spells an initial and a surname is a word of
 /// some language, not a login.
 fn in_prose(line: &[u8], s: usize, e: usize) -> bool {
+    // Words after which a person is named (`for dkovac and nhassan`,
+    // `flagged by dcastaneda`) do not make it running text.
+    const BEFORE_A_PERSON: &[&[u8]] = &[
+        b"for", b"by", b"to", b"from", b"with", b"as", b"and", b"or", b"user", b"login",
+        b"account", b"cc",
+    ];
     let word_before = s >= 2 && line[s - 1] == b' ' && {
         let head = &line[..s - 1];
         let head = head.strip_suffix(b",").unwrap_or(head);
@@ -1389,7 +1401,10 @@ fn in_prose(line: &[u8], s: usize, e: usize) -> bool {
             .rev()
             .take_while(|b| b.is_ascii_lowercase())
             .count();
-        n > 0 && (head.len() == n || matches!(head[head.len() - n - 1], b' ' | b'('))
+        let word = &head[head.len() - n..];
+        n > 0
+            && (head.len() == n || matches!(head[head.len() - n - 1], b' ' | b'('))
+            && !BEFORE_A_PERSON.contains(&word)
     };
     let tail = &line[e..];
     let tail = tail.strip_prefix(b",").unwrap_or(tail);
@@ -1400,6 +1415,7 @@ fn in_prose(line: &[u8], s: usize, e: usize) -> bool {
             .take_while(|b| b.is_ascii_lowercase() || **b >= 0x80 || matches!(b, b'&' | b';'))
             .count();
         n > 0
+            && tail[1].is_ascii_lowercase()
             && tail
                 .get(1 + n)
                 .is_none_or(|b| matches!(b, b' ' | b',' | b'.' | b';' | b')'))
