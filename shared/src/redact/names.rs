@@ -1877,7 +1877,7 @@ impl Names {
 
 /// A listed first name alone, where the sentence makes it a person: the
 /// subject of a verb (`Thiago raised the timeout`, `Priya was helpful`,
-/// `Lukas also fixed it`), addressed (`Siobhán, the history is…`, `thanks
+/// `Lukas also fixed it`), someone from a team (`Raj from billing`), addressed (`Siobhán, the history is…`, `thanks
 /// Henrik!`, `pinging Eleni`) or owning something (`the laptop of
 /// Maximilian`). Returns the name's end. First names that also name a
 /// product (`Cassandra`, `Jessie`) need more than this.
@@ -1905,6 +1905,13 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
             };
         }
         if is_verb_form(next) && line.get(at + next.len()).is_none_or(|b| *b < 0x80) {
+            return Some(end);
+        }
+        // Someone from a team: `Julia from marketing`, `Raj from billing`.
+        if next == b"from"
+            && line.get(at + 4) == Some(&b' ')
+            && line.get(at + 5).is_some_and(u8::is_ascii_lowercase)
+        {
             return Some(end);
         }
     }
