@@ -2444,6 +2444,16 @@ fn first_dot_last_logins_wherever_they_stand() {
             &["https://gitlab.example.com/", "/dotfiles.git/"],
         ),
         (
+            "b4e1d2c3  instance=~\".*-cam.*\"  ayo.balogun  Ayo's home cams",
+            &["ayo.balogun"],
+            &["instance="],
+        ),
+        (
+            "application/vnd.mason+json src/libassuan.vers",
+            &[],
+            &["vnd.mason", "libassuan.vers"],
+        ),
+        (
             "e.target.value; a.length; c.e.shop.OrderController; i.e. x.render()",
             &[],
             &["e.target.value", "a.length", "c.e.shop.OrderController", "x.render()"],
@@ -2520,6 +2530,11 @@ fn compact_logins_wherever_they_stand() {
             "2. VPN flapping for dkovac and nhassan – both home ISP issues",
             &["dkovac", "nhassan"],
             &["2. VPN flapping for ", " – both home ISP issues"],
+        ),
+        (
+            "l'identifiant de Théo est tbernard et le mot de passe",
+            &["tbernard"],
+            &["Théo est ", " et le mot de passe"],
         ),
         (
             "emitter as follows: adieu; babel 6696/udp; space-in-parens.html",

@@ -1245,7 +1245,8 @@ impl Users {
 /// Logins of the `first.last` shape wherever they stand as a word of their
 /// own (`userpass-maya.lindgren`, `/avatars/emre.demir/`): a listed first
 /// name that is not an everyday word, a dot, and a surname, all lower
-/// case; or an initial, a dot and a listed surname (`t.kowalczyk`). File names (`hugo.toml`, `pam.d`), domains (`anna.example.org`,
+/// case; or an initial or any other word that is not an everyday one, a
+/// dot and a listed surname (`t.kowalczyk`, `ayo.balogun`). File names (`hugo.toml`, `pam.d`), domains (`anna.example.org`,
 /// `gioele.io`), addresses and calls (`anna.run(`) stay, and so does a
 /// common word after the dot (`grace.period`).
 pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
@@ -1298,10 +1299,18 @@ pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
         // (`martin.st`), one a file type (`pam.d`, `conn.c`). The first
         // name, the most selective test, comes before the word lists; an
         // initial needs a listed surname (`t.kowalczyk`, not `e.target`).
+        let first = &line[s..dot];
         let person = if dot - s == 1 {
             last.len() >= 4 && names::is_surname(last)
         } else {
-            names::is_plain_first_name(&line[s..dot])
+            names::is_plain_first_name(first)
+                || (last.len() >= 4
+                    && names::is_surname(last)
+                    && !names::is_common_word(first)
+                    && !names::is_org_word(first)
+                    // MIME types and libraries: `vnd.mason`, `libassuan.vers`.
+                    && !matches!(first, b"vnd" | b"prs")
+                    && !first.starts_with(b"lib"))
         };
         if !(3..=20).contains(&last.len())
             || !after_ok
@@ -1388,10 +1397,11 @@ pub(crate) fn compact_logins(line: &[u8], out: &mut Vec<Finding>) {
 /// some language, not a login.
 fn in_prose(line: &[u8], s: usize, e: usize) -> bool {
     // Words after which a person is named (`for dkovac and nhassan`,
-    // `flagged by dcastaneda`) do not make it running text.
+    // `flagged by dcastaneda`, `l'identifiant est tbernard`) do not make
+    // it running text.
     const BEFORE_A_PERSON: &[&[u8]] = &[
         b"for", b"by", b"to", b"from", b"with", b"as", b"and", b"or", b"user", b"login",
-        b"account", b"cc",
+        b"account", b"cc", b"is", b"est", b"es", b"ist",
     ];
     let word_before = s >= 2 && line[s - 1] == b' ' && {
         let head = &line[..s - 1];
