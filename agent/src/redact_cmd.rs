@@ -258,12 +258,13 @@ fn redact_block(redactor: &Redactor, block: &[u8], start: StreamState) -> Block 
         Some(b) => (b, true),
         None => (block, false),
     };
-    let mut count = 0u64;
-    let mut rest = body.split(|b| *b == b'\n').peekable();
-    while let Some(line) = rest.next() {
-        count += 1;
-        bytes.extend_from_slice(&lines.redact_line_bytes(line, &mut report));
-        if rest.peek().is_some() || last_newline {
+    let all: Vec<&[u8]> = body.split(|b| *b == b'\n').collect();
+    let count = all.len() as u64;
+    let mut done = Vec::with_capacity(all.len());
+    lines.redact_lines_bytes(&all, &mut report, &mut done);
+    for (i, line) in done.iter().enumerate() {
+        bytes.extend_from_slice(line);
+        if i + 1 < done.len() || last_newline {
             bytes.push(b'\n');
         }
     }

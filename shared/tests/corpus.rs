@@ -295,6 +295,42 @@ fn cold_recall_and_keep_rate() {
     assert_floors(&scores, floor, 0.964);
 }
 
+/// Redacting runs of lines detector by detector (`redact_bytes`,
+/// `redact_lines_bytes`) gives what redacting line by line gives, on every
+/// corpus file, also with the files' lines in other orders (so that runs
+/// start and end at other lines).
+#[test]
+fn runs_of_lines_match_line_by_line() {
+    let redactor = Redactor::with_tables(
+        ScopeKey::from_bytes([42; 32]),
+        &RedactConfig::default(),
+        Tables::Fast,
+    )
+    .unwrap();
+    for path in CORPORA.iter().flat_map(|c| marked_files(c)) {
+        let raw = raw_lines(&path);
+        for shift in [0, 1, 37] {
+            let mut lines: Vec<&str> = raw.iter().map(String::as_str).collect();
+            let n = lines.len().max(1);
+            lines.rotate_left(shift % n);
+            let text = lines.join("\n");
+            let mut by_line = redactor.line_redactor();
+            let mut expected = Vec::new();
+            let mut a = Report::default();
+            for (i, line) in text.as_bytes().split(|b| *b == b'\n').enumerate() {
+                if i > 0 {
+                    expected.push(b'\n');
+                }
+                expected.extend_from_slice(&by_line.redact_line_bytes(line, &mut a));
+            }
+            let mut b = Report::default();
+            let got = redactor.redact_bytes(text.as_bytes(), &mut b);
+            assert!(got == expected, "{} (shift {shift})", path.display());
+            assert_eq!(a, b);
+        }
+    }
+}
+
 /// Both builds of the cue tables give the same output.
 #[test]
 fn compact_and_fast_tables_agree() {

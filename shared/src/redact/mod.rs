@@ -28,7 +28,9 @@
 //!
 //! Speed: each detector group runs only when a cheap byte test passes ('@'
 //! present, a digit present, a literal prefix found); a line without
-//! findings is returned borrowed, without allocation.
+//! findings is returned borrowed, without allocation; bulk text goes
+//! through [`LineRedactor::redact_lines_bytes`], which runs each detector
+//! over a few dozen lines at a time.
 //!
 //! Bytes: [`Redactor::redact_bytes`] and [`LineRedactor::redact_line_bytes`]
 //! take arbitrary bytes. Detectors work on ASCII structure, so invalid UTF-8
@@ -239,6 +241,19 @@ pub struct Redactor {
 /// Re-scans after redaction until nothing new is found (bounded).
 const MAX_PASSES: usize = 3;
 
+/// The number of detectors [`Redactor::detect_one`] tells apart.
+const DETECTORS: usize = 10;
+
+/// How many lines [`LineRedactor::redact_lines_bytes`] takes detector by
+/// detector: enough to keep each detector's tables hot, few enough that
+/// the lines stay in cache too.
+const RUN_LINES: usize = 64;
+
+/// A line without its trailing `\r`.
+fn without_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
 impl Redactor {
     /// The same engine with empty search caches: a clone. The compiled
     /// patterns are shared, not rebuilt; the lazy-DFA caches, which grow
@@ -337,11 +352,22 @@ impl Redactor {
     pub fn redact_bytes(&self, bytes: &[u8], report: &mut Report) -> Vec<u8> {
         let mut lines = self.line_redactor();
         let mut out = Vec::with_capacity(bytes.len());
-        for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
-            if i > 0 {
-                out.push(b'\n');
+        let mut run = Vec::with_capacity(RUN_LINES);
+        let mut done = Vec::with_capacity(RUN_LINES);
+        let mut first = true;
+        let mut split = bytes.split(|b| *b == b'\n').peekable();
+        while split.peek().is_some() {
+            run.clear();
+            run.extend(split.by_ref().take(RUN_LINES));
+            done.clear();
+            lines.redact_lines_bytes(&run, report, &mut done);
+            for line in &done {
+                if !first {
+                    out.push(b'\n');
+                }
+                first = false;
+                out.extend_from_slice(line);
             }
-            out.extend_from_slice(&lines.redact_line_bytes(line, report));
         }
         out
     }
@@ -361,6 +387,7 @@ impl Redactor {
             redactor: self,
             state,
             scratch: Scratch::default(),
+            run: Run::default(),
             seen: seen::Seen::default(),
         }
     }
@@ -373,12 +400,26 @@ impl Redactor {
         line: &'l [u8],
         report: &mut Report,
     ) -> Cow<'l, [u8]> {
-        let (body, cr) = match line.strip_suffix(b"\r") {
-            Some(b) => (b, true),
-            None => (line, false),
-        };
         let mut findings = std::mem::take(&mut scratch.findings);
         findings.clear();
+        let body = without_cr(line);
+        let scan = self.prepare(state, body, &mut findings);
+        if scan {
+            self.prefilter.scan(body, &mut scratch.hints);
+            self.detect(body, &scratch.hints, &mut findings);
+        }
+        let mut hints = std::mem::take(&mut scratch.hints);
+        let out = self.finish(scratch, &mut hints, seen, line, scan, &mut findings, report);
+        scratch.hints = hints;
+        scratch.findings = findings;
+        out
+    }
+
+    /// The line-state part of a line, before the detectors: steps the
+    /// private key and table state, appends the findings they make, and
+    /// says whether the detectors are to scan the line (not a whole line
+    /// of a private key, nor a certificate's base64).
+    fn prepare(&self, state: &mut StreamState, body: &[u8], findings: &mut Vec<Finding>) -> bool {
         let inside_public = state.pem == PemState::InsidePublic;
         let pem_spans = if state.pem != PemState::Outside || self.pem.has_begin(body) {
             self.pem.step(&mut state.pem, body)
@@ -404,33 +445,42 @@ impl Redactor {
         }
         // A table's header opens it, its rows are redacted by column, and
         // any other line closes it (and may open the next one).
-        let row = state
-            .table
-            .as_ref()
-            .is_some_and(|t| t.row(body, &mut findings));
+        let row = state.table.as_ref().is_some_and(|t| t.row(body, findings));
         if !row {
             state.table = Table::from_header(body);
-            table::sql_insert(body, &mut findings);
+            table::sql_insert(body, findings);
         }
-        // Whether `scratch.hints` holds the cue scan of the line last applied.
-        let mut scanned = false;
-        if !whole_line_key && !public_body {
-            self.prefilter.scan(body, &mut scratch.hints);
-            self.detect(body, &scratch.hints, &mut findings);
+        !whole_line_key && !public_body
+    }
+
+    /// The rest of a line once its detectors ran (`scanned`: over it, with
+    /// `hints` its cue scan): who was found on the lines before, the
+    /// tokens, and the re-scans that make redaction idempotent.
+    #[allow(clippy::too_many_arguments)]
+    fn finish<'l>(
+        &self,
+        scratch: &mut Scratch,
+        hints: &mut Hints,
+        seen: &mut seen::Seen,
+        line: &'l [u8],
+        mut scanned: bool,
+        findings: &mut Vec<Finding>,
+        report: &mut Report,
+    ) -> Cow<'l, [u8]> {
+        let body = without_cr(line);
+        if scanned {
             // Who was found on the lines before.
-            seen.find(body, &mut findings);
-            scanned = true;
+            seen.find(body, findings);
         }
         let first = if findings.is_empty() {
             None
         } else {
-            self.apply(body, &mut findings, scratch, report)
+            self.apply(body, findings, scratch, report)
         };
         let Some(mut out) = first else {
-            scratch.findings = findings;
             return Cow::Borrowed(line);
         };
-        seen.record(body, &findings);
+        seen.record(body, findings);
         // A dropped (overlapping) finding can leave something behind, and a
         // token can change the context of its neighbours: re-scan until
         // nothing changes, which is what makes redaction idempotent.
@@ -445,42 +495,106 @@ impl Redactor {
                 }
             }
             if scanned {
-                self.prefilter
-                    .rescan(&out, &scratch.edits, &mut scratch.hints);
+                self.prefilter.rescan(&out, &scratch.edits, hints);
             } else {
-                self.prefilter.scan(&out, &mut scratch.hints);
+                self.prefilter.scan(&out, hints);
                 scanned = true;
             }
-            self.detect(&out, &scratch.hints, &mut findings);
+            self.detect(&out, hints, findings);
             if findings.is_empty() {
                 break;
             }
-            match self.apply(&out, &mut findings, scratch, report) {
+            match self.apply(&out, findings, scratch, report) {
                 Some(next) => {
-                    seen.record(&out, &findings);
+                    seen.record(&out, findings);
                     out = next;
                 }
                 None => break,
             }
         }
-        scratch.findings = findings;
-        if cr {
+        if line.len() > body.len() {
             out.push(b'\r');
         }
         Cow::Owned(out)
     }
 
+    /// [`Redactor::redact_line`] over a run of lines, with the same output:
+    /// the line state first, line by line, then each detector over all the
+    /// lines it scans (its tables stay in the CPU's caches), then the rest
+    /// line by line.
+    fn redact_run<'l>(
+        &self,
+        state: &mut StreamState,
+        run: &mut Run,
+        seen: &mut seen::Seen,
+        lines: &[&'l [u8]],
+        report: &mut Report,
+        out: &mut Vec<Cow<'l, [u8]>>,
+    ) {
+        let n = lines.len();
+        if run.findings.len() < n {
+            run.findings.resize_with(n, Vec::new);
+            run.hints.resize_with(n, Hints::default);
+        }
+        run.scan.clear();
+        for (line, findings) in lines.iter().zip(&mut run.findings) {
+            findings.clear();
+            run.scan
+                .push(self.prepare(state, without_cr(line), findings));
+        }
+        for ((line, hints), scan) in lines.iter().zip(&mut run.hints).zip(&run.scan) {
+            if *scan {
+                self.prefilter.scan(without_cr(line), hints);
+            }
+        }
+        for d in 0..DETECTORS {
+            for (((line, hints), findings), scan) in lines
+                .iter()
+                .zip(&run.hints)
+                .zip(&mut run.findings)
+                .zip(&run.scan)
+            {
+                if *scan {
+                    self.detect_one(d, without_cr(line), hints, findings);
+                }
+            }
+        }
+        for (((line, hints), findings), scan) in lines
+            .iter()
+            .zip(&mut run.hints)
+            .zip(&mut run.findings)
+            .zip(&run.scan)
+        {
+            let done = self.finish(&mut run.scratch, hints, seen, line, *scan, findings, report);
+            out.push(done);
+        }
+    }
+
     /// Appends the findings of `line`, given its cue scan `hints`.
     fn detect(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
-        self.structured.find(line, hints, out);
-        self.secrets.find(line, hints, out);
-        self.users.find(line, hints, out);
-        users::dotted_logins(line, out);
-        users::compact_logins(line, out);
-        accounts::find(line, out);
-        hl7::find(line, out);
-        self.names.find(line, hints, out);
-        self.ssids.find(line, hints, out);
+        for d in 0..DETECTORS {
+            self.detect_one(d, line, hints, out);
+        }
+    }
+
+    /// Appends the findings of detector `d` (of [`DETECTORS`], in a fixed
+    /// order) on `line`.
+    fn detect_one(&self, d: usize, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
+        match d {
+            0 => self.structured.find(line, hints, out),
+            1 => self.secrets.find(line, hints, out),
+            2 => self.users.find(line, hints, out),
+            3 => users::dotted_logins(line, out),
+            4 => users::compact_logins(line, out),
+            5 => accounts::find(line, out),
+            6 => hl7::find(line, out),
+            7 => self.names.find(line, hints, out),
+            8 => self.ssids.find(line, hints, out),
+            _ => self.custom_patterns(line, out),
+        }
+    }
+
+    fn custom_patterns(&self, line: &[u8], out: &mut Vec<Finding>) {
         for (i, c) in self.custom.iter().enumerate() {
             let mut locs = c.re.capture_locations();
             let mut at = 0;
@@ -705,6 +819,16 @@ fn same_word_elsewhere(line: &[u8], f: &Finding, own_word: bool, out: &mut Vec<F
 
 /// Buffers reused from line to line (a line with findings would otherwise
 /// allocate a handful of small vectors per pass).
+/// Buffers of [`Redactor::redact_run`], reused from run to run: per line
+/// its findings, its cue scan and whether the detectors scan it.
+#[derive(Default)]
+struct Run {
+    scratch: Scratch,
+    findings: Vec<Vec<Finding>>,
+    hints: Vec<Hints>,
+    scan: Vec<bool>,
+}
+
 #[derive(Default)]
 struct Scratch {
     hints: Hints,
@@ -724,6 +848,7 @@ pub struct LineRedactor<'r> {
     redactor: &'r Redactor,
     state: StreamState,
     scratch: Scratch,
+    run: Run,
     seen: seen::Seen,
 }
 
@@ -755,6 +880,28 @@ impl LineRedactor<'_> {
             line,
             report,
         )
+    }
+
+    /// Redacts lines (each without its `\n`) and appends them to `out`:
+    /// the same output as [`LineRedactor::redact_line_bytes`] line by
+    /// line, faster on bulk text (each detector runs over a few dozen
+    /// lines at a time, so its tables stay in the CPU's caches).
+    pub fn redact_lines_bytes<'l>(
+        &mut self,
+        lines: &[&'l [u8]],
+        report: &mut Report,
+        out: &mut Vec<Cow<'l, [u8]>>,
+    ) {
+        for run in lines.chunks(RUN_LINES) {
+            self.redactor.redact_run(
+                &mut self.state,
+                &mut self.run,
+                &mut self.seen,
+                run,
+                report,
+                out,
+            );
+        }
     }
 
     /// The state after the last line: whether a private key block is open,
