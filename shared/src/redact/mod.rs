@@ -456,6 +456,8 @@ impl Redactor {
     /// The rest of a line once its detectors ran (`scanned`: over it, with
     /// `hints` its cue scan): who was found on the lines before, the
     /// tokens, and the re-scans that make redaction idempotent.
+    // The line's own buffers (`hints`, `findings`) are borrowed apart
+    // from the shared `scratch`, as a run keeps one of each per line.
     #[allow(clippy::too_many_arguments)]
     fn finish<'l>(
         &self,

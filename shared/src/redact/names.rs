@@ -38,12 +38,12 @@ impl Hasher for WordHasher {
 type WordSet<T> = HashSet<T, BuildHasherDefault<WordHasher>>;
 
 // `NAME_SLOTS`, `WORD_SLOTS`, `SURNAME_SLOTS` and `LOOKALIKE_SLOTS`: the
-// bundled lists as open-addressing
-// tables of 32-bit fingerprints (0: empty), laid out by the build script
-// with `word_hash::slot`. Read-only data: nothing to build at start, only
-// the pages look-ups touch are resident, and the words' text is not needed.
-// A word that is not listed passes for one with a probability of about 3 in
-// 2^32 (a few probes, each a 32-bit compare).
+// bundled lists as open-addressing tables of 32-bit fingerprints (0:
+// empty), laid out by the build script with `word_hash::slot`. Read-only
+// data: nothing to build at start, only the pages look-ups touch are
+// resident, and the words' text is not needed. A word that is not listed
+// passes for one with a probability of about 3 in 2^32 (a few probes, each
+// a 32-bit compare).
 include!(concat!(env!("OUT_DIR"), "/first_names_table.rs"));
 include!(concat!(env!("OUT_DIR"), "/common_words_table.rs"));
 include!(concat!(env!("OUT_DIR"), "/surnames_table.rs"));
@@ -1877,9 +1877,9 @@ impl Names {
 
 /// A listed first name alone, where the sentence makes it a person: the
 /// subject of a verb (`Thiago raised the timeout`, `Priya was helpful`,
-/// `Lukas also fixed it`), someone from a team (`Raj from billing`), addressed (`Siobhán, the history is…`, `thanks
-/// Henrik!`, `pinging Eleni`) or owning something (`the laptop of
-/// Maximilian`). Returns the name's end. First names that also name a
+/// `Lukas also fixed it`), someone from a team (`Raj from billing`),
+/// addressed (`Siobhán, the history is…`, `thanks Henrik!`, `pinging
+/// Eleni`) or owning something (`the laptop of Maximilian`). Returns the name's end. First names that also name a
 /// product (`Cassandra`, `Jessie`) need more than this.
 fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
     let (word, end) = word_at(line, pos)?;

@@ -1246,9 +1246,10 @@ impl Users {
 /// own (`userpass-maya.lindgren`, `/avatars/emre.demir/`): a listed first
 /// name that is not an everyday word, a dot, and a surname, all lower
 /// case; or an initial or any other word that is not an everyday one, a
-/// dot and a listed surname (`t.kowalczyk`, `ayo.balogun`). File names (`hugo.toml`, `pam.d`), domains (`anna.example.org`,
-/// `gioele.io`), addresses and calls (`anna.run(`) stay, and so does a
-/// common word after the dot (`grace.period`).
+/// dot and a listed surname (`t.kowalczyk`, `ayo.balogun`). File names
+/// (`hugo.toml`, `pam.d`), domains (`anna.example.org`, `gioele.io`),
+/// addresses and calls (`anna.run(`) stay, and so does a common word after
+/// the dot (`grace.period`).
 pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
     // Where the run of lower-case letters that ends at `i` starts.
     let word_start = |i: usize| {
@@ -1297,8 +1298,9 @@ pub(crate) fn dotted_logins(line: &[u8], out: &mut Vec<Finding>) {
         };
         // Two letters are a country's domain more often than a surname
         // (`martin.st`), one a file type (`pam.d`, `conn.c`). The first
-        // name, the most selective test, comes before the word lists; an
-        // initial needs a listed surname (`t.kowalczyk`, not `e.target`).
+        // name, the most selective test, comes before the word lists. An
+        // initial or another word needs a listed surname (`t.kowalczyk`,
+        // `ayo.balogun`; not `e.target`).
         let first = &line[s..dot];
         let person = if dot - s == 1 {
             last.len() >= 4 && names::is_surname(last)
@@ -1346,6 +1348,7 @@ pub(crate) fn compact_logins(line: &[u8], out: &mut Vec<Finding>) {
     // `i % MIN == MIN - 1`: probe only those, and measure the run around
     // a hit (most bytes of a line are never read).
     const MIN: usize = 5;
+    let piece_edge = |b: u8| !(b.is_ascii_alphanumeric() || b >= 0x80);
     let mut i = MIN - 1;
     while i < line.len() {
         if !line[i].is_ascii_lowercase() {
@@ -1366,7 +1369,6 @@ pub(crate) fn compact_logins(line: &[u8], out: &mut Vec<Finding>) {
         if !(MIN..=20).contains(&(e - s)) {
             continue;
         }
-        let piece_edge = |b: u8| !(b.is_ascii_alphanumeric() || b >= 0x80);
         let escape = s >= 1 && line[s - 1] == b'\\' && matches!(line[s], b'n' | b't' | b'r') && {
             let before = &line[..s - 1];
             let n = before
