@@ -78,7 +78,27 @@ pub(crate) fn is_common_word(lower: &[u8]) -> bool {
 /// (`surnames.txt`: surnames of four letters or more, accents taken off,
 /// not everyday English words unless they are mostly surnames, `smith`).
 pub(crate) fn is_surname(lower: &[u8]) -> bool {
-    listed(&SURNAME_SLOTS, lower)
+    listed(&SURNAME_SLOTS, lower) || female_form(lower)
+}
+
+/// A Polish, Czech or Slovak woman's form of a listed surname: `-ska`,
+/// `-cka`, `-dzka` of `-ski`, `-cki`, `-dzki` (`nowicka`), and `-ova` (`ová`
+/// with its accent taken off) after the surname (`novakova`).
+fn female_form(lower: &[u8]) -> bool {
+    let mut buf = [0u8; 32];
+    if let Some(stem) = lower.strip_suffix(b"ka") {
+        if stem.len() >= 3
+            && stem.len() + 2 <= buf.len()
+            && (stem.ends_with(b"s") || stem.ends_with(b"c"))
+        {
+            buf[..stem.len()].copy_from_slice(stem);
+            buf[stem.len()..stem.len() + 2].copy_from_slice(b"ki");
+            return listed(&SURNAME_SLOTS, &buf[..stem.len() + 2]);
+        }
+    }
+    lower
+        .strip_suffix(b"ova")
+        .is_some_and(|stem| stem.len() >= 4 && listed(&SURNAME_SLOTS, stem))
 }
 
 /// Whether `lower` (lowercase ASCII letters) is a compact login made of an
@@ -3709,6 +3729,9 @@ mod tests {
             assert!(!is_compact_login(line.as_bytes()), "{line:?}");
         }
         assert!(is_compact_login(b"lmartin") && is_compact_login(b"tsuzuki"));
+        // Women's forms of listed surnames.
+        assert!(is_surname(b"nowicka") && is_surname(b"kowalska") && is_surname(b"novakova"));
+        assert!(is_compact_login(b"mnowicka") && !is_surname(b"nowicky"));
         assert!(!is_compact_login(b"emitter") && !is_compact_login(b"martin"));
     }
 
