@@ -89,7 +89,9 @@ fn female_form(lower: &[u8]) -> bool {
     if let Some(stem) = lower.strip_suffix(b"ka") {
         if stem.len() >= 3
             && stem.len() + 2 <= buf.len()
-            && (stem.ends_with(b"s") || stem.ends_with(b"c"))
+            && [&b"s"[..], b"c", b"dz"]
+                .iter()
+                .any(|end| stem.ends_with(end))
         {
             buf[..stem.len()].copy_from_slice(stem);
             buf[stem.len()..stem.len() + 2].copy_from_slice(b"ki");
@@ -3732,6 +3734,7 @@ mod tests {
         // Women's forms of listed surnames.
         assert!(is_surname(b"nowicka") && is_surname(b"kowalska") && is_surname(b"novakova"));
         assert!(is_compact_login(b"mnowicka") && !is_surname(b"nowicky"));
+        assert!(is_surname(b"zawadzka") && !is_surname(b"zawadzko"));
         assert!(!is_compact_login(b"emitter") && !is_compact_login(b"martin"));
     }
 
