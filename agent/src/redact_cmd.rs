@@ -258,15 +258,9 @@ fn redact_block(redactor: &Redactor, block: &[u8], start: StreamState) -> Block 
         Some(b) => (b, true),
         None => (block, false),
     };
-    let all: Vec<&[u8]> = body.split(|b| *b == b'\n').collect();
-    let count = all.len() as u64;
-    let mut done = Vec::with_capacity(all.len());
-    lines.redact_lines_bytes(&all, &mut report, &mut done);
-    for (i, line) in done.iter().enumerate() {
-        bytes.extend_from_slice(line);
-        if i + 1 < done.len() || last_newline {
-            bytes.push(b'\n');
-        }
+    let count = lines.redact_lines_of(body, &mut report, &mut bytes);
+    if last_newline {
+        bytes.push(b'\n');
     }
     Block {
         bytes,

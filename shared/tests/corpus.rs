@@ -297,7 +297,7 @@ fn cold_recall_and_keep_rate() {
 }
 
 /// Redacting runs of lines detector by detector (`redact_bytes`,
-/// `redact_lines_bytes`) gives what redacting line by line gives, on every
+/// `redact_lines_of`) gives what redacting line by line gives, on every
 /// corpus file, also with the files' lines in other orders (so that runs
 /// start and end at other lines).
 #[test]

@@ -29,7 +29,7 @@
 //! Speed: each detector group runs only when a cheap byte test passes ('@'
 //! present, a digit present, a literal prefix found); a line without
 //! findings is returned borrowed, without allocation; bulk text goes
-//! through [`LineRedactor::redact_lines_bytes`], which runs each detector
+//! through [`LineRedactor::redact_lines_of`], which runs each detector
 //! over a few dozen lines at a time.
 //!
 //! Bytes: [`Redactor::redact_bytes`] and [`LineRedactor::redact_line_bytes`]
@@ -244,7 +244,7 @@ const MAX_PASSES: usize = 3;
 /// The number of detectors [`Redactor::detect_one`] tells apart.
 const DETECTORS: usize = 10;
 
-/// How many lines [`LineRedactor::redact_lines_bytes`] takes detector by
+/// How many lines [`LineRedactor::redact_lines_of`] takes detector by
 /// detector: enough to keep each detector's tables hot, few enough that
 /// the lines stay in cache too.
 const RUN_LINES: usize = 64;
@@ -350,25 +350,9 @@ impl Redactor {
 
     /// [`Redactor::redact_text`] over bytes; invalid UTF-8 passes through.
     pub fn redact_bytes(&self, bytes: &[u8], report: &mut Report) -> Vec<u8> {
-        let mut lines = self.line_redactor();
         let mut out = Vec::with_capacity(bytes.len());
-        let mut run = Vec::with_capacity(RUN_LINES);
-        let mut done = Vec::with_capacity(RUN_LINES);
-        let mut first = true;
-        let mut split = bytes.split(|b| *b == b'\n').peekable();
-        while split.peek().is_some() {
-            run.clear();
-            run.extend(split.by_ref().take(RUN_LINES));
-            done.clear();
-            lines.redact_lines_bytes(&run, report, &mut done);
-            for line in &done {
-                if !first {
-                    out.push(b'\n');
-                }
-                first = false;
-                out.extend_from_slice(line);
-            }
-        }
+        self.line_redactor()
+            .redact_lines_of(bytes, report, &mut out);
         out
     }
 
@@ -884,26 +868,38 @@ impl LineRedactor<'_> {
         )
     }
 
-    /// Redacts lines (each without its `\n`) and appends them to `out`:
-    /// the same output as [`LineRedactor::redact_line_bytes`] line by
-    /// line, faster on bulk text (each detector runs over a few dozen
-    /// lines at a time, so its tables stay in the CPU's caches).
-    pub fn redact_lines_bytes<'l>(
-        &mut self,
-        lines: &[&'l [u8]],
-        report: &mut Report,
-        out: &mut Vec<Cow<'l, [u8]>>,
-    ) {
-        for run in lines.chunks(RUN_LINES) {
+    /// Redacts `text`, lines separated by `\n`, and appends it to `out`
+    /// with the same separators (a `\n` at the end of `text` ends an empty
+    /// last line); returns the number of lines. The same output as
+    /// [`LineRedactor::redact_line_bytes`] line by line, faster on bulk
+    /// text: each detector runs over [`RUN_LINES`] lines at a time, so its
+    /// tables stay in the CPU's caches.
+    pub fn redact_lines_of(&mut self, text: &[u8], report: &mut Report, out: &mut Vec<u8>) -> u64 {
+        let mut run = Vec::with_capacity(RUN_LINES);
+        let mut done = Vec::with_capacity(RUN_LINES);
+        let mut count = 0u64;
+        let mut split = text.split(|b| *b == b'\n').peekable();
+        while split.peek().is_some() {
+            run.clear();
+            run.extend(split.by_ref().take(RUN_LINES));
+            done.clear();
             self.redactor.redact_run(
                 &mut self.state,
                 &mut self.run,
                 &mut self.seen,
-                run,
+                &run,
                 report,
-                out,
+                &mut done,
             );
+            for line in &done {
+                if count > 0 {
+                    out.push(b'\n');
+                }
+                count += 1;
+                out.extend_from_slice(line);
+            }
         }
+        count
     }
 
     /// The state after the last line: whether a private key block is open,

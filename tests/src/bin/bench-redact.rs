@@ -16,7 +16,7 @@
 //! - `cat FILE > /dev/null` (the disk/page-cache floor),
 //! - `LC_ALL=C grep -cE '<email regex>' FILE` (one regex, the reference),
 //! - `vigil-agent redact --in FILE --out /dev/null` (release build),
-//! - the engine in-process (`LineRedactor::redact_lines_bytes`, no I/O),
+//! - the engine in-process (`Redactor::redact_bytes`, no I/O),
 //!
 //! and prints MB/s and the ratio to grep. `VIGIL_AGENT_BIN` overrides the
 //! agent binary path (default: `target/release/vigil-agent`).
@@ -164,13 +164,9 @@ fn engine_only(file: &Path) -> anyhow::Result<()> {
         &RedactConfig::default(),
         Tables::Fast,
     )?;
-    let mut lines = r.line_redactor();
     let mut report = Report::default();
     let data = std::fs::read(file)?;
-    let all: Vec<&[u8]> = data.split(|b| *b == b'\n').collect();
-    let mut done = Vec::with_capacity(all.len());
-    lines.redact_lines_bytes(&all, &mut report, &mut done);
-    std::hint::black_box(done.iter().map(|l| l.len()).sum::<usize>());
+    std::hint::black_box(r.redact_bytes(&data, &mut report));
     Ok(())
 }
 
