@@ -1040,9 +1040,7 @@ fn random_path_pieces(
 /// `/hooks/` or `/webhooks/` (a numeric id, as GitHub's and Discord's,
 /// stays; Discord's token after it is a random run).
 fn webhook_ids(line: &[u8], out: &mut Vec<Finding>) {
-    static HOOKS: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-    let hooks = HOOKS.get_or_init(|| memchr::memmem::Finder::new(b"hooks/"));
-    for at in hooks.find_iter(line) {
+    for at in finder!(b"hooks/").find_iter(line) {
         let slash_before = at >= 1 && line[at - 1] == b'/'
             || at >= 4 && line[at - 4..at].eq_ignore_ascii_case(b"/web");
         if !slash_before {

@@ -79,9 +79,7 @@ pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
 /// (`NM1*IL*1*WHITEHORSE*DANIEL*J***MI*XEH884221907~`), holds the last,
 /// first and middle names in elements 3 to 5; type 2 is an organisation.
 fn x12_names(line: &[u8], out: &mut Vec<Finding>) {
-    // Prebuilt: building a searcher per line costs more than the search.
-    static NM1: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-    let nm1 = NM1.get_or_init(|| memchr::memmem::Finder::new(b"NM1*"));
+    let nm1 = finder!(b"NM1*");
     let mut from = 0;
     while let Some(at) = nm1.find(&line[from..]).map(|i| from + i) {
         from = at + 4;

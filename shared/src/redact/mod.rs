@@ -41,6 +41,17 @@
 //! token are dropped, and a line is re-scanned after redaction until nothing
 //! more is found, so redacting redacted text changes nothing.
 
+/// A substring searcher for the fixed `needle`, built on first use and
+/// kept for the life of the process: building one per line costs more than
+/// the search.
+macro_rules! finder {
+    ($needle:expr) => {{
+        static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+            std::sync::OnceLock::new();
+        FINDER.get_or_init(|| memchr::memmem::Finder::new($needle))
+    }};
+}
+
 mod accounts;
 mod alias;
 mod beside;

@@ -2559,8 +2559,7 @@ fn person_like(span: &[u8]) -> bool {
 /// Sign-offs after a dash: `— J. R. Smith, FerrisGrid`, `– Marieke`:
 /// name words from the dash to the end of the line, a comma or a period.
 fn sign_off(line: &[u8], out: &mut Vec<Finding>) {
-    static DOUBLE_HYPHEN: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
-    let double_hyphen = DOUBLE_HYPHEN.get_or_init(|| memchr::memmem::Finder::new(b" -- "));
+    let double_hyphen = finder!(b" -- ");
     // '—' and '–' are E2 80 94 and E2 80 93 in UTF-8.
     let dashes = memchr::memchr_iter(0xE2, line)
         .filter(|d| {
@@ -2795,16 +2794,7 @@ fn name_options(line: &[u8], out: &mut Vec<Finding>) {
         b"--gecos",
         b"sn",
     ];
-    // Prebuilt: building a searcher per line costs more than the search.
-    type Finders = [memchr::memmem::Finder<'static>; 2];
-    static FINDERS: std::sync::OnceLock<Finders> = std::sync::OnceLock::new();
-    let [dashes, sn] = FINDERS.get_or_init(|| {
-        [
-            memchr::memmem::Finder::new(b"--"),
-            memchr::memmem::Finder::new(b"sn="),
-        ]
-    });
-    if dashes.find(line).is_none() && sn.find(line).is_none() {
+    if finder!(b"--").find(line).is_none() && finder!(b"sn=").find(line).is_none() {
         return;
     }
     for (at, _) in line

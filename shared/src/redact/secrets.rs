@@ -603,9 +603,7 @@ impl Secrets {
         self.phrases(line, out);
         prose_passwords(line, out);
         prose_keys(line, out);
-        static VALUE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
-        let value = VALUE.get_or_init(|| memchr::memmem::Finder::new(b"value"));
-        if memchr::memchr(b'<', line).is_some() || value.find(line).is_some() {
+        if memchr::memchr(b'<', line).is_some() || finder!(b"value").find(line).is_some() {
             self.xml_values(line, out);
         }
     }
@@ -1128,15 +1126,12 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
     const WINDOW: usize = 100;
     static PASSWORD_CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
     let cues = PASSWORD_CUES.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(
-                PASSWORD_WORDS
-                    .iter()
-                    .chain(PASSWORD_WHOLE_WORDS)
-                    .chain(PASSWORD_PHRASES),
-            )
-            .unwrap_or_else(|e| builtin_bug(&e))
+        any_case(
+            PASSWORD_WORDS
+                .iter()
+                .chain(PASSWORD_WHOLE_WORDS)
+                .chain(PASSWORD_PHRASES),
+        )
     });
     let letter = |b: u8| b.is_ascii_alphabetic() || b >= 0x80;
     let mut windows: Vec<(usize, usize)> = Vec::new();
@@ -1197,12 +1192,7 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
 fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
     const WINDOW: usize = 40;
     static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let cues = CUES.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(["token", "key", "secret"])
-            .unwrap_or_else(|e| builtin_bug(&e))
-    });
+    let cues = CUES.get_or_init(|| any_case(["token", "key", "secret"]));
     for m in cues.find_iter(line) {
         // A word of prose (`key`, `keys`, `tokens`; not `monkey`, nor a
         // header's last word: `Idempotency-Key: <uuid>`).
@@ -1242,9 +1232,7 @@ fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
 /// "300" "731904"`. One-time codes and PINs are secrets; reset, session
 /// and verification values tokens.
 fn redis_set_values(line: &[u8], out: &mut Vec<Finding>) {
-    static SET: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
-    let set = SET.get_or_init(|| memchr::memmem::Finder::new(b"\"SET"));
-    let Some(at) = set.find(line) else {
+    let Some(at) = finder!(b"\"SET").find(line) else {
         return;
     };
     // The quoted arguments from the command on.
@@ -1470,6 +1458,18 @@ fn chosen_password(v: &[u8]) -> bool {
         (1..=5).contains(&(v.len() - d - 1)) && v[d + 1..].iter().all(u8::is_ascii_lowercase)
     });
     shaped && !version && !extension
+}
+
+/// A searcher for built-in `words` in any ASCII case.
+fn any_case<I>(words: I) -> aho_corasick::AhoCorasick
+where
+    I: IntoIterator,
+    I::Item: AsRef<[u8]>,
+{
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .unwrap_or_else(|e| builtin_bug(&e))
 }
 
 /// An API key or session key written as hex: 32, 40 or 64 lower-case hex
