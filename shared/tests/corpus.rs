@@ -174,8 +174,10 @@ fn holdout_recall_and_keep_rate() {
         _ => 0.99,
     };
     // Keep-rate 0.994 -> 0.9968 once a role word's capitalised common word
-    // (`Node Manager Health`) was no longer taken for a surname.
-    assert_floors(&scores, floor, 0.996);
+    // (`Node Manager Health`) was no longer taken for a surname; 0.9978
+    // once accounts software creates under its own name (`admin`,
+    // `replicator`) stayed.
+    assert_floors(&scores, floor, 0.997);
 }
 
 /// A third corpus (`tests/unseen/`), written the same way as the second
@@ -198,10 +200,13 @@ fn unseen_recall_and_keep_rate() {
     // names 0.897 -> 0.910. Their particles (`jvandijk`), `t.kowalczyk`:
     // user names 0.942 -> 0.946. Someone from a team (`Raj from
     // billing`): names 0.921 -> 0.924. `word.surname` logins, a compact
-    // login after a copula: user names 0.946 -> 0.9496.
+    // login after a copula: user names 0.946 -> 0.9496. Accounts software
+    // creates under its own name stay (`admin`, `replicator`: two fewer
+    // found), chat speakers are remembered, and the nick a WeeChat
+    // message addresses and an IRC join's ident are found: 0.9550.
     let floor = |kind: &str| match kind {
         "name" => 0.922,
-        "username" => 0.949,
+        "username" => 0.955,
         "secret" => 0.87,
         "hostname" => 0.905,
         // Webhook ids, keys in prose, Redis values: 0.920 -> 0.940.
@@ -279,10 +284,12 @@ fn cold_recall_and_keep_rate() {
     // -> 0.923. Surnames beside a device word: host names 0.923 -> 0.969.
     // Their particles (`jvandijk`), `t.kowalczyk`: user names 0.932 ->
     // 0.939; `word.surname`, after a copula: 0.943; women's forms of
-    // Polish and Czech surnames (`mnowicka`): 0.947.
+    // Polish and Czech surnames (`mnowicka`): 0.947. `Benutzerin`,
+    // `Kennwort für`: 0.9516. Accounts software creates under its own
+    // name (`admin`, `gitea`, `odoo`) stay: keep-rate 0.9655 -> 0.9751.
     let floor = |kind: &str| match kind {
         "name" => 0.905,
-        "username" => 0.945,
+        "username" => 0.951,
         // Webhook ids, keys in prose, Redis values: secrets 0.901 ->
         // 0.907, tokens 0.898 -> 0.915.
         "secret" => 0.905,
@@ -293,7 +300,7 @@ fn cold_recall_and_keep_rate() {
         "phone" => 0.95,
         _ => 0.99,
     };
-    assert_floors(&scores, floor, 0.964);
+    assert_floors(&scores, floor, 0.975);
 }
 
 /// Redacting runs of lines detector by detector (`redact_bytes`,

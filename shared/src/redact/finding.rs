@@ -16,6 +16,9 @@ pub(crate) struct Finding {
     pub(crate) start: usize,
     pub(crate) end: usize,
     pub(crate) label: Label,
+    /// Found where only a person stands (a chat's speaker column), so the
+    /// people memory keeps it even when its shape does not say so.
+    pub(crate) speaker: bool,
 }
 
 impl Finding {
@@ -24,6 +27,15 @@ impl Finding {
             start,
             end,
             label: Label::Kind(kind),
+            speaker: false,
+        }
+    }
+
+    /// A login found where only a person stands (see [`Finding::speaker`]).
+    pub(crate) fn speaker(start: usize, end: usize) -> Self {
+        Finding {
+            speaker: true,
+            ..Finding::new(start, end, Kind::Username)
         }
     }
 

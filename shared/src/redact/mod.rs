@@ -605,6 +605,7 @@ impl Redactor {
                         start: s,
                         end: e,
                         label: Label::Custom(i),
+                        speaker: false,
                     });
                 }
                 at = if m.end() > m.start() {

@@ -103,7 +103,7 @@ impl Seen {
             let worth = match kind {
                 Kind::Username => {
                     login_worth(value)
-                        && personal_login(value)
+                        && (f.speaker || personal_login(value))
                         && !database_account(&line[..f.start])
                 }
                 Kind::Hostname => login_worth(value),
@@ -409,6 +409,23 @@ mod tests {
         }
         let kept: Vec<&[u8]> = seen.values.keys().map(|k| &k[..]).collect();
         assert_eq!(kept, [&b"t.suzuki"[..]]);
+    }
+
+    #[test]
+    fn remembers_chat_speakers_whatever_their_shape() {
+        let mut seen = Seen::default();
+        let line = "2024-05-14 19:03:02\tbjornar\tuse postgres";
+        let s = line.find("bjornar").unwrap();
+        // The same login found elsewhere is not remembered: its shape says
+        // nothing of a person.
+        seen.record(line.as_bytes(), &[Finding::new(s, s + 7, Kind::Username)]);
+        assert!(seen.values.is_empty());
+        seen.record(line.as_bytes(), &[Finding::speaker(s, s + 7)]);
+        assert_eq!(found(&seen, "nightowl42: bjornar is right"), ["bjornar"]);
+        // A speaker that is a system account or an everyday word is not.
+        let line = "2024-05-14 19:03:02\tadmin\tuse postgres";
+        seen.record(line.as_bytes(), &[Finding::speaker(s, s + 5)]);
+        assert_eq!(seen.values.len(), 1);
     }
 
     #[test]

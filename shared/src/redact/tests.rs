@@ -1150,7 +1150,19 @@ fn usernames_in_other_formats() {
         // WeeChat's log: speakers, joins and leaves; its own messages stay.
         ("2024-05-14 19:02:40\tzoe_k\tanyone running Cassandra?", &["zoe_k"], &["anyone running Cassandra?"]),
         ("2024-05-14 19:03:02\t@bjornar\tdon't, use the LTS", &["bjornar"], &["don't, use the LTS"]),
-        ("2024-05-14 19:02:11\t-->\tnightowl42 (~owl@host.example) has joined #ops", &["nightowl42"], &["has joined #ops"]),
+        ("2024-05-14 19:02:11\t-->\tnightowl42 (~owl@host.example) has joined #ops", &["nightowl42", "owl@"], &["has joined #ops"]),
+        // The nick a message addresses, login-shaped only.
+        ("2024-05-14 19:03:02\tbjornar\tzoe_k: don't. use ScyllaDB", &["bjornar", "zoe_k"], &["don't. use ScyllaDB"]),
+        ("2024-05-14 19:03:02\tbjornar\tnote: use ScyllaDB", &["bjornar"], &["note: use ScyllaDB"]),
+        // IRC joins and quits: the nick and the ident.
+        ("*** zoe_k (~zoe@2a02:d97b::1) has quit (Quit: brb)", &["zoe_k", "zoe@"], &["has quit (Quit: brb)"]),
+        // German: a woman user (`Benutzerin`), `Kennwort für`.
+        ("Anmeldung der Benutzerin helga an der FRITZ!Box-Benutzeroberfläche", &["helga"], &["Anmeldung der", "an der FRITZ!Box"]),
+        ("Das Kennwort für helga wurde geändert.", &["helga"], &["Das Kennwort für", "wurde geändert."]),
+        // Accounts that software creates under its own name stay.
+        ("Failed password for invalid user admin from 10.0.0.1 port 22 ssh2", &[], &["invalid user admin from"]),
+        ("logger=context userId=1 orgId=1 uname=admin t=2024-05-14T07:11:02Z", &[], &["uname=admin"]),
+        ("db_user = odoo", &[], &["db_user = odoo"]),
         ("2024-05-14 19:00:00\t--\tMode #ops [+o zoe_k] by ChanServ", &[], &["Mode #ops"]),
         // Call-centre staff by login; `User-Agent`, prose and roles stay.
         ("INFO cti call=CA7f3e1b20 wait_s=4 agent=moyelaran station=SIP/4471", &["moyelaran"], &["station=SIP/4471"]),
@@ -2634,4 +2646,14 @@ fn cardholder_names_in_capitals() {
             &["ACME TRADING LTD"],
         ),
     ]);
+}
+
+#[test]
+fn a_chat_speaker_is_redacted_on_later_lines() {
+    let r = redactor();
+    let mut report = Report::default();
+    let text = "2024-05-14 19:03:02\tbjornar\tuse postgres\n2024-05-14 19:03:30\tnightowl42\tbjornar is right";
+    let out = String::from_utf8(r.redact_bytes(text.as_bytes(), &mut report)).unwrap();
+    assert!(!out.contains("bjornar"), "{out}");
+    assert!(out.ends_with(" is right"), "{out}");
 }

@@ -44,6 +44,9 @@ pub(crate) struct Users {
     /// (`agent=U`): a common word there is the text going on (`someone
     /// replied`, `owner is`, `github.com/features`, `agent running`).
     worded: [usize; 5],
+    /// Chat speakers and who joins or leaves a channel: people, whatever
+    /// their nick looks like (see [`Finding::speaker`]).
+    speakers: [usize; 5],
 }
 
 /// Literal cues (ASCII, any case); a line without any skips the regex (see
@@ -72,6 +75,7 @@ pub(crate) const CUES: &[&str] = &[
     "acct",
     "owner",
     "passw",
+    "kennwort",
     "auth",
     "session",
     "access",
@@ -307,7 +311,28 @@ const SYSTEM_ACCOUNTS: &[&str] = &[
     "system",
     "local",
     "localhost",
+    // Accounts that software creates under its own name: the default
+    // administrator, cloud images' login, forges' SSH user, the database
+    // users of self-hosted applications, replication, ESXi's console.
+    "admin",
     "administrator",
+    "ubuntu",
+    "ec2-user",
+    "centos",
+    "git",
+    "gitea",
+    "gitlab",
+    "replicator",
+    "odoo",
+    "moodle",
+    "zammad",
+    "nextcloud",
+    "mattermost",
+    "homeassistant",
+    "keycloak",
+    "wordpress",
+    "dcui",
+    "vpxuser",
     "guest",
     "defaultaccount",
     "public",
@@ -551,6 +576,11 @@ const NAME: &str = r"[A-Za-z_][A-Za-z0-9._\-]*\$?";
 /// A login as people write it: lower case.
 const LOGIN: &str = r"[a-z_][a-z0-9._\-]*";
 
+/// A nick that a chat message addresses (`zoe_k: ping`): login-shaped only,
+/// with a separator or digits, since a plain word before a colon is as
+/// often the message's own (`note: …`).
+const ADDRESSED: &str = r"[a-z][a-z0-9]*(?:[._\-][a-z0-9]+)+|[a-z]+[0-9]+";
+
 /// A staff role as a word of its own (not `User-Agent`, `ssh-agent`).
 const STAFF: &str = r"(?:^|[\s(\[,;])(?i:agent|supervisor|technician|operator)";
 
@@ -592,7 +622,7 @@ fn alternatives() -> Vec<String> {
         format!(
             concat!(
                 r"(?i:\b(?:user[ \t]name|username|user[ \t]id|userid|account[ \t]name|user|compte|utente|utilisateur|identifiant|benutzer|",
-                r"benutzername|usuario|gebruiker|gebruikersnaam|konto))(?:[ \t]+(?:is|est|ist|es|era|was|è))?[ \t]+['\x22]?(?P<r>{NAME})"
+                r"benutzerin|benutzername|usuario|gebruiker|gebruikersnaam|konto))(?:[ \t]+(?:is|est|ist|es|era|was|è))?[ \t]+['\x22]?(?P<r>{NAME})"
             ),
             NAME = NAME
         ),
@@ -701,9 +731,10 @@ fn alternatives() -> Vec<String> {
         format!(
             r"(?:\b[A-Z][A-Z0-9\-]{{1,14}}(?:\.[A-Z][A-Z0-9\-]{{1,14}})*|\[[A-Za-z][A-Za-z0-9\-]{{1,14}}\])\\{{1,2}}\[?(?P<ae>{NAME})"
         ),
-        // `password for alice:` (sudo), `Changing password for ['alice']`.
+        // `password for alice:` (sudo), `Changing password for ['alice']`,
+        // `Das Kennwort für helga wurde geändert`.
         format!(
-            r"(?i:\b(?:password|passwd|passphrase)[ \t]+for[ \t]+(?:user[ \t]+)?)[\['\x22]*(?P<af>{NAME})"
+            r"(?i:\b(?:password|passwd|passphrase|passwort|kennwort)[ \t]+(?:for|für)[ \t]+(?:user[ \t]+)?)[\['\x22]*(?P<af>{NAME})"
         ),
         // Terraform: `aws_iam_user.oncall["alice"]`, `gitlab_user.this[\"bob\"]`.
         format!(
@@ -777,9 +808,13 @@ fn alternatives() -> Vec<String> {
             r"^[ \t>*\-]*@?\**(?P<ch>{LOGIN})\**[ \t]+(?:replied|commented|approved|reviewed|requested[ \t]+changes|force-pushed|self-assigned|left[ \t]+a[ \t]+(?:comment|review))\b"
         ),
         // WeeChat's log: the speaker after the time, and who joins or
-        // leaves (`-->\tzoe_k (~zoe@host)`).
+        // leaves (`-->\tzoe_k (~zoe@host)`); the nick a message addresses
+        // (login-shaped only, as for IRC below: `bjornar\tzoe_k: don't`).
         format!(
             r"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}\t(?:(?:-->|<--)\t)?[@+%~&]?(?P<co>{NAME})(?:\t|[ ]\()"
+        ),
+        format!(
+            r"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}\t[^\t]+\t(?P<cp>{ADDRESSED}):[ \t]"
         ),
         // Call-centre and helpdesk staff by login: `agent=moyelaran station=`,
         // and ending a clause, `(agent vsalazar)` (not `User-Agent:`,
@@ -804,11 +839,13 @@ fn alternatives() -> Vec<String> {
         // ping`; the speaker's match ends before it, so it is a pattern of
         // its own from the speaker's closing '>').
         format!(r"{CHAT_TIME}[ \t]+<[@+%~&]?(?P<bl>{NAME})(?::[A-Za-z0-9.\-]+)?>[ \t]"),
-        format!(r"\b>[ \t]+(?P<bm>[a-z][a-z0-9]*(?:[._\-][a-z0-9]+)+|[a-z]+[0-9]+):[ \t]"),
-        // IRC events: `*** alice (~a@host) has joined`, `*** bob is now known as bob_away`.
+        format!(r"\b>[ \t]+(?P<bm>{ADDRESSED}):[ \t]"),
+        // IRC events: `*** alice (~a@host) has joined`, `*** bob is now known as bob_away`,
+        // and the ident of who joins or leaves, `(~zoe@host) has quit`.
         format!(
             r"\*\*\*[ \t]+(?P<bn>{NAME})[ \t]+(?:\(|has[ \t]+(?:joined|quit|left)|is[ \t]+now[ \t]+known[ \t]+as)"
         ),
+        format!(r"[ \t]\(~?(?P<cq>{NAME})@[^\s)]+\)[ \t]+has[ \t]+(?:joined|quit|left)\b"),
         format!(r"\bis[ \t]+now[ \t]+known[ \t]+as[ \t]+(?P<bo>{NAME})"),
         // Discord: `alice — Today at 09:14`.
         format!(
@@ -1148,6 +1185,13 @@ impl Users {
                 alternative("cm"),
                 alternative("cn"),
             ],
+            speakers: [
+                alternative("co"),
+                alternative("bl"),
+                alternative("bn"),
+                alternative("bo"),
+                alternative("bp"),
+            ],
             each: vec![OnceLock::new(); alts.len()],
             any,
             alts,
@@ -1230,7 +1274,11 @@ impl Users {
                 true
             };
             if shape_ok && plausible_user(line, s, e) {
-                out.push(Finding::new(s, e, Kind::Username));
+                out.push(if self.speakers.contains(&alt) {
+                    Finding::speaker(s, e)
+                } else {
+                    Finding::new(s, e, Kind::Username)
+                });
                 // Resume right after the name: `for alice from` may hold more.
                 at = at.min(e.max(m.start() + 1));
             } else {
