@@ -1853,7 +1853,10 @@ impl Names {
                                 .get(e + 1)
                                 .is_some_and(|c| c.is_ascii_uppercase() || *c >= 0xC0);
                         if let Some(end) = capital_next
-                            .then(|| ambiguous_pair(line, e, &buf[..n]))
+                            .then(|| {
+                                ambiguous_pair(line, e, &buf[..n])
+                                    .or_else(|| surname_first(line, e, &buf[..n]))
+                            })
                             .flatten()
                         {
                             out.push(Finding::new(i, end, Kind::Name));
@@ -1864,6 +1867,13 @@ impl Names {
                         continue;
                     }
                     true
+                } else if n == 1 && line.get(e) == Some(&b'.') {
+                    if let Some(end) = initial_surname(line, i) {
+                        out.push(Finding::new(given_before(line, i), end, Kind::Name));
+                        i = end;
+                        continue;
+                    }
+                    false
                 } else {
                     false
                 }
@@ -2995,6 +3005,134 @@ fn ambiguous_pair(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
         return None;
     }
     Some(end)
+}
+
+/// A name written surname first, as East Asian names and lists sorted by
+/// surname put it (`Sato Haruto`, `Yamamoto Yui`): the capitalised word
+/// ending at `e` (`lower`) a listed surname that is neither an everyday
+/// word nor a first name, then one blank and a listed first name that is
+/// not an everyday word, and no further capitalised word (a title's
+/// words). Returns the name's end.
+fn surname_first(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
+    if lower.len() < 4 || !is_surname(lower) || is_common_word(lower) || listed_exactly(lower) {
+        return None;
+    }
+    let (given, end) = word_at(line, e + 1)?;
+    if !is_capitalized(&given)
+        || !is_listed(&given.to_lowercase())
+        || line
+            .get(end)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/'))
+    {
+        return None;
+    }
+    let next = end + line[end..].iter().take_while(|b| **b == b' ').count();
+    if next > end && word_at(line, next).is_some_and(|(w, _)| is_capitalized(&w)) {
+        return None;
+    }
+    Some(end)
+}
+
+/// Initials and a listed surname (`W. Kowalczyk`, `J. R. Smith`, `A. de
+/// Vries`), from the first initial at `pos`: capitals each followed by a
+/// dot and one blank (not a dotted run, `H.P.`), an optional particle,
+/// then a capitalised surname that is not an everyday word, and a second
+/// one if it follows (`R. Andrew Bailey`). Returns the name's end.
+fn initial_surname(line: &[u8], pos: usize) -> Option<usize> {
+    if pos > 0 && line[pos - 1] == b'.' {
+        return None;
+    }
+    const PARTICLES: &[&[u8]] = &[
+        b"de ",
+        b"van ",
+        b"von ",
+        b"van der ",
+        b"van den ",
+        b"de la ",
+        b"da ",
+        b"di ",
+        b"del ",
+        b"du ",
+        b"le ",
+        b"la ",
+        b"dos ",
+        b"ten ",
+        b"ter ",
+    ];
+    let mut at = pos;
+    let mut initials = 0;
+    while line.get(at).is_some_and(u8::is_ascii_uppercase)
+        && line.get(at + 1..at + 3) == Some(b". ")
+    {
+        at += 3;
+        initials += 1;
+    }
+    if initials == 0 || initials > 2 {
+        return None;
+    }
+    if let Some(p) = PARTICLES.iter().rev().find(|p| line[at..].starts_with(p)) {
+        at += p.len();
+    }
+    let end = surname_at(line, at)?;
+    Some(
+        line.get(end + 1..)
+            .filter(|_| line[end] == b' ')
+            .and_then(|_| surname_at(line, end + 1))
+            .unwrap_or(end),
+    )
+}
+
+/// The end of a capitalised ASCII word at `at` that is a listed surname
+/// and not an everyday word, standing as a word of its own.
+fn surname_at(line: &[u8], at: usize) -> Option<usize> {
+    let first = *line.get(at)?;
+    let mut end = at + 1;
+    while end < line.len() && line[end].is_ascii_lowercase() {
+        end += 1;
+    }
+    let n = end - at;
+    let mut buf = [0u8; 24];
+    if !first.is_ascii_uppercase()
+        || !(4..=buf.len()).contains(&n)
+        || line
+            .get(end)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b >= 0x80 || matches!(b, b'_' | b'/'))
+        || line.get(end) == Some(&b'.') && line.get(end + 1).is_some_and(u8::is_ascii_alphanumeric)
+    {
+        return None;
+    }
+    for (k, c) in line[at..end].iter().enumerate() {
+        buf[k] = c.to_ascii_lowercase();
+    }
+    let lower = &buf[..n];
+    (is_surname(lower) && !is_common_word(lower)).then_some(end)
+}
+
+/// Where a name whose initials start at `pos` starts: at the capitalised
+/// word one blank before them when that is a first name or no everyday
+/// word (`Mark D. Roth`, `Italo A. Casas`; not `Thanks A. Wilcox`).
+fn given_before(line: &[u8], pos: usize) -> usize {
+    let Some(end) = pos.checked_sub(1).filter(|e| line[*e] == b' ') else {
+        return pos;
+    };
+    let start = line[..end]
+        .iter()
+        .rposition(|b| !b.is_ascii_alphabetic())
+        .map_or(0, |p| p + 1);
+    let word = &line[start..end];
+    let capitalised = word.len() >= 2
+        && word[0].is_ascii_uppercase()
+        && word[1..].iter().all(u8::is_ascii_lowercase)
+        && (start == 0 || !(line[start - 1].is_ascii_alphanumeric() || line[start - 1] >= 0x80));
+    if !capitalised {
+        return pos;
+    }
+    let lower = word.to_ascii_lowercase();
+    if listed_exactly(&lower) || !is_common_word(&lower) {
+        start
+    } else {
+        pos
+    }
 }
 
 /// The first index at or after `from` holding an ASCII capital or a byte

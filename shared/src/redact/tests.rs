@@ -1737,6 +1737,33 @@ fn lone_first_names() {
             &["from billing tried"],
         ),
         ("Jessie from debian", &[], &["Jessie from debian"]),
+        // Surname first; initials and a surname, with the given name
+        // before them; dotted runs and everyday words before stay.
+        (
+            "Tantousha: Sato Haruto · Irainin: Yamamoto Yui",
+            &["Sato Haruto", "Yamamoto Yui"],
+            &["Tantousha:", "Irainin:"],
+        ),
+        (
+            "Baker Street and Sato Haruto Project",
+            &[],
+            &["Baker Street", "Sato Haruto Project"],
+        ),
+        (
+            "Ack by W. Kowalczyk: disk replaced, maintained by A. de Vries",
+            &["Kowalczyk", "Vries"],
+            &["Ack by", "disk replaced"],
+        ),
+        (
+            "1995-1998, Tim J. Hudson and R. Andrew Bailey",
+            &["Tim", "Hudson", "Andrew", "Bailey"],
+            &["1995-1998,", " and "],
+        ),
+        (
+            "Thanks A. Wilcox; 2014 Thomas H.P. Andersen; see Fig. Smith",
+            &["Wilcox"],
+            &["Thanks", "H.P. Andersen", "Fig. Smith"],
+        ),
         (
             "Priya was super helpful",
             &["Priya"],
