@@ -749,6 +749,10 @@ impl Secrets {
                 if words == ["pwd"] && matches!(v.first(), Some(b'/' | b'~')) {
                     continue;
                 }
+                // HTML's `accesskey="n"` is a keyboard shortcut.
+                if words == ["accesskey"] && v.len() == 1 {
+                    continue;
+                }
                 // `Authorization: Bearer <token>`: the scheme is not the
                 // secret; the token detector takes the credential.
                 if AUTH_SCHEMES

@@ -2262,6 +2262,13 @@ fn secrets_in_tool_lines_and_compound_names() {
             &["esxcli system account add"],
         ),
         ("docker run -p '8080:80' nginx", &[], &["'8080:80'"]),
+        // HTML's keyboard shortcuts; an access key's value still goes.
+        (
+            r#"<a href="next.html" title="Next" accesskey="n" rel="next">"#,
+            &[],
+            &[r#"accesskey="n""#],
+        ),
+        ("accessKey: Wq8vL2pX9rT4", &["Wq8vL2pX9rT4"], &["accessKey:"]),
         (
             "$ rabbitmqctl add_user olga 'Rmq-Olga!2024'",
             &["Rmq-Olga!2024"],
