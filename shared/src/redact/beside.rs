@@ -8,21 +8,68 @@
 //! letters first, then letters, digits, `.`, `_`, `-`; three characters or
 //! more), is not an everyday word and does not name the secret itself
 //! (`password`, `token`, `pw`).
+//!
+//! The other way round, a value shaped like a chosen password written just
+//! after a found login in the same pair forms is its password:
+//! `offsite-emily / Kyoto-Maple-0514`, `"m.oconnor" = "Ck8-rope-Lima-53"`.
 
 use super::finding::Finding;
 use super::names;
+use super::secrets;
 use super::token::Kind;
 
-/// Appends the logins written before the secrets among `findings`.
+/// Appends the logins written before the secrets among `findings`, and
+/// the passwords written after the logins among them.
 pub(crate) fn find(line: &[u8], findings: &[Finding], out: &mut Vec<Finding>) {
     for f in findings {
-        if f.kind() != Some(Kind::Secret) {
-            continue;
-        }
-        if let Some((s, e)) = login_before(line, f.start) {
-            out.push(Finding::new(s, e, Kind::Username));
+        match f.kind() {
+            Some(Kind::Secret) => {
+                if let Some((s, e)) = login_before(line, f.start) {
+                    out.push(Finding::new(s, e, Kind::Username));
+                }
+            }
+            Some(Kind::Username) => {
+                if let Some((s, e)) = password_after(line, f.end) {
+                    out.push(Finding::new(s, e, Kind::Secret));
+                }
+            }
+            _ => {}
         }
     }
+}
+
+/// The password that starts just after a login ending at `at`: `"U" =
+/// "S"`, `"U","S"`, `'U' 'S'`, or `U / S`, where `S` is shaped like a
+/// chosen password (`Kyoto-Maple-0514`; not `docs / Admin-Guide`).
+fn password_after(line: &[u8], at: usize) -> Option<(usize, usize)> {
+    let after = &line[at..];
+    let (start, end) = match after.first() {
+        Some(q @ (b'"' | b'\'')) => {
+            let glue = after[1..]
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b',' | b'=' | b'\t'))
+                .count();
+            let open = 1 + glue;
+            if glue == 0 || glue > 3 || after.get(open) != Some(q) {
+                return None;
+            }
+            let len = memchr::memchr(*q, &after[open + 1..])?;
+            (open + 1, open + 1 + len)
+        }
+        _ if after.starts_with(b" / ") => {
+            let len = after[3..]
+                .iter()
+                .take_while(|b| !b.is_ascii_whitespace())
+                .count();
+            let mut end = 3 + len;
+            while end > 3 && matches!(after[end - 1], b'.' | b',' | b';' | b')') {
+                end -= 1;
+            }
+            (3, end)
+        }
+        _ => return None,
+    };
+    secrets::chosen_password(&after[start..end]).then_some((at + start, at + end))
 }
 
 /// The login that ends just before a secret starting at `at`, as a span.
@@ -188,6 +235,58 @@ mod tests {
         ];
         for (line, secret, login) in cases {
             assert_eq!(logins(line, secret), [login], "{line}");
+        }
+    }
+
+    fn passwords(line: &str, login: &str) -> Vec<String> {
+        let s = line.find(login).expect("the login on the line");
+        let mut out = Vec::new();
+        find(
+            line.as_bytes(),
+            &[Finding::new(s, s + login.len(), Kind::Username)],
+            &mut out,
+        );
+        out.iter()
+            .map(|f| line[f.start..f.end].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn passwords_after_a_login() {
+        let cases = [
+            (
+                "Console login:     offsite-emily / Kyoto-Maple-0514",
+                "offsite-emily",
+                "Kyoto-Maple-0514",
+            ),
+            (
+                r#"  "m.oconnor" = "Ck8-rope-Lima-53""#,
+                "m.oconnor",
+                "Ck8-rope-Lima-53",
+            ),
+            (
+                r#""zbx_monitor","Zbx!pg#2024"]"#,
+                "zbx_monitor",
+                "Zbx!pg#2024",
+            ),
+            (
+                "Portal login rpena_andina / Medellin-Cafe-2024 (he insisted)",
+                "rpena_andina",
+                "Medellin-Cafe-2024",
+            ),
+        ];
+        for (line, login, secret) in cases {
+            assert_eq!(passwords(line, login), [secret], "{line}");
+        }
+        // Not a chosen password's shape, or not one of the pair forms.
+        for (line, login) in [
+            ("mkaya / docs", "mkaya"),
+            ("mkaya / report.xlsx", "mkaya"),
+            ("mkaya / v1.2.3", "mkaya"),
+            ("mkaya Kyoto-Maple-0514", "mkaya"),
+            (r#""mkaya": {"role": "Kyoto-Maple-0514"}"#, "mkaya"),
+        ] {
+            assert!(passwords(line, login).is_empty(), "{line}");
         }
     }
 

@@ -650,6 +650,15 @@ impl Redactor {
                 same_word_elsewhere(line, f, own_word, extra);
             }
         }
+        // A password said twice (`your password is blue-river-4417. Use
+        // blue-river-4417 to log in`): only values shaped like a chosen
+        // password, since a found value that is a word may also be its
+        // key's name elsewhere (`password => 'password'`).
+        for f in findings.iter() {
+            if f.kind() == Some(Kind::Secret) && secrets::password_shaped(&line[f.start..f.end]) {
+                same_word_elsewhere(line, f, true, extra);
+            }
+        }
         // `luis.ortega (luis.ortega@example.com)`: the address's mailbox
         // standing alone is the person's login, where nothing else was
         // found (a name that starts with it stays a name).

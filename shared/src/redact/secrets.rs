@@ -264,6 +264,8 @@ const NEGATIVE: &[&str] = &[
     "ids",
     "alg",
     "algorithm",
+    // PostgreSQL's `password_encryption = scram-sha-256`: the hashing method.
+    "encryption",
     "format",
     "url",
     "uri",
@@ -1139,6 +1141,8 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
     });
     let letter = |b: u8| b.is_ascii_alphabetic() || b >= 0x80;
     let mut windows: Vec<(usize, usize)> = Vec::new();
+    // Where a value right after a cue may start (`pass kuma-ntfy-55`).
+    let mut right_after: Vec<usize> = Vec::new();
     for m in cues.find_overlapping_iter(line) {
         let (cs, ce) = (m.start(), m.end());
         // Whole words for the short ones (`pw`, `pass`, not `bypass`).
@@ -1148,6 +1152,14 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
             continue;
         }
         windows.push((cs.saturating_sub(WINDOW), (ce + WINDOW).min(line.len())));
+        let glue = line[ce..]
+            .iter()
+            .take(3)
+            .take_while(|b| matches!(b, b' ' | b':'))
+            .count();
+        if glue > 0 && line.get(ce + glue - 1) == Some(&b' ') {
+            right_after.push(ce + glue);
+        }
     }
     if windows.is_empty() {
         return;
@@ -1180,7 +1192,8 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
         };
         if core - s >= 8
             && windows.iter().any(|(ws, we)| s >= *ws && e <= *we)
-            && chosen_password(&line[s..core])
+            && (chosen_password(&line[s..core])
+                || right_after.contains(&s) && worded_password(&line[s..core]))
         {
             out.push(Finding::new(s, e, Kind::Secret));
         }
@@ -1427,7 +1440,7 @@ fn file_anchor(w: &[u8]) -> bool {
 /// of those (`Tacos-al-pastor-9`), or a capitalised word and digits
 /// (`Cordillera2024`); not a version (`OpenSSL-3.0.2`), a file name or a
 /// `host:port`.
-fn chosen_password(v: &[u8]) -> bool {
+pub(crate) fn chosen_password(v: &[u8]) -> bool {
     let word = v
         .split(|b| !b.is_ascii_lowercase())
         .any(|run| run.len() >= 2);
@@ -1462,6 +1475,30 @@ fn chosen_password(v: &[u8]) -> bool {
         (1..=5).contains(&(v.len() - d - 1)) && v[d + 1..].iter().all(u8::is_ascii_lowercase)
     });
     shaped && !version && !extension
+}
+
+/// A password of lower-case words and digits (`kuma-ntfy-55`,
+/// `blue-river-4417`), which [`chosen_password`] leaves to identifiers:
+/// taken only right after a password word (`pass kuma-ntfy-55`). Two
+/// words of two letters or more, a digit, and `-` or `_` between; not a
+/// flag (`pass --debug-nghttp2`), a version or a file name (no `.`).
+fn worded_password(v: &[u8]) -> bool {
+    let words = v
+        .split(|b| !b.is_ascii_lowercase())
+        .filter(|run| run.len() >= 2)
+        .count();
+    (8..=64).contains(&v.len())
+        && words >= 2
+        && v[0].is_ascii_alphanumeric()
+        && v.iter().any(u8::is_ascii_digit)
+        && v.iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        && v.iter().any(|b| matches!(b, b'-' | b'_'))
+}
+
+/// A value shaped like a password someone chose, in either form.
+pub(crate) fn password_shaped(v: &[u8]) -> bool {
+    chosen_password(v) || worded_password(v)
 }
 
 /// A searcher for built-in `words` in any ASCII case.

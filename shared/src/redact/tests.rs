@@ -2262,6 +2262,31 @@ fn secrets_in_tool_lines_and_compound_names() {
             &["esxcli system account add"],
         ),
         ("docker run -p '8080:80' nginx", &[], &["'8080:80'"]),
+        // Words and digits right after a password word; a flag stays.
+        (
+            "Sending via ntfy (user jonas.k, pass kuma-ntfy-55)",
+            &["jonas.k", "kuma-ntfy-55"],
+            &["Sending via ntfy (user"],
+        ),
+        ("build,win: pass --debug-nghttp2 to configure", &[], &["pass --debug-nghttp2 to"]),
+        // A password said twice goes twice.
+        (
+            "your temporary password is blue-river-4417. Use blue-river-4417 to log in",
+            &["blue-river-4417"],
+            &["your temporary password is", "to log in"],
+        ),
+        // The password after a found login.
+        (
+            "Console login:     offsite-emily / Kyoto-Maple-0514",
+            &["offsite-emily", "Kyoto-Maple-0514"],
+            &["Console login:"],
+        ),
+        // PostgreSQL's hashing method is no password.
+        (
+            "#password_encryption = scram-sha-256\t# scram-sha-256 or md5",
+            &[],
+            &["= scram-sha-256", "# scram-sha-256 or md5"],
+        ),
         // HTML's keyboard shortcuts; an access key's value still goes.
         (
             r#"<a href="next.html" title="Next" accesskey="n" rel="next">"#,
