@@ -24,6 +24,8 @@ pub(crate) struct Secrets {
     checked: [usize; 2],
     /// The group of national identity numbers: six digits or more.
     natid: usize,
+    /// PINs and one-time codes: not part of a date or a time.
+    pins: [usize; 2],
     xml: Regex,
 }
 
@@ -117,6 +119,24 @@ const CUES: &[&str] = &[
     "pesel",
     "codice fiscale",
     "national id",
+    // PINs and one-time codes (`phrase`).
+    "pin ",
+    "pin:",
+    "pin=",
+    "otp",
+    "passcode",
+    "verification code",
+    "security code",
+    "confirmation code",
+    "one-time code",
+    "kód je ",
+    "kod je ",
+    "kod jest ",
+    "codice è ",
+    "código es ",
+    "código é ",
+    "code est ",
+    "code ist ",
 ];
 
 /// The cues of the secret group: [`CUES`] and the password words of
@@ -571,6 +591,17 @@ impl Secrets {
             // Brazil's CPF/CNPJ, Sweden's personnummer, Turkey's TC kimlik
             // no, Poland's PESEL, Italy's codice fiscale): at least six digits.
             r"|(?:\b(?:dni|cpf|cnpj|personnummer|kimlik[ \t]+no|pesel|codice[ \t]+fiscale|national[ \t]+id(?:[ \t]+(?:no|number))?)\.?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#][ \t]*)?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{5,19}))",
+            // PINs and one-time codes: four to eight digits after `PIN` or
+            // `OTP` in the same clause (the verb `pin` only as a name:
+            // `pin: 0519`, `pin is`), after a blank, `:`, `=` or a quote
+            // (not `#8074`, `windows-2019`) (`Alarm PIN 0519`, `PIN for the
+            // safe …: 740215`), after a one-time code's name (`verification
+            // code is 448812`), or after `code` and a copula in other
+            // languages (`kód je 448812`, `Il codice è 590224`; English's
+            // `the code is` names error codes as often); not a
+            // date's or a time's digits (see `phrases`).
+            r"|(?:\b(?:(?:PIN|OTP)\b|(?:[Pp]in|otp)(?:[ \t]*[:=]|[ \t]+(?:is|code|number)\b)|(?i:passcode|verification[ \t]+code|security[ \t]+code|confirmation[ \t]+code|one-time[ \t]+code)\b)[^0-9\n.;!?#]{0,60}?[ \t:=\x22'](?P<pin>[0-9]{4,8})\b)",
+            r"|(?:\b(?:(?:[Kk]ód|[Kk]od|[Cc]odice|[Cc]ódigo)[ \t]+(?:je|jest|è|es|é|:)|[Cc]ode[ \t]+(?:est|ist))[ \t]+(?P<otp>[0-9]{4,8})\b)",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
         // XML: `<password>x</password>`, `<add key="ApiKey" value="x"/>`.
@@ -588,6 +619,7 @@ impl Secrets {
         Secrets {
             checked: [group("bare"), group("dashp")],
             natid: group("natid"),
+            pins: [group("pin"), group("otp")],
             assign,
             phrase,
             xml,
@@ -824,6 +856,7 @@ impl Secrets {
                     || is_reference(v)
                     || (self.checked.contains(&i) && !password_like(v))
                     || (i == self.natid && checks::digit_count(v) < 6)
+                    || (self.pins.contains(&i) && date_or_time_part(line, s, e))
                 {
                     continue;
                 }
@@ -1494,6 +1527,16 @@ fn worded_password(v: &[u8]) -> bool {
         && v.iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
         && v.iter().any(|b| matches!(b, b'-' | b'_'))
+}
+
+/// Whether the digits at `s..e` are part of a date, a time or a longer
+/// number (`2024-05-14`, `10:02`, `1.5`, `4 471`).
+fn date_or_time_part(line: &[u8], s: usize, e: usize) -> bool {
+    let joined = |sep: Option<&u8>, digit: Option<&u8>| {
+        sep.is_some_and(|b| matches!(b, b'-' | b'/' | b':' | b'.' | b',' | b' '))
+            && digit.is_some_and(u8::is_ascii_digit)
+    };
+    joined(line.get(e), line.get(e + 1)) || s >= 2 && joined(line.get(s - 1), line.get(s - 2))
 }
 
 /// A value shaped like a password someone chose, in either form.

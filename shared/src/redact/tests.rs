@@ -2269,6 +2269,22 @@ fn secrets_in_tool_lines_and_compound_names() {
             &["Sending via ntfy (user"],
         ),
         ("build,win: pass --debug-nghttp2 to configure", &[], &["pass --debug-nghttp2 to"]),
+        // PINs and one-time codes; the verb `pin`, dates and error codes stay.
+        ("NOTE:Alarm PIN 0519 – house-sitting July", &["0519"], &["Alarm PIN", "house-sitting July"]),
+        (
+            "- PIN for the safe with the break-glass envelope: 740215 (only us)",
+            &["740215"],
+            &["PIN for the safe"],
+        ),
+        ("Váš ověřovací kód je 448812", &["448812"], &["ověřovací kód je"]),
+        ("Il codice è 590224. Il numero", &["590224"], &["Il codice è", "Il numero"]),
+        ("Your verification code is 448812", &["448812"], &["verification code is"]),
+        (
+            "pin regression test for #8074; pin runner to windows-2019; PIN reset at 2024-05-14 10:00",
+            &[],
+            &["#8074", "windows-2019", "2024-05-14 10:00"],
+        ),
+        ("exit code 1, error code 4625, the code is 4625", &[], &["error code 4625", "the code is 4625"]),
         // A password said twice goes twice.
         (
             "your temporary password is blue-river-4417. Use blue-river-4417 to log in",
