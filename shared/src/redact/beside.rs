@@ -75,6 +75,10 @@ fn password_after(line: &[u8], at: usize) -> Option<(usize, usize)> {
 /// The login that ends just before a secret starting at `at`, as a span.
 fn login_before(line: &[u8], at: usize) -> Option<(usize, usize)> {
     let before = &line[..at];
+    // Pairs of a command's arguments: `/ppp secret add name=U password=S`.
+    if let Some(pair) = named_before(before) {
+        return Some(pair);
+    }
     // Quoted pairs: `"U" "S"`, `"U","S"`, `"U" = "S"`, `'U' 'S'`.
     if let Some(q @ (b'"' | b'\'')) = before.last().copied() {
         let glue = before[..before.len() - 1]
@@ -129,6 +133,33 @@ fn login_before(line: &[u8], at: usize) -> Option<(usize, usize)> {
     word_start(before, end)
         .filter(|&s| between.iter().any(|b| *b != b' ') || has_login_mark(&before[s..end]))
         .map(|start| (start, end))
+}
+
+/// `name=U password=` (MikroTik, `ipa`-style `key=value` arguments): the
+/// value of the `name=` pair right before the password's pair.
+fn named_before(before: &[u8]) -> Option<(usize, usize)> {
+    let rest = before.strip_suffix(b"=")?;
+    let key_len = rest
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
+        .count();
+    let key = &rest[rest.len() - key_len..];
+    if !SECRET_WORDS.contains(&key.to_ascii_lowercase().as_slice()) {
+        return None;
+    }
+    let end = rest.len() - key_len;
+    let head = before[..end].strip_suffix(b" ")?;
+    let value = head
+        .iter()
+        .rev()
+        .take_while(|c| !matches!(c, b' ' | b'\t' | b'='))
+        .count();
+    let start = head.len() - value;
+    let key_start = start.checked_sub(5)?;
+    let named = &head[key_start..start] == b"name="
+        && (key_start == 0 || matches!(head[key_start - 1], b' ' | b'\t'));
+    (named && is_login(&head[start..])).then_some((start, head.len()))
 }
 
 /// A dot, an underscore or a digit inside: `demo.giulia`, `svc_erp`.

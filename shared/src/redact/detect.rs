@@ -16,6 +16,7 @@ use super::checks;
 use super::finding::Finding;
 use super::prefilter::{self, Hints};
 use super::token::Kind;
+use super::users;
 
 /// Compiled structured detectors.
 #[derive(Clone)]
@@ -324,7 +325,10 @@ fn not_a_mailbox(line: &[u8], start: usize, at: usize, end: usize) -> bool {
         && local.iter().any(u8::is_ascii_alphabetic);
     // A systemd unit instance: `user@1043.service`, `getty@tty1.service`.
     let unit = checks::is_systemd_unit(&line[..end]);
-    service_principal || hex_id || unit || message_id(line, start)
+    // A URL's user and host (`ssh://nadia@backup.example`): the user goes
+    // as a login (`url_key_users`), the host stays.
+    let url_user = line[..start].ends_with(b"://");
+    service_principal || hex_id || unit || url_user || message_id(line, start)
 }
 
 /// Whether the address-shaped value at `start` is a message's id: right
@@ -442,11 +446,11 @@ fn handle_at(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     false
 }
 
-/// A key as the whole user part of a URL, without a password: Sentry's
+/// The whole user part of a URL, without a password. A key: Sentry's
 /// `https://<public key>@o1.ingest.sentry.io/1`, a clone URL with an
-/// access token as the user. Key-like: at least 20 letters, digits, '_'
-/// or '-', with digits and letters (`git@`, `alice@` stay: user names are
-/// the user detector's).
+/// access token as the user (at least 20 letters, digits, '_' or '-',
+/// with digits and letters). Otherwise a login (`ssh://nadia@backup…`),
+/// unless a system account (`ssh://git@github.com`).
 fn url_key_users(line: &[u8], first_sep: usize, out: &mut Vec<Finding>) {
     let mut sep = first_sep;
     loop {
@@ -463,6 +467,22 @@ fn url_key_users(line: &[u8], first_sep: usize, out: &mut Vec<Finding>) {
             && user.iter().any(u8::is_ascii_alphabetic)
         {
             out.push(Finding::new(us, us + len, Kind::Token));
+        } else {
+            let login = line[us..]
+                .iter()
+                .take(33)
+                .take_while(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
+                })
+                .count();
+            let user = &line[us..us + login];
+            if (2..=32).contains(&login)
+                && line.get(us + login) == Some(&b'@')
+                && user[0].is_ascii_lowercase()
+                && !users::not_personal(user)
+            {
+                out.push(Finding::new(us, us + login, Kind::Username));
+            }
         }
         match memchr::memmem::find(&line[us..], b"://") {
             Some(next) => sep = us + next,

@@ -1159,6 +1159,23 @@ fn usernames_in_other_formats() {
         // German: a woman user (`Benutzerin`), `Kennwort für`.
         ("Anmeldung der Benutzerin helga an der FRITZ!Box-Benutzeroberfläche", &["helga"], &["Anmeldung der", "an der FRITZ!Box"]),
         ("Das Kennwort für helga wurde geändert.", &["helga"], &["Das Kennwort für", "wurde geändert."]),
+        // A URL's user without a password is a login, its host stays; a
+        // system account stays.
+        (
+            "Creating archive at \"ssh://nadia@backup.example:2222/./borg\"",
+            &["nadia"],
+            &["@backup.example:2222/./borg"],
+        ),
+        ("ssh://jane.doe@host.example.com/x", &["jane.doe"], &["@host.example.com/x"]),
+        ("ssh://git@git.example:2222/o/r.git (fetch)", &[], &["ssh://git@git.example:2222/o/r.git"]),
+        // Swedish `kontot` (the account).
+        ("Jag har glömt lösenordet till kontot bjorn.lq och har bytt telefon.", &["bjorn.lq"], &["till kontot"]),
+        // `name=U password=S` pairs.
+        (
+            "/ppp secret add name=adeyemi password=YpVo_w4o!ybW@ profile=vpn-users",
+            &["adeyemi", "YpVo_w4o!ybW@"],
+            &["/ppp secret add name=", "profile=vpn-users"],
+        ),
         // Accounts that software creates under its own name stay.
         ("Failed password for invalid user admin from 10.0.0.1 port 22 ssh2", &[], &["invalid user admin from"]),
         ("logger=context userId=1 orgId=1 uname=admin t=2024-05-14T07:11:02Z", &[], &["uname=admin"]),

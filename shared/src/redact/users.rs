@@ -622,7 +622,7 @@ fn alternatives() -> Vec<String> {
         format!(
             concat!(
                 r"(?i:\b(?:user[ \t]name|username|user[ \t]id|userid|account[ \t]name|user|compte|utente|utilisateur|identifiant|benutzer|",
-                r"benutzerin|benutzername|usuario|gebruiker|gebruikersnaam|konto))(?:[ \t]+(?:is|est|ist|es|era|was|è))?[ \t]+['\x22]?(?P<r>{NAME})"
+                r"benutzerin|benutzername|usuario|gebruiker|gebruikersnaam|konto|kontot))(?:[ \t]+(?:is|est|ist|es|era|was|è))?[ \t]+['\x22]?(?P<r>{NAME})"
             ),
             NAME = NAME
         ),
