@@ -250,7 +250,9 @@ fn blind_recall_and_keep_rate() {
         // Webhook ids, keys in prose, Redis values: 0.972 -> 0.991.
         "token" => 0.99,
         "mac" => 0.91,
-        "phone" | "aws_secret" => 0.96,
+        // Percent-encoded numbers (`From=%2B14155550143`): 0.963 -> 0.985.
+        "phone" => 0.985,
+        "aws_secret" => 0.96,
         _ => 0.99,
     };
     assert_floors(&scores, floor, 0.989);
@@ -311,7 +313,8 @@ fn cold_recall_and_keep_rate() {
         "token" => 0.915,
         "ssn" => 0.9,
         "mac" => 0.99,
-        "phone" => 0.95,
+        // Percent-encoded numbers (`phone=%2B353+87+555+2210`): 0.9615.
+        "phone" => 0.96,
         _ => 0.99,
     };
     assert_floors(&scores, floor, 0.975);

@@ -214,6 +214,7 @@ impl Structured {
     /// Appends the structured findings of `line`.
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         encoded_emails(line, out);
+        encoded_phones(line, out);
         if memchr::memchr(b'@', line).is_some() {
             if let Some(sep) = self.url_sep.find(line) {
                 scan(&self.at_group, line, out, handle_at);
@@ -306,6 +307,47 @@ fn encoded_emails(line: &[u8], out: &mut Vec<Finding>) {
         };
         if let Some(end) = email_domain_end(line, a + 3) {
             out.push(Finding::new(start, end, Kind::Email));
+        }
+    }
+}
+
+/// International numbers in URLs and form posts, with the '+'
+/// percent-encoded: `From=%2B14155550143`, `phone=%2B353+87+555+2210`
+/// (a form's '+' is a blank), `%22%2B34612345678%22`. Eight to fifteen
+/// digits, as E.164 allows, in groups joined by `+` or `%20`.
+fn encoded_phones(line: &[u8], out: &mut Vec<Finding>) {
+    let plus = memchr::memchr_iter(b'%', line).filter(|p| {
+        line.get(p + 1..p + 3)
+            .is_some_and(|h| h.eq_ignore_ascii_case(b"2B"))
+    });
+    let mut from = 0;
+    for p in plus {
+        // After a word, not after another escape (`%22%2B…`).
+        let escaped = p >= 3 && line[p - 3] == b'%';
+        if p < from || !escaped && before(line, p).is_some_and(|b| b.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let (mut i, mut end, mut digits) = (p + 3, p + 3, 0);
+        loop {
+            let run = line[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+            if run == 0 {
+                break;
+            }
+            digits += run;
+            i += run;
+            end = i;
+            if line.get(i) == Some(&b'+') {
+                i += 1;
+            } else if line.get(i..i + 3) == Some(b"%20") {
+                i += 3;
+            } else {
+                break;
+            }
+        }
+        let bounded = line.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
+        if (8..=15).contains(&digits) && bounded {
+            out.push(Finding::new(p, end, Kind::Phone));
+            from = end;
         }
     }
 }

@@ -571,6 +571,15 @@ fn structured_values_in_other_formats() {
         ("tel. (04) 76 51 22 19 ou", &["76 51 22 19"], &[" ou"]),
         ("móvil 655 98 76 54", &["655 98 76 54"], &[]),
         ("GET /login?user=sven.nakamura1%40yahoo.co.uk&x=1", &["sven.nakamura1", "yahoo.co.uk"], &["&x=1"]),
+        // Percent-encoded international numbers; `1%2B2` stays.
+        (
+            "body: From=%2B14155550143&To=%2B15005550006&CallerName=x",
+            &["14155550143", "15005550006"],
+            &["body: From=", "&To=", "&CallerName=x"],
+        ),
+        ("phone=%2B353+87+555+2210&email", &["353+87+555+2210"], &["phone=", "&email"]),
+        ("filter=phone%20eq%20%22%2B34612345678%22 HTTP", &["34612345678"], &["filter=phone%20eq%20%22"]),
+        ("q=1%2B2&x=%2B1", &[], &["q=1%2B2&x=%2B1"]),
         ("ISSUE: alice@CORP.EXAMPLE for HTTP/monitor.corp.example@CORP.EXAMPLE", &["alice@"], &["HTTP/monitor.corp.example@CORP.EXAMPLE"]),
         ("<= a@b.example id=592cbd1bc0183070@mail.example", &["a@b.example"], &["592cbd1bc0183070@mail.example"]),
         (
