@@ -1745,6 +1745,7 @@ impl Names {
         directory_entry(line, out);
         name_options(line, out);
         escaped_comma_name(line, out);
+        salutation_cells(line, out);
         if hints.has(prefilter::CARDHOLDERS) {
             cardholder_caps(line, out);
         }
@@ -3031,6 +3032,67 @@ fn surname_first(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
         return None;
     }
     Some(end)
+}
+
+/// The name cells after a salutation cell in a delimited record without a
+/// header (`K-100234;Herr;Kwabena;Asamoah;Lindenweg 7`, `Mrs,Jan,de
+/// Boer,…`): the next two cells, each one or two words, capitalised or a
+/// particle (`de Boer`), with no digits.
+fn salutation_cells(line: &[u8], out: &mut Vec<Finding>) {
+    const SALUTATIONS: &[&[u8]] = &[
+        b"Herr", b"Frau", b"Divers", b"Mr", b"Mr.", b"Mrs", b"Mrs.", b"Ms", b"Ms.", b"Mx", b"Dr",
+        b"Dr.", b"Mme", b"Mlle", b"M.", b"Sr", b"Sr.", b"Sra", b"Sra.", b"Sig.", b"Sig.ra",
+    ];
+    let Some(&sep) = [b';', b'\t', b'|', b',']
+        .iter()
+        .find(|d| memchr::memchr(**d, line).is_some())
+    else {
+        return;
+    };
+    // The cell that ends at `at`'s next separator (or the line's end).
+    let cell_from = |at: usize| {
+        let end = memchr::memchr(sep, &line[at..]).map_or(line.len(), |n| at + n);
+        (at, end)
+    };
+    let name_cell = |(s, e): (usize, usize)| {
+        let cell = line[s..e].trim_ascii();
+        let mut words = cell.split(|b| *b == b' ').filter(|w| !w.is_empty());
+        let count = words.clone().count();
+        (1..=3).contains(&count)
+            && words
+                .clone()
+                .next_back()
+                .is_some_and(|w| w[0].is_ascii_uppercase() || w[0] >= 0xC0)
+            && words.all(|w| {
+                w.len() >= 2
+                    && !w.iter().any(u8::is_ascii_digit)
+                    && !w.contains(&b'@')
+                    && (w[0].is_ascii_uppercase()
+                        || w[0] >= 0xC0
+                        || w.len() <= 3 && w.iter().all(u8::is_ascii_lowercase))
+            })
+            && !is_common_word(&cell.to_ascii_lowercase())
+    };
+    let mut at = 0;
+    while at < line.len() {
+        let cell = cell_from(at);
+        at = cell.1 + 1;
+        if !SALUTATIONS.contains(&line[cell.0..cell.1].trim_ascii()) || at >= line.len() {
+            continue;
+        }
+        let given = cell_from(at);
+        if given.1 >= line.len() {
+            return;
+        }
+        let family = cell_from(given.1 + 1);
+        if name_cell(given) && name_cell(family) {
+            for (s, e) in [given, family] {
+                let (s, e) = trim_blanks(line, s, e);
+                out.push(Finding::new(s, e, Kind::Name));
+            }
+            at = family.1 + 1;
+        }
+    }
 }
 
 /// Initials and a listed surname (`W. Kowalczyk`, `J. R. Smith`, `A. de

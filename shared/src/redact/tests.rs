@@ -1775,6 +1775,13 @@ fn lone_first_names() {
             &[],
             &["Baker Street", "Sato Haruto Project"],
         ),
+        // The name cells after a salutation cell in a headerless record.
+        (
+            "K-100237;Herr;Jan;de Boer;Weserstr. 55;28195;Bremen",
+            &["Jan", "de Boer"],
+            &["K-100237;Herr;", ";Weserstr. 55;28195;Bremen"],
+        ),
+        ("id,Mr,Open,Source,x", &[], &["id,Mr,Open,Source,x"]),
         (
             "Ack by W. Kowalczyk: disk replaced, maintained by A. de Vries",
             &["Kowalczyk", "Vries"],
