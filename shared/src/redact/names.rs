@@ -3077,7 +3077,12 @@ fn salutation_cells(line: &[u8], out: &mut Vec<Finding>) {
     while at < line.len() {
         let cell = cell_from(at);
         at = cell.1 + 1;
-        if !SALUTATIONS.contains(&line[cell.0..cell.1].trim_ascii()) || at >= line.len() {
+        let text = line[cell.0..cell.1].trim_ascii();
+        // Cheapest test first: a salutation is short and starts with one
+        // of a few capitals.
+        let maybe =
+            text.len() <= 6 && matches!(text.first(), Some(b'H' | b'F' | b'D' | b'M' | b'S'));
+        if !maybe || !SALUTATIONS.contains(&text) || at >= line.len() {
             continue;
         }
         let given = cell_from(at);
