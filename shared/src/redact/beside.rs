@@ -135,8 +135,8 @@ fn login_before(line: &[u8], at: usize) -> Option<(usize, usize)> {
         .map(|start| (start, end))
 }
 
-/// `name=U password=` (MikroTik, `ipa`-style `key=value` arguments): the
-/// value of the `name=` pair right before the password's pair.
+/// `name=U password=` (MikroTik's `key=value` arguments): the value of the
+/// `name=` pair right before the password's pair.
 fn named_before(before: &[u8]) -> Option<(usize, usize)> {
     let rest = before.strip_suffix(b"=")?;
     let key_len = rest
@@ -150,12 +150,12 @@ fn named_before(before: &[u8]) -> Option<(usize, usize)> {
     }
     let end = rest.len() - key_len;
     let head = before[..end].strip_suffix(b" ")?;
-    let value = head
+    let value_len = head
         .iter()
         .rev()
         .take_while(|c| !matches!(c, b' ' | b'\t' | b'='))
         .count();
-    let start = head.len() - value;
+    let start = head.len() - value_len;
     let key_start = start.checked_sub(5)?;
     let named = &head[key_start..start] == b"name="
         && (key_start == 0 || matches!(head[key_start - 1], b' ' | b'\t'));

@@ -3036,8 +3036,8 @@ fn surname_first(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
 
 /// The name cells after a salutation cell in a delimited record without a
 /// header (`K-100234;Herr;Kwabena;Asamoah;Lindenweg 7`, `Mrs,Jan,de
-/// Boer,…`): the next two cells, each one or two words, capitalised or a
-/// particle (`de Boer`), with no digits.
+/// Boer,…`): the next two cells, each one to three words, capitalised or
+/// a short particle (`de Boer`), with no digits and no everyday word.
 fn salutation_cells(line: &[u8], out: &mut Vec<Finding>) {
     const SALUTATIONS: &[&[u8]] = &[
         b"Herr", b"Frau", b"Divers", b"Mr", b"Mr.", b"Mrs", b"Mrs.", b"Ms", b"Ms.", b"Mx", b"Dr",
@@ -3109,13 +3109,14 @@ fn initial_surname(line: &[u8], pos: usize) -> Option<usize> {
     if pos > 0 && line[pos - 1] == b'.' {
         return None;
     }
+    // Longest first: `van der ` before `van `.
     const PARTICLES: &[&[u8]] = &[
-        b"de ",
-        b"van ",
-        b"von ",
         b"van der ",
         b"van den ",
         b"de la ",
+        b"de ",
+        b"van ",
+        b"von ",
         b"da ",
         b"di ",
         b"del ",
@@ -3137,16 +3138,14 @@ fn initial_surname(line: &[u8], pos: usize) -> Option<usize> {
     if initials == 0 || initials > 2 {
         return None;
     }
-    if let Some(p) = PARTICLES.iter().rev().find(|p| line[at..].starts_with(p)) {
+    if let Some(p) = PARTICLES.iter().find(|p| line[at..].starts_with(p)) {
         at += p.len();
     }
     let end = surname_at(line, at)?;
-    Some(
-        line.get(end + 1..)
-            .filter(|_| line[end] == b' ')
-            .and_then(|_| surname_at(line, end + 1))
-            .unwrap_or(end),
-    )
+    let second = (line.get(end) == Some(&b' '))
+        .then(|| surname_at(line, end + 1))
+        .flatten();
+    Some(second.unwrap_or(end))
 }
 
 /// The end of a capitalised ASCII word at `at` that is a listed surname
