@@ -217,17 +217,26 @@ fn is_login(w: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn logins(line: &str, secret: &str) -> Vec<String> {
-        let s = line.find(secret).expect("the secret on the line");
+    /// What [`find`] adds beside `value`, found on `line` as `kind`.
+    fn beside(line: &str, value: &str, kind: Kind) -> Vec<String> {
+        let s = line.find(value).expect("the value on the line");
         let mut out = Vec::new();
         find(
             line.as_bytes(),
-            &[Finding::new(s, s + secret.len(), Kind::Secret)],
+            &[Finding::new(s, s + value.len(), kind)],
             &mut out,
         );
         out.iter()
             .map(|f| line[f.start..f.end].to_owned())
             .collect()
+    }
+
+    fn logins(line: &str, secret: &str) -> Vec<String> {
+        beside(line, secret, Kind::Secret)
+    }
+
+    fn passwords(line: &str, login: &str) -> Vec<String> {
+        beside(line, login, Kind::Username)
     }
 
     #[test]
@@ -267,19 +276,6 @@ mod tests {
         for (line, secret, login) in cases {
             assert_eq!(logins(line, secret), [login], "{line}");
         }
-    }
-
-    fn passwords(line: &str, login: &str) -> Vec<String> {
-        let s = line.find(login).expect("the login on the line");
-        let mut out = Vec::new();
-        find(
-            line.as_bytes(),
-            &[Finding::new(s, s + login.len(), Kind::Username)],
-            &mut out,
-        );
-        out.iter()
-            .map(|f| line[f.start..f.end].to_owned())
-            .collect()
     }
 
     #[test]
