@@ -1177,6 +1177,12 @@ fn usernames_in_other_formats() {
         ),
         ("ssh://jane.doe@host.example.com/x", &["jane.doe"], &["@host.example.com/x"]),
         ("ssh://git@git.example:2222/o/r.git (fetch)", &[], &["ssh://git@git.example:2222/o/r.git"]),
+        // An article or a preposition after a user word is no login.
+        (
+            "l'identifiant de Théo est tbernard; el usuario de Ana es amartin",
+            &["tbernard", "amartin"],
+            &["l'identifiant de Théo est", "el usuario de Ana es"],
+        ),
         // Swedish `kontot` (the account).
         ("Jag har glömt lösenordet till kontot bjorn.lq och har bytt telefon.", &["bjorn.lq"], &["till kontot"]),
         // `name=U password=S` pairs.
