@@ -213,8 +213,7 @@ impl Structured {
 
     /// Appends the structured findings of `line`.
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
-        encoded_emails(line, out);
-        encoded_phones(line, out);
+        percent_encoded(line, out);
         if memchr::memchr(b'@', line).is_some() {
             if let Some(sep) = self.url_sep.find(line) {
                 scan(&self.at_group, line, out, handle_at);
@@ -291,65 +290,69 @@ fn emails(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
-/// Addresses in URLs and form posts, with the '@' percent-encoded:
-/// `?user=jane.doe%40example.com`.
-fn encoded_emails(line: &[u8], out: &mut Vec<Finding>) {
-    let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-');
-    let encoded_at =
-        memchr::memchr_iter(b'%', line).filter(|p| line.get(p + 1..p + 3) == Some(b"40"));
-    for a in encoded_at {
-        let mut ls = a;
-        while ls > 0 && local(line[ls - 1]) {
-            ls -= 1;
-        }
-        let Some(start) = (ls..a).find(|i| line[*i].is_ascii_alphanumeric()) else {
-            continue;
-        };
-        if let Some(end) = email_domain_end(line, a + 3) {
-            out.push(Finding::new(start, end, Kind::Email));
+/// Addresses and international numbers in URLs and form posts, with
+/// their '@' or '+' percent-encoded, in one pass over the line's `%`s.
+fn percent_encoded(line: &[u8], out: &mut Vec<Finding>) {
+    // Where the last encoded number ended.
+    let mut from = 0;
+    for p in memchr::memchr_iter(b'%', line) {
+        match line.get(p + 1..p + 3) {
+            Some(b"40") => encoded_email(line, p, out),
+            Some(h) if p >= from && h.eq_ignore_ascii_case(b"2B") => {
+                if let Some(end) = encoded_phone(line, p) {
+                    out.push(Finding::new(p, end, Kind::Phone));
+                    from = end;
+                }
+            }
+            _ => {}
         }
     }
 }
 
-/// International numbers in URLs and form posts, with the '+'
-/// percent-encoded: `From=%2B14155550143`, `phone=%2B353+87+555+2210`
-/// (a form's '+' is a blank), `%22%2B34612345678%22`. Eight to fifteen
-/// digits, as E.164 allows, in groups joined by `+` or `%20`.
-fn encoded_phones(line: &[u8], out: &mut Vec<Finding>) {
-    let plus = memchr::memchr_iter(b'%', line).filter(|p| {
-        line.get(p + 1..p + 3)
-            .is_some_and(|h| h.eq_ignore_ascii_case(b"2B"))
-    });
-    let mut from = 0;
-    for p in plus {
-        // After a word, not after another escape (`%22%2B…`).
-        let escaped = p >= 3 && line[p - 3] == b'%';
-        if p < from || !escaped && before(line, p).is_some_and(|b| b.is_ascii_alphanumeric()) {
-            continue;
+/// The address around an '@' encoded at `a` (`?user=jane.doe%40example.com`).
+fn encoded_email(line: &[u8], a: usize, out: &mut Vec<Finding>) {
+    let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-');
+    let mut ls = a;
+    while ls > 0 && local(line[ls - 1]) {
+        ls -= 1;
+    }
+    let Some(start) = (ls..a).find(|i| line[*i].is_ascii_alphanumeric()) else {
+        return;
+    };
+    if let Some(end) = email_domain_end(line, a + 3) {
+        out.push(Finding::new(start, end, Kind::Email));
+    }
+}
+
+/// The end of an international number whose '+' is encoded at `p`:
+/// `From=%2B14155550143`, `phone=%2B353+87+555+2210` (a form's '+' is a
+/// blank), `%22%2B34612345678%22`. Eight to fifteen digits, as E.164
+/// allows, in groups joined by `+` or `%20`.
+fn encoded_phone(line: &[u8], p: usize) -> Option<usize> {
+    // After a word, not after another escape (`%22%2B…`).
+    let escaped = p >= 3 && line[p - 3] == b'%';
+    if !escaped && before(line, p).is_some_and(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let (mut i, mut end, mut digits) = (p + 3, p + 3, 0);
+    loop {
+        let run = line[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if run == 0 {
+            break;
         }
-        let (mut i, mut end, mut digits) = (p + 3, p + 3, 0);
-        loop {
-            let run = line[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-            if run == 0 {
-                break;
-            }
-            digits += run;
-            i += run;
-            end = i;
-            if line.get(i) == Some(&b'+') {
-                i += 1;
-            } else if line.get(i..i + 3) == Some(b"%20") {
-                i += 3;
-            } else {
-                break;
-            }
-        }
-        let bounded = line.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
-        if (8..=15).contains(&digits) && bounded {
-            out.push(Finding::new(p, end, Kind::Phone));
-            from = end;
+        digits += run;
+        i += run;
+        end = i;
+        if line.get(i) == Some(&b'+') {
+            i += 1;
+        } else if line.get(i..i + 3) == Some(b"%20") {
+            i += 3;
+        } else {
+            break;
         }
     }
+    let bounded = line.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
+    ((8..=15).contains(&digits) && bounded).then_some(end)
 }
 
 /// Address-shaped values that name no person's mailbox: Kerberos service
