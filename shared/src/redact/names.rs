@@ -3178,24 +3178,18 @@ fn surname_at(line: &[u8], at: usize) -> Option<usize> {
 /// word one blank before them when that is a first name or no everyday
 /// word (`Mark D. Roth`, `Italo A. Casas`; not `Thanks A. Wilcox`).
 fn given_before(line: &[u8], pos: usize) -> usize {
-    let Some(end) = pos.checked_sub(1).filter(|e| line[*e] == b' ') else {
-        return pos;
-    };
-    let start = line[..end]
-        .iter()
-        .rposition(|b| !b.is_ascii_alphabetic())
-        .map_or(0, |p| p + 1);
-    let word = &line[start..end];
+    let word = word_before(line, pos);
+    // One blank between (`Mark D.`, not `Mark  D.`), a capitalised ASCII word.
+    let one_blank = pos >= 2 && line[pos - 2] != b' ';
     let capitalised = word.len() >= 2
         && word[0].is_ascii_uppercase()
-        && word[1..].iter().all(u8::is_ascii_lowercase)
-        && (start == 0 || !(line[start - 1].is_ascii_alphanumeric() || line[start - 1] >= 0x80));
-    if !capitalised {
+        && word[1..].iter().all(u8::is_ascii_lowercase);
+    if !(one_blank && capitalised) {
         return pos;
     }
     let lower = word.to_ascii_lowercase();
     if listed_exactly(&lower) || !is_common_word(&lower) {
-        start
+        pos - 1 - word.len()
     } else {
         pos
     }
