@@ -638,25 +638,26 @@ impl Redactor {
                     || !tokens.iter().any(|(s, e)| f.start < *e && *s < f.end))
                 && self.wanted(line, f)
         });
-        // The same user or person elsewhere on the line goes too.
+        // The same user, person or password elsewhere on the line goes too.
         let extra = &mut scratch.extra;
         extra.clear();
         for f in findings.iter() {
-            if matches!(f.kind(), Some(Kind::Username | Kind::Name)) && f.end - f.start >= 3 {
+            let len = f.end - f.start;
+            match f.kind() {
                 // A user of four characters or more is theirs wherever it
                 // stands as a word of its own: a directory (`/share/alice/`),
                 // part of a longer name (`ldap-dkarimov`, `<ehernandez@build-03>`).
-                let own_word = f.kind() == Some(Kind::Username) && f.end - f.start >= 4;
-                same_word_elsewhere(line, f, own_word, extra);
-            }
-        }
-        // A password said twice (`your password is blue-river-4417. Use
-        // blue-river-4417 to log in`): only values shaped like a chosen
-        // password, since a found value that is a word may also be its
-        // key's name elsewhere (`password => 'password'`).
-        for f in findings.iter() {
-            if f.kind() == Some(Kind::Secret) && secrets::password_shaped(&line[f.start..f.end]) {
-                same_word_elsewhere(line, f, true, extra);
+                Some(kind @ (Kind::Username | Kind::Name)) if len >= 3 => {
+                    same_word_elsewhere(line, f, kind == Kind::Username && len >= 4, extra);
+                }
+                // A password said twice (`your password is blue-river-4417.
+                // Use blue-river-4417 to log in`): only values shaped like a
+                // chosen password, since a found value that is a word may
+                // also be its key's name elsewhere (`password => 'password'`).
+                Some(Kind::Secret) if secrets::password_shaped(&line[f.start..f.end]) => {
+                    same_word_elsewhere(line, f, true, extra);
+                }
+                _ => {}
             }
         }
         // `luis.ortega (luis.ortega@example.com)`: the address's mailbox
@@ -824,8 +825,6 @@ fn same_word_elsewhere(line: &[u8], f: &Finding, own_word: bool, out: &mut Vec<F
     }
 }
 
-/// Buffers reused from line to line (a line with findings would otherwise
-/// allocate a handful of small vectors per pass).
 /// Buffers of [`Redactor::redact_run`], reused from run to run: per line
 /// its findings, its cue scan and whether the detectors scan it.
 #[derive(Default)]
@@ -836,6 +835,8 @@ struct Run {
     scan: Vec<bool>,
 }
 
+/// Buffers reused from line to line (a line with findings would otherwise
+/// allocate a handful of small vectors per pass).
 #[derive(Default)]
 struct Scratch {
     hints: Hints,
