@@ -1926,6 +1926,14 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
     if rest.starts_with(b",") && !rest.get(1).is_some_and(u8::is_ascii_alphanumeric) {
         return Some(end);
     }
+    // A listed first name written with letters beyond ASCII (`Jürgen`,
+    // `Håkon`, `Çağla`) names a person wherever it stands in text: no
+    // everyday word of the languages around it takes that shape. Text
+    // means a blank or punctuation on both sides, on a line that is
+    // UTF-8 (binary data holds such runs by chance).
+    if !word.is_ascii() && in_text(line, pos, end) {
+        return Some(end);
+    }
     if rest.first() == Some(&b' ') {
         let mut at = end + 1;
         let mut next = ascii_word(line, at);
@@ -1988,6 +1996,16 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
             .is_ok_and(|p| !p.is_empty() && p.chars().all(char::is_lowercase))
         && !matches!(line.get(end), Some(b'.' | b':') if line.get(end + 1).is_some_and(|b| !b.is_ascii_whitespace()));
     (addressed || prev == b"of").then_some(end)
+}
+
+/// Whether the word at `start..end` stands in text: a blank, a quote or
+/// punctuation before and after it, on a line that is UTF-8.
+fn in_text(line: &[u8], start: usize, end: usize) -> bool {
+    let before = start == 0 || matches!(line[start - 1], b' ' | b'\t' | b'(' | b'"' | b'\'' | b'>');
+    let after = line.get(end).is_none_or(|b| {
+        matches!(b, b' ' | b'\t' | b',' | b'.' | b'!' | b'?' | b':' | b';' | b')' | b'"' | b'\'' | b'<')
+    });
+    before && after && std::str::from_utf8(line).is_ok()
 }
 
 /// Prepositions after which a capitalised first name is a person.

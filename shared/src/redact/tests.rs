@@ -1756,6 +1756,15 @@ fn lone_first_names() {
             &["Jürgen"],
             &["bis Freitag"],
         ),
+        // Written beyond ASCII, anywhere in text; not inside binary data
+        // nor glued to other letters.
+        (
+            "com o utilizador que o Jürgen fez; page Håkon only if needed",
+            &["Jürgen", "Håkon"],
+            &["com o utilizador que o", "fez; page", "only if needed"],
+        ),
+        ("\u{1}\u{2}Jürgen\u{3}", &[], &["Jürgen"]),
+        ("xJürgen y", &[], &["xJürgen"]),
         ("Hugo builds the docs", &[], &["Hugo builds"]),
         ("Diana logs rotated at 02:00", &[], &["Diana logs"]),
         (
