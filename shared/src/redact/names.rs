@@ -1584,6 +1584,7 @@ const HOST_GENERIC: &[&str] = &[
     "musl",
     "msvc",
     "darwin",
+    "gerrit",
     "apple",
     "unknown",
     "isp",
@@ -1926,12 +1927,19 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
     if rest.starts_with(b",") && !rest.get(1).is_some_and(u8::is_ascii_alphanumeric) {
         return Some(end);
     }
-    // A listed first name written with letters beyond ASCII (`Jürgen`,
-    // `Håkon`, `Çağla`) names a person wherever it stands in text: no
-    // everyday word of the languages around it takes that shape. Text
-    // means a blank or punctuation on both sides, on a line that is
-    // UTF-8 (binary data holds such runs by chance).
-    if !word.is_ascii() && in_text(line, pos, end) {
+    // A listed first name that no everyday word spells names a person
+    // wherever it stands in text: one written beyond ASCII (`Jürgen`,
+    // `Håkon`, `Çağla`), or an ASCII one that is no common English word
+    // (`Malte`, `Akosua`; the whole word, not a CamelCase word's first
+    // part, `DevTools`), unless a capitalised word or a number stands
+    // beside it (`Franklin Street`, `São Paulo`, `15. Mai 2024`: places and
+    // dates; a pair is the pair detectors' to judge).
+    if in_text(line, pos, end)
+        && (!word.is_ascii()
+            || (!is_common_word(lower.as_bytes())
+                && in_first_names(&lower)
+                && !capitalised_or_number_beside(line, pos, end)))
+    {
         return Some(end);
     }
     if rest.first() == Some(&b' ') {
@@ -1998,14 +2006,41 @@ fn lone_name(line: &[u8], pos: usize) -> Option<usize> {
     (addressed || prev == b"of").then_some(end)
 }
 
-/// Whether the word at `start..end` stands in text: a blank, a quote or
-/// punctuation before and after it, on a line that is UTF-8.
+/// Whether the word at `start..end` stands in text as a person would: a
+/// blank, a quote or punctuation before and after it, no plural noun
+/// after it, on a line that is UTF-8.
 fn in_text(line: &[u8], start: usize, end: usize) -> bool {
     let before = start == 0 || matches!(line[start - 1], b' ' | b'\t' | b'(' | b'"' | b'\'' | b'>');
-    let after = line.get(end).is_none_or(|b| {
-        matches!(b, b' ' | b'\t' | b',' | b'.' | b'!' | b'?' | b':' | b';' | b')' | b'"' | b'\'' | b'<')
-    });
-    before && after && std::str::from_utf8(line).is_ok()
+    let after = match line.get(end) {
+        None => true,
+        Some(b' ' | b'\t' | b'!' | b'?' | b';' | b')' | b'"' | b'\'' | b'<') => true,
+        // Punctuation, not a file name or a key (`Lukas.conf`, `Anna:x`).
+        Some(b',' | b'.' | b':') => line.get(end + 1).is_none_or(u8::is_ascii_whitespace),
+        Some(_) => false,
+    };
+    // A plural noun after it names a thing (`Diana logs rotated`).
+    let thing = line.get(end) == Some(&b' ') && NOT_VERBS.contains(&ascii_word(line, end + 1));
+    before && after && !thing && std::str::from_utf8(line).is_ok()
+}
+
+/// Whether the word before `start` or after `end`, one blank away, starts
+/// with a capital letter or a digit.
+fn capitalised_or_number_beside(line: &[u8], start: usize, end: usize) -> bool {
+    let capital_or_digit = |c: char| c.is_uppercase() || c.is_ascii_digit();
+    let before = start >= 2
+        && line[start - 1] == b' '
+        && {
+            let head = &line[..start - 1];
+            let n = head
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b >= 0x80)
+                .count();
+            checks::char_at(head, head.len() - n).is_some_and(capital_or_digit)
+        };
+    let after = line.get(end) == Some(&b' ')
+        && checks::char_at(line, end + 1).is_some_and(capital_or_digit);
+    before || after
 }
 
 /// Prepositions after which a capitalised first name is a person.
@@ -2387,6 +2422,7 @@ const PRODUCT_NAMES: &[&str] = &[
     "sierra",
     "monterey",
     "darwin",
+    "gerrit",
 ];
 
 /// Display names before an address: `J. R. Smith <jrs@example.com>`,
