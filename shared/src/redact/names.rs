@@ -2027,17 +2027,15 @@ fn in_text(line: &[u8], start: usize, end: usize) -> bool {
 /// with a capital letter or a digit.
 fn capitalised_or_number_beside(line: &[u8], start: usize, end: usize) -> bool {
     let capital_or_digit = |c: char| c.is_uppercase() || c.is_ascii_digit();
-    let before = start >= 2
-        && line[start - 1] == b' '
-        && {
-            let head = &line[..start - 1];
-            let n = head
-                .iter()
-                .rev()
-                .take_while(|b| b.is_ascii_alphanumeric() || **b >= 0x80)
-                .count();
-            checks::char_at(head, head.len() - n).is_some_and(capital_or_digit)
-        };
+    let before = start >= 2 && line[start - 1] == b' ' && {
+        let head = &line[..start - 1];
+        let n = head
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b >= 0x80)
+            .count();
+        checks::char_at(head, head.len() - n).is_some_and(capital_or_digit)
+    };
     let after = line.get(end) == Some(&b' ')
         && checks::char_at(line, end + 1).is_some_and(capital_or_digit);
     before || after

@@ -1257,6 +1257,17 @@ fn usernames_in_other_formats() {
             &["authenticationDatabase"],
         ),
         ("# User@Host: gkim[gkim] @ db-client [10.0.0.9]  Id: 2322", &["gkim"], &["Id: 2322"]),
+        // A token's subject when it is a login; ids stay.
+        (
+            "token=x active=true sub=kwame scope=read {\"sub\":\"j.osei\",\"aud\":\"web\"}",
+            &["kwame", "j.osei"],
+            &["active=true", "scope=read", "\"aud\":\"web\""],
+        ),
+        (
+            "sub=b490e591-ca3a-4333-b3ac-493f0ac56cc3 sub=auth0|5f7c8ec7c33c6c004bbafe82 sub=248289761001",
+            &[],
+            &["b490e591-ca3a-4333-b3ac-493f0ac56cc3", "auth0|5f7c8ec7c33c6c004bbafe82", "248289761001"],
+        ),
         ("STATEMENT:  ALTER ROLE lcosta WITH LOGIN", &["lcosta"], &["WITH LOGIN"]),
         ("UPDATE users SET x = 1 WHERE login = 'kenji52'", &["kenji52"], &["UPDATE users"]),
         ("Logon: CORP\\jdoe from WS-17", &["jdoe"], &["CORP\\"]),

@@ -40,6 +40,9 @@ pub(crate) struct Users {
     prose_user: usize,
     keyed: usize,
     domain_user: usize,
+    /// A token's or an OpenID Connect claim's subject (`sub=U`): an opaque
+    /// id as often as a login.
+    subject: usize,
     /// Code review activity, `owner U`, profile URLs and staff roles
     /// (`agent=U`): a common word there is the text going on (`someone
     /// replied`, `owner is`, `github.com/features`, `agent running`).
@@ -86,6 +89,8 @@ pub(crate) const CUES: &[&str] = &[
     "--user",
     "--login",
     "principal",
+    "sub=",
+    "\"sub\"",
     "role",
     "peer connection",
     "sent control",
@@ -887,6 +892,12 @@ fn alternatives() -> Vec<String> {
             r"\*\*\*[ \t]+(?P<bn>{NAME})[ \t]+(?:\(|has[ \t]+(?:joined|quit|left)|is[ \t]+now[ \t]+known[ \t]+as)"
         ),
         format!(r"[ \t]\(~?(?P<cq>{NAME})@[^\s)]+\)[ \t]+has[ \t]+(?:joined|quit|left)\b"),
+        // The subject of a token or an OpenID Connect claim set, as
+        // introspection and gateway logs print it: `sub=kwame`,
+        // `"sub":"kwame"` (a login, lower case; ids are checked after).
+        format!(
+            r"(?:^|[\s,{{;&?(])sub(?:=|\x22[ \t]*:[ \t]*\x22)(?P<cr>{LOGIN})(?:[\s\x22,&;)}}]|$)"
+        ),
         format!(r"\bis[ \t]+now[ \t]+known[ \t]+as[ \t]+(?P<bo>{NAME})"),
         // Discord: `alice — Today at 09:14`.
         format!(
@@ -1219,6 +1230,7 @@ impl Users {
             prose_user: alternative("r"),
             keyed: alternative("c"),
             domain_user: alternative("ae"),
+            subject: alternative("cr"),
             worded: [
                 alternative("ch"),
                 alternative("ci"),
@@ -1311,6 +1323,11 @@ impl Users {
                 !names::is_common_word(&line[s..e].to_ascii_lowercase())
             } else if alt == self.domain_user {
                 domain_user_is_user(line, s)
+            } else if alt == self.subject {
+                // An opaque id (`b490e591-ca3a-…`, `auth0|5f7c…`) is no login.
+                !checks::is_uuid(&line[s..e])
+                    && !checks::random_shape(&line[s..e])
+                    && checks::digit_count(&line[s..e]) < 4
             } else {
                 true
             };
