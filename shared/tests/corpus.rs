@@ -172,8 +172,9 @@ fn holdout_recall_and_keep_rate() {
         "username" => 0.99,
         // Surnames beside a device word: 0.987 -> 1.00.
         "hostname" => 0.99,
-        // Passwords pasted with no cue: 0.976 -> 0.988.
-        "secret" => 0.985,
+        // Passwords pasted with no cue: 0.976 -> 0.988; escaped JSON
+        // quotes around them (`\"Sommer2024!\"`): 1.00.
+        "secret" => 0.99,
         _ => 0.99,
     };
     // Keep-rate 0.994 -> 0.9968 once a role word's capitalised common word
@@ -212,13 +213,15 @@ fn unseen_recall_and_keep_rate() {
     // added names): 0.936. Words and digits right after a password word (`pass
     // kuma-ntfy-55`), a password said twice, the password after a found
     // login (`offsite-emily / Kyoto-Maple-0514`): secrets 0.873 -> 0.919;
-    // PINs and one-time codes (`Alarm PIN 0519`): 0.9306. A first name
+    // PINs and one-time codes (`Alarm PIN 0519`): 0.9306; Mailchimp keys,
+    // a password after an address and a colon (`sasl_passwd`), and before
+    // punctuation beyond ASCII (`Vigil@Keystone#1…`): 0.9480. A first name
     // written beyond ASCII anywhere in text (`Håkon`, `Théo`): names 0.9402;
     // an ASCII one that is no English word (`Akosua`, `Kofi`): 0.9497.
     let floor = |kind: &str| match kind {
         "name" => 0.949,
         "username" => 0.955,
-        "secret" => 0.93,
+        "secret" => 0.948,
         "hostname" => 0.905,
         // Webhook ids, keys in prose, Redis values: 0.920 -> 0.940.
         "token" => 0.94,
@@ -250,11 +253,12 @@ fn blind_recall_and_keep_rate() {
     // first names: 0.9838. A first name written beyond ASCII anywhere in
     // text (`Élodie`, `Jürgen`): names 0.9817; an ASCII one that is no
     // English word (`Adebayo`): 0.9837. A token's subject (`sub=kwame`):
-    // user names 0.9855.
+    // user names 0.9855. `$apr1$` hashes, digits for letters before a
+    // closing `!` (`gr4f4n4-Adm1n!`): secrets 0.968 -> 0.9808.
     let floor = |kind: &str| match kind {
         "name" => 0.983,
         "username" => 0.985,
-        "secret" => 0.965,
+        "secret" => 0.98,
         "hostname" => 0.99,
         // Webhook ids, keys in prose, Redis values: 0.972 -> 0.991.
         "token" => 0.99,

@@ -11,7 +11,9 @@
 //!
 //! The other way round, a value shaped like a chosen password written just
 //! after a found login in the same pair forms is its password:
-//! `offsite-emily / Kyoto-Maple-0514`, `"m.oconnor" = "Ck8-rope-Lima-53"`.
+//! `offsite-emily / Kyoto-Maple-0514`, `"m.oconnor" = "Ck8-rope-Lima-53"`,
+//! and so is one written after an e-mail address and a colon, as
+//! credential files pair them (`scanner@example.com:Sc4nner-M365-01`).
 
 use super::finding::Finding;
 use super::names;
@@ -30,6 +32,14 @@ pub(crate) fn find(line: &[u8], findings: &[Finding], out: &mut Vec<Finding>) {
             }
             Some(Kind::Username) => {
                 if let Some((s, e)) = password_after(line, f.end) {
+                    out.push(Finding::new(s, e, Kind::Secret));
+                }
+            }
+            // `user@example.com:Sc4nner-M365-01`: an address and its
+            // password as credential files pair them (Postfix's
+            // `sasl_passwd`, `.git-credentials` and the like).
+            Some(Kind::Email) => {
+                if let Some((s, e)) = password_after_colon(line, f.end) {
                     out.push(Finding::new(s, e, Kind::Secret));
                 }
             }
@@ -70,6 +80,16 @@ fn password_after(line: &[u8], at: usize) -> Option<(usize, usize)> {
         _ => return None,
     };
     secrets::chosen_password(&after[start..end]).then_some((at + start, at + end))
+}
+
+/// The password right after a `:` at `at`, up to the next blank or the
+/// line's end, when it is shaped like a chosen password (`scp`'s
+/// `user@host:/path` and `git@github.com:org/repo.git` are not).
+fn password_after_colon(line: &[u8], at: usize) -> Option<(usize, usize)> {
+    let rest = line.get(at..)?.strip_prefix(b":")?;
+    let len = rest.iter().take_while(|b| !b.is_ascii_whitespace()).count();
+    let value = &rest[..len];
+    secrets::password_shaped(value).then_some((at + 1, at + 1 + len))
 }
 
 /// The login that ends just before a secret starting at `at`, as a span.

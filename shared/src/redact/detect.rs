@@ -64,6 +64,7 @@ const TOKEN_CUES: &[&str] = &[
     "glsa_",
     "glc_",
     "ya29.",
+    "-us",
     "/bot",
     "bearer",
     "basic",
@@ -110,7 +111,9 @@ fn tok_pattern() -> String {
             // Atlassian API tokens, Figma, Grafana service accounts and
             // Cloud, Google OAuth access tokens.
             r"|ATATT[A-Za-z0-9_\-=]{40,}|figd_[A-Za-z0-9_\-]{30,}|glsa_[A-Za-z0-9]{32}_[0-9a-f]{8}",
-            r"|glc_[A-Za-z0-9+/=_\-]{32,}|ya29\.[A-Za-z0-9_\-]{30,}))"
+            r"|glc_[A-Za-z0-9+/=_\-]{32,}|ya29\.[A-Za-z0-9_\-]{30,}",
+            // Mailchimp API keys: 32 hex digits and the data centre.
+            r"|[0-9a-f]{32}-us[0-9]{1,2}\b))"
         ),
         // Telegram bot tokens in API URLs: `/bot123456:AAF…/getMe`.
         r"/bot[0-9]{3,}:[A-Za-z0-9_\-]{30,}",

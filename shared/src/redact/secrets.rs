@@ -104,6 +104,8 @@ const CUES: &[&str] = &[
     "csc",
     "csrf",
     "xsrf",
+    "$1$",
+    "$apr1$",
     "$2a$",
     "$2b$",
     "$2y$",
@@ -587,6 +589,9 @@ impl Secrets {
             r"|(?:\b(?:cvv2?|cvc2?|csc)[ \t]*(?:is[ \t]+|[:=#][ \t]*)?(?P<cvv>[0-9]{3,4})\b)",
             // crypt(3) hashes wherever they stand: `$2y$10$…`, `$6$salt$…`.
             r"|(?P<crypt>\$(?:2[abxy]|5|6|y|argon2id|argon2i)\$[A-Za-z0-9./$=,+]{16,})",
+            // MD5-crypt and Apache's variant (htpasswd): a salt of up to
+            // eight characters, then 22 (`$apr1$LCucVCyP$dNRX…`).
+            r"|(?P<md5crypt>\$(?:1|apr1)\$[A-Za-z0-9./]{1,8}\$[A-Za-z0-9./]{22}\b)",
             // National identity numbers after their name (Spain's DNI,
             // Brazil's CPF/CNPJ, Sweden's personnummer, Turkey's TC kimlik
             // no, Poland's PESEL, Italy's codice fiscale): at least six digits.
@@ -1386,9 +1391,19 @@ fn policy_passwords(line: &[u8], out: &mut Vec<Finding>) {
             e += 1;
         }
         from = e;
-        // A sentence's end is no part of the value.
-        while e > s && matches!(line[e - 1], b'.' | b':') {
-            e -= 1;
+        // A sentence's end is no part of the value, nor is the backslash
+        // of an escaped closing quote (`\"Sommer2024!\"` in JSON) or
+        // punctuation beyond ASCII (`Vigil@Keystone#1…`).
+        loop {
+            if e > s && matches!(line[e - 1], b'.' | b':') {
+                e -= 1;
+            } else if e > s && line[e - 1] == b'\\' && matches!(line.get(e), Some(b'"' | b'\'')) {
+                e -= 1;
+            } else if let Some(p) = trailing_punctuation(&line[s..e]) {
+                e -= p;
+            } else {
+                break;
+            }
         }
         let mut w = &line[s..e];
         if memchr::memmem::find(w, b"::").is_some() {
@@ -1421,17 +1436,36 @@ fn policy_passwords(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// The length in bytes of the character ending `w` when it is punctuation
+/// beyond ASCII (`…`, `”`, `»`).
+fn trailing_punctuation(w: &[u8]) -> Option<usize> {
+    if !w.last().is_some_and(|b| *b >= 0x80) {
+        return None;
+    }
+    let start = (w.len().saturating_sub(4)..w.len())
+        .rev()
+        .find(|i| w[*i] & 0xC0 != 0x80)?;
+    let c = std::str::from_utf8(&w[start..]).ok()?.chars().next()?;
+    (!c.is_alphanumeric()).then_some(w.len() - start)
+}
+
 /// Whether `w` holds a symbol that reads as a password's: `!`, `$`, `^`
 /// (if `carets`: not on a line with `|`, where it separates fields), a
 /// `?` that does not end it (a question) nor mark a field (`?20`), a `#`
 /// not before a method's name (`Buffer#slice`, `Listener#fire2`), an `@` in a word without dots and not before a
 /// lower-case host (`GA2770@trolle`). A closing `!` counts after a year
-/// (`Sommer2024!`, not `Windows11!`).
+/// (`Sommer2024!`, not `Windows11!`) or when digits stand for letters
+/// inside a word (`gr4f4n4-Adm1n!`, not `Python3!`).
 fn policy_symbol(w: &[u8], carets: bool) -> bool {
     let last = w.len() - 1;
     let year_bang =
         w[last] == b'!' && last >= 4 && w[last - 4..last].iter().all(u8::is_ascii_digit);
+    let leet_bang = w[last] == b'!'
+        && w.windows(3).any(|t| {
+            t[0].is_ascii_alphabetic() && t[1].is_ascii_digit() && t[2].is_ascii_alphabetic()
+        });
     year_bang
+        || leet_bang
         || w[..last].iter().enumerate().any(|(k, b)| match b {
             b'!' | b'$' => true,
             b'^' => carets,

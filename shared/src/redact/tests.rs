@@ -763,6 +763,23 @@ fn policy_shaped_passwords() {
             &["Sommer2024!"],
             &["which matches"],
         ),
+        // Escaped quotes, punctuation beyond ASCII, digits for letters
+        // before a closing `!`.
+        (
+            "\"hint\":\"User entered \\\"Sommer2024!\\\" which matches\"",
+            &["Sommer2024"],
+            &["\"hint\":\"User entered \\\"", "\\\" which matches\""],
+        ),
+        (
+            "Customer: Yes, it's admin / Vigil@Keystone#1… sorry",
+            &["Vigil@Keystone#1"],
+            &["admin / ", "… sorry"],
+        ),
+        (
+            "it's gr4f4n4-Adm1n! but rotate it",
+            &["gr4f4n4-Adm1n"],
+            &["it's ", " but rotate"],
+        ),
         (
             "ton mot de passe provisoire Lyon@2025tmp. Bonne journée",
             &["Lyon@2025tmp"],
@@ -1002,6 +1019,27 @@ fn secrets_in_other_formats() {
             "sven:{SHA}P0jyXRzkun+O3gSLF2NLieN7PAM=",
             &["sven", "P0jyXRzkun"],
             &[],
+        ),
+        // Crypt hashes wherever they stand; MD5-crypt needs its shape.
+        (
+            "basic-auth: \"hsato:$apr1$LCucVCyP$dNRXeapYYR/IQU3t/qsWzC\" ok",
+            &["LCucVCyP", "dNRXeapYYR"],
+            &["basic-auth: \"", "\" ok"],
+        ),
+        ("echo \"$1$HOME/bin/foo/bar/baz/qux\"", &[], &["$1$HOME/bin/foo/bar/baz/qux"]),
+        // A password after an address and a colon (Postfix's sasl_passwd);
+        // scp's path stays.
+        (
+            "[smtp.office365.com]:587   scanner@example.com:Sc4nner-M365-01",
+            &["scanner@example.com", "Sc4nner-M365-01"],
+            &["[smtp.office365.com]:587"],
+        ),
+        ("scp alice@example.com:/srv/backup .", &["alice@example.com"], &[":/srv/backup ."]),
+        // A Mailchimp API key.
+        (
+            "401 from us21.api.mailchimp.com using key 3f9c2e1b7a6d5c4b3a2f1e0d9c8b7a6f-us21",
+            &["3f9c2e1b7a6d5c4b3a2f1e0d9c8b7a6f"],
+            &["us21.api.mailchimp.com using key"],
         ),
         ("PATH:$HOME/bin:$PATH", &[], &["PATH:$HOME/bin:$PATH"]),
         (
