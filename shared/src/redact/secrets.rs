@@ -1395,9 +1395,9 @@ fn policy_passwords(line: &[u8], out: &mut Vec<Finding>) {
         // of an escaped closing quote (`\"Sommer2024!\"` in JSON) or
         // punctuation beyond ASCII (`Vigil@Keystone#1…`).
         loop {
-            if e > s && matches!(line[e - 1], b'.' | b':') {
-                e -= 1;
-            } else if e > s && line[e - 1] == b'\\' && matches!(line.get(e), Some(b'"' | b'\'')) {
+            let sentence_end = e > s && matches!(line[e - 1], b'.' | b':');
+            let escape = e > s && line[e - 1] == b'\\' && matches!(line.get(e), Some(b'"' | b'\''));
+            if sentence_end || escape {
                 e -= 1;
             } else if let Some(p) = trailing_punctuation(&line[s..e]) {
                 e -= p;
@@ -1439,7 +1439,7 @@ fn policy_passwords(line: &[u8], out: &mut Vec<Finding>) {
 /// The length in bytes of the character ending `w` when it is punctuation
 /// beyond ASCII (`…`, `”`, `»`).
 fn trailing_punctuation(w: &[u8]) -> Option<usize> {
-    if !w.last().is_some_and(|b| *b >= 0x80) {
+    if w.last().is_none_or(|b| *b < 0x80) {
         return None;
     }
     let start = (w.len().saturating_sub(4)..w.len())
