@@ -228,7 +228,9 @@ fn unseen_recall_and_keep_rate() {
         "phone" => 0.98,
         _ => 0.99,
     };
-    assert_floors(&scores, floor, 0.985);
+    // Keep-rate 0.9857 -> 0.9920 once hyphenated components were no longer
+    // names (`Provider Name="Microsoft-Windows-Security-Auditing"`).
+    assert_floors(&scores, floor, 0.992);
 }
 
 /// A fourth corpus (`tests/blind/`), written the same way once the
@@ -268,7 +270,9 @@ fn blind_recall_and_keep_rate() {
         "aws_secret" => 0.96,
         _ => 0.99,
     };
-    assert_floors(&scores, floor, 0.989);
+    // Keep-rate 0.9894 -> 0.9911 once generated message ids in angle
+    // brackets were no longer addresses (`<CAF9x2mB0@example.com>`).
+    assert_floors(&scores, floor, 0.991);
 }
 
 /// A fifth corpus (`tests/cold/`), written the same way in formats none
@@ -334,7 +338,9 @@ fn cold_recall_and_keep_rate() {
         "phone" => 0.96,
         _ => 0.99,
     };
-    assert_floors(&scores, floor, 0.975);
+    // Keep-rate 0.9751 -> 0.9789 once generated message ids in angle
+    // brackets and iCalendar UIDs were no longer addresses.
+    assert_floors(&scores, floor, 0.978);
 }
 
 /// Redacting runs of lines detector by detector (`redact_bytes`,

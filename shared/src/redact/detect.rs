@@ -376,15 +376,20 @@ fn not_a_mailbox(line: &[u8], start: usize, at: usize, end: usize) -> bool {
     // A URL's user and host (`ssh://nadia@backup.example`): the user goes
     // as a login (`url_key_users`), the host stays.
     let url_user = line[..start].ends_with(b"://");
-    service_principal || hex_id || unit || url_user || message_id(line, start)
+    service_principal || hex_id || unit || url_user || message_id(line, start, at, end)
 }
 
-/// Whether the address-shaped value at `start` is a message's id: right
-/// after `id=` or `msgid=` (Postfix, Exim), in angle brackets after a
-/// `message-id=`, `msgid=` or `Message-ID:` key, or anywhere in angle
-/// brackets on an `In-Reply-To:` or `References:` header line.
-fn message_id(line: &[u8], start: usize) -> bool {
+/// Whether the address-shaped value at `start..end` (its `@` at `at`) is
+/// a message's id: right after `id=` or `msgid=` (Postfix, Exim), in angle
+/// brackets after a `message-id=`, `msgid=` or `Message-ID:` key, anywhere
+/// in angle brackets on an `In-Reply-To:` or `References:` header line or
+/// when its local part reads as generated ([`generated_local`]), or an
+/// iCalendar event's `UID:`.
+fn message_id(line: &[u8], start: usize, at: usize, end: usize) -> bool {
     let head = &line[..start];
+    if head == b"UID:" {
+        return true;
+    }
     let key_before = |h: &[u8], keys: &[&[u8]]| {
         keys.iter().any(|k| {
             h.len() >= k.len()
@@ -406,7 +411,27 @@ fn message_id(line: &[u8], start: usize) -> bool {
         .trim_ascii_end();
     let header =
         |name: &[u8]| line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name);
-    key_before(h, &[b"message-id", b"msgid"]) || header(b"in-reply-to:") || header(b"references:")
+    key_before(h, &[b"message-id", b"msgid"])
+        || header(b"in-reply-to:")
+        || header(b"references:")
+        || (line.get(end) == Some(&b'>') && generated_local(&line[start..at]))
+}
+
+/// A local part that reads as generated, not as someone's mailbox: letters
+/// and digits alternating again and again (`CAF9x2mB0`, Exchange's
+/// `DB9PR02MB1234`, `a1b2c3d4e5f6.1716191740`) or a timestamp first
+/// (`20240520081102.77F1`). People's addresses change between letters and
+/// digits once or twice (`jsmith2024`, `team4ops`).
+fn generated_local(local: &[u8]) -> bool {
+    let leading_digits = local.iter().take_while(|b| b.is_ascii_digit()).count();
+    let changes = local
+        .windows(2)
+        .filter(|w| {
+            w[0].is_ascii_digit() != w[1].is_ascii_digit()
+                && w.iter().all(u8::is_ascii_alphanumeric)
+        })
+        .count();
+    leading_digits >= 8 || (local.len() >= 9 && changes >= 4)
 }
 
 /// Where `(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,24}\b` matching at `d`

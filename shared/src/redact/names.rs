@@ -3458,8 +3458,21 @@ fn is_capitalized(word: &str) -> bool {
 
 /// A camelCase identifier (`TargetUserName`, `SubjectDomainName`): two or
 /// more capitals after lower-case letters, which a name has at most one of
-/// (`McDonald`, `LaToya`).
+/// (`McDonald`, `LaToya`); or a hyphenated component name
+/// (`Microsoft-Windows-Security-Auditing`).
 fn is_identifier(word: &str) -> bool {
+    // Three or more parts joined by hyphens, or one that names an
+    // organisation: a provider, a product or a component
+    // (`Microsoft-Windows-Security-Auditing`), not a double-barrelled name
+    // (`Anna-Lena`, `Smith-Jones`).
+    if word.split('-').count() >= 3
+        || word.contains('-')
+            && word
+                .split('-')
+                .any(|p| is_org_word(p.to_lowercase().as_bytes()))
+    {
+        return true;
+    }
     // Byte offsets of the upper-case letters that follow a lower-case one.
     let mut humps = word
         .char_indices()

@@ -582,6 +582,17 @@ fn structured_values_in_other_formats() {
         ("q=1%2B2&x=%2B1", &[], &["q=1%2B2&x=%2B1"]),
         ("ISSUE: alice@CORP.EXAMPLE for HTTP/monitor.corp.example@CORP.EXAMPLE", &["alice@"], &["HTTP/monitor.corp.example@CORP.EXAMPLE"]),
         ("<= a@b.example id=592cbd1bc0183070@mail.example", &["a@b.example"], &["592cbd1bc0183070@mail.example"]),
+        // Message ids in angle brackets whatever names them, when their
+        // local part reads as generated; iCalendar UIDs. People's
+        // addresses in angle brackets go.
+        (
+            "Delivered: <CAF9x2mB0@example.com> to mailbox; ,<DB9PR02MB1234@EURPRD02.example.com>,",
+            &[],
+            &["<CAF9x2mB0@example.com>", "<DB9PR02MB1234@EURPRD02.example.com>"],
+        ),
+        ("\"<20240520081102.77F1@mx.support.example>\"", &[], &["20240520081102.77F1@mx.support.example"]),
+        ("UID:5n3k1q0r8t7vabcd2e4f6g8h0j@google.com", &[], &["5n3k1q0r8t7vabcd2e4f6g8h0j@google.com"]),
+        ("From: Jo <jsmith2024@gmail.com>, <team4ops@example.com>", &["jsmith2024@gmail.com", "team4ops@example.com"], &["From: "]),
         (
             "POST https://hooks.slack.com/services/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 -> 403",
             &["CeVdIqd7yPd3Y4SzyUEyijkk", "B0308HKSFP"],
@@ -1418,6 +1429,13 @@ fn usernames_in_tool_output() {
             &["kmensah"],
             &["TargetUserName"],
         ),
+        // A hyphenated component is no person; a double-barrelled name is.
+        (
+            "<Provider Name=\"Microsoft-Windows-Security-Auditing\"/> <Author Name=\"Anna-Lena Smith-Jones\"/>",
+            &["Anna-Lena", "Smith-Jones"],
+            &["Microsoft-Windows-Security-Auditing"],
+        ),
+        ("   added with intent-to-add bit, the command", &[], &["intent-to-add"]),
         (
             "SamAccountName    : mkowalski",
             &["mkowalski"],
