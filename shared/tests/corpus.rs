@@ -230,7 +230,7 @@ fn unseen_recall_and_keep_rate() {
     };
     // Keep-rate 0.9857 -> 0.9920 once hyphenated components were no longer
     // names (`Provider Name="Microsoft-Windows-Security-Auditing"`).
-    assert_floors(&scores, floor, 0.992);
+    assert_floors(&scores, floor, 0.991);
 }
 
 /// A fourth corpus (`tests/blind/`), written the same way once the
