@@ -229,8 +229,9 @@ fn unseen_recall_and_keep_rate() {
         _ => 0.99,
     };
     // Keep-rate 0.9857 -> 0.9920 once hyphenated components were no longer
-    // names (`Provider Name="Microsoft-Windows-Security-Auditing"`).
-    assert_floors(&scores, floor, 0.991);
+    // names (`Provider Name="Microsoft-Windows-Security-Auditing"`); 0.9924
+    // with a capitalised common word after `User:` a title.
+    assert_floors(&scores, floor, 0.992);
 }
 
 /// A fourth corpus (`tests/blind/`), written the same way once the
@@ -339,8 +340,11 @@ fn cold_recall_and_keep_rate() {
         _ => 0.99,
     };
     // Keep-rate 0.9751 -> 0.9789 once generated message ids in angle
-    // brackets and iCalendar UIDs were no longer addresses.
-    assert_floors(&scores, floor, 0.978);
+    // brackets and iCalendar UIDs were no longer addresses; 0.9815 once
+    // `telegram_chat_id`, constants (`PAY_BY_PHONE`), `2024-12-31::` and
+    // `User: Own Documents Only` were no longer phones, hosts, addresses
+    // and logins.
+    assert_floors(&scores, floor, 0.981);
 }
 
 /// Redacting runs of lines detector by detector (`redact_bytes`,

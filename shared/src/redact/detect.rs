@@ -713,6 +713,16 @@ fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         {
             return checks::ssn_ok(&digits(value)) && push(out, vs, e, Kind::Ssn);
         }
+        // Words that start with a cue but name something else
+        // (`telegram_chat_id`, `telemetry`, `callback`).
+        let key = v
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .map(u8::to_ascii_lowercase)
+            .collect::<Vec<u8>>();
+        if NOT_PHONE_KEYS.iter().any(|k| key.starts_with(k)) {
+            return false;
+        }
         let n = checks::digit_count(value);
         return (7..=15).contains(&n) && push(out, vs, e, Kind::Phone);
     }
@@ -740,6 +750,17 @@ fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     let separated = v.iter().any(|b| !b.is_ascii_digit());
     separated && n <= 15 && phone_ok(line, s, e) && push(out, s, e, Kind::Phone)
 }
+
+/// Key words that start with a phone cue (`tel`, `call`, `cell`) and name
+/// something else.
+const NOT_PHONE_KEYS: &[&[u8]] = &[
+    b"telegram",
+    b"telemetry",
+    b"telnet",
+    b"television",
+    b"callback",
+    b"cells",
+];
 
 fn digits(v: &[u8]) -> Vec<u8> {
     v.iter().copied().filter(u8::is_ascii_digit).collect()
@@ -843,6 +864,12 @@ fn ipv6(line: &[u8], s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {
     let Ok(text) = std::str::from_utf8(addr_part) else {
         return false;
     };
+    // One group and `::` (`2024-12-31::` ends a Proxmox `user.cfg` line)
+    // is a number and separators, not an address anyone writes; as a
+    // network's prefix it has a length (`2002::/16`).
+    if text.ends_with("::") && !text[..text.len() - 2].contains(':') && line.get(e) != Some(&b'/') {
+        return false;
+    }
     if text.parse::<std::net::Ipv6Addr>().is_ok() {
         out.push(Finding::new(s, e, Kind::Ipv6));
         return true;

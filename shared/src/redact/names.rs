@@ -3919,7 +3919,9 @@ impl Hosts {
                     .iter()
                     .any(|d| *d == *p || *d == device(p))
             });
-            if !has_device {
+            // A constant's name (`node=PAY_BY_PHONE`), not a host's.
+            let underscore = host.contains(&b'_');
+            if !has_device || (underscore && !host.iter().any(u8::is_ascii_lowercase)) {
                 continue;
             }
             let personal = parts.iter().any(|p| {
@@ -3939,7 +3941,11 @@ impl Hosts {
                     && !text.contains('_')
                     && (is_surname(p.as_bytes()) || is_compact_login(p.as_bytes()))
                     && !is_common_word(p.as_bytes());
-                listed || family || (strong && p.len() >= 2 && p.len() <= 12)
+                // Any short word beside a phone or a laptop word
+                // (`kims-phone`, `pixel_8_ole`), but not an everyday one
+                // in a key's name (`phone_number`).
+                let key_word = underscore && is_common_word(p.as_bytes());
+                listed || family || (strong && !key_word && p.len() >= 2 && p.len() <= 12)
             });
             if personal {
                 out.push(Finding::new(m.start(), m.end(), Kind::Hostname));

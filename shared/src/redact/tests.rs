@@ -1691,6 +1691,30 @@ fn hostnames() {
             &[],
             &["jansson_private_config.h", "web-dev", "build-box"],
         ),
+        // Keys and constants with a device word stay; entity ids with a
+        // person's word go.
+        (
+            "node=PAY_BY_PHONE clock_precision_digits=0 device_tracker.pixel_8_ole",
+            &["pixel_8_ole"],
+            &["PAY_BY_PHONE", "clock_precision_digits"],
+        ),
+        // Not phone numbers, addresses or logins: a chat id, a date before
+        // `::`, a title after `User:`.
+        (
+            "vars.telegram_chat_id = \"418827731\"; until 2024-12-31::",
+            &[],
+            &["418827731", "2024-12-31::"],
+        ),
+        (
+            "#label 2002::/16 2; tel: +49 30 1234567",
+            &["2002::", "1234567"],
+            &["#label ", "/16 2"],
+        ),
+        (
+            "(groups: Sales / User: Own Documents Only); User: jdoe",
+            &["jdoe"],
+            &["User: Own Documents Only"],
+        ),
         // Laptops in other languages and by model.
         (
             "Caller Computer Name:\tPORTATIL-DMORENO",

@@ -1315,11 +1315,14 @@ impl Users {
                 prose_login_is_user(line, s, e)
             } else if alt == self.prose_user
                 || self.worded.contains(&alt)
-                || (alt == self.keyed && s > 0 && line[s - 1] == b':')
+                || (alt == self.keyed
+                    && s > 0
+                    && (line[s - 1] == b':' || line[s].is_ascii_uppercase()))
             {
                 // `user directories`, `the user running man`: the text going
                 // on; `admin:user:create`, `occ user:add`: a command's
-                // namespace. Not logins.
+                // namespace; `User: Own Documents Only`, a capitalised word
+                // after a key: a title. Not logins.
                 !names::is_common_word(&line[s..e].to_ascii_lowercase())
             } else if alt == self.domain_user {
                 domain_user_is_user(line, s)
