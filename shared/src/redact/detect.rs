@@ -645,7 +645,8 @@ fn dhcp_client_mac(line: &[u8], s: usize) -> Option<(usize, usize)> {
         14 => v.starts_with(b"00:01:00:01:"),
         _ => false,
     };
-    client.then_some((s + run - 17, s + run))
+    // Lazily: a shorter run that is no client id has no 17 bytes to step back.
+    client.then(|| (s + run - 17, s + run))
 }
 
 fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {

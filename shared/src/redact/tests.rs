@@ -152,6 +152,9 @@ fn macs() {
         ("cisco 0011.2233.4455 port", &["0011.2233.4455"], &[]),
         // The address inside DHCP client ids and DUIDs.
         ("DHCP4_LEASE_ALLOC [hwtype=1 9c:b6:d0:12:ab:ef], cid=[01:9c:b6:d0:12:ab:ee], tid=0x5b3e1a2c", &["9c:b6:d0:12:ab:ee", "9c:b6:d0:12:ab:ef"], &["cid=[01:", "tid=0x5b3e1a2c"]),
+        // A short run of hex before a colon is no client id (this once
+        // stepped back 17 bytes from a 2-byte run).
+        (" [00:01:15]= \"AC-A3-1E-44-10-22:Corp-Staff\"", &[], &["[00:01:15]= \""]),
         ("DHCP6_LEASE_ALLOC [duid=[00:03:00:01:9c:b6:d0:12:ab:ed], [no hwaddr info]", &["9c:b6:d0:12:ab:ed"], &["duid=[00:03:00:01:"]),
         ("1718213331 eb:29:02:d4:d4:49 192.168.1.134 annas-iphone 01:2c:ba:4a:52:05:78", &["2c:ba:4a:52:05:78", "eb:29:02:d4:d4:49"], &[]),
         ("Reply for 2001:db8:4f2:10::1a2 to chidi-xbox duid 03:00:01:24:01:c9:d7:c4:21", &["24:01:c9:d7:c4:21"], &["duid 03:00:01:"]),
