@@ -234,6 +234,7 @@ impl Structured {
         }
         random_runs(line, out);
         webhook_ids(line, out);
+        link_tokens(line, out);
     }
 }
 
@@ -424,14 +425,18 @@ fn message_id(line: &[u8], start: usize, at: usize, end: usize) -> bool {
 /// digits once or twice (`jsmith2024`, `team4ops`).
 fn generated_local(local: &[u8]) -> bool {
     let leading_digits = local.iter().take_while(|b| b.is_ascii_digit()).count();
-    let changes = local
-        .windows(2)
+    leading_digits >= 8 || (local.len() >= 9 && letter_digit_changes(local) >= 4)
+}
+
+/// How often `v` changes between a letter and a digit (`a1b2` three times,
+/// `jsmith2024` once).
+fn letter_digit_changes(v: &[u8]) -> usize {
+    v.windows(2)
         .filter(|w| {
             w[0].is_ascii_digit() != w[1].is_ascii_digit()
                 && w.iter().all(u8::is_ascii_alphanumeric)
         })
-        .count();
-    leading_digits >= 8 || (local.len() >= 9 && changes >= 4)
+        .count()
 }
 
 /// Where `(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,24}\b` matching at `d`
@@ -1175,6 +1180,75 @@ fn webhook_ids(line: &[u8], out: &mut Vec<Finding>) {
         let id = &line[s..s + n];
         if n >= 16 && id.iter().any(u8::is_ascii_digit) && id.iter().any(u8::is_ascii_alphabetic) {
             out.push(Finding::new(s, s + n, Kind::Token));
+        }
+    }
+}
+
+/// Words in a link's path that make its query values one-time secrets:
+/// password reset, e-mail verification, invitations, magic sign-in links.
+const ONE_TIME_LINKS: &[&[u8]] = &[
+    b"reset",
+    b"verify",
+    b"verification",
+    b"confirm",
+    b"activate",
+    b"activation",
+    b"invite",
+    b"invitation",
+    b"magic",
+    b"recover",
+];
+
+/// The values in the query of a one-time link (`/reset?t=mvi6vhgpa0…`,
+/// `/verify-email?code=…&uid=…`), whatever the key's name, as the link
+/// alone lets anyone in: 16 to 256 URL characters that read as generated
+/// (letters and digits alternating again and again, a UUID, hex; not
+/// `ref=newsletter2024q1`). The link is a path with one of
+/// [`ONE_TIME_LINKS`] before the `?`.
+fn link_tokens(line: &[u8], out: &mut Vec<Finding>) {
+    for q in memchr::memchr_iter(b'?', line) {
+        let path_start = line[..q]
+            .iter()
+            .rposition(|b| {
+                b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'(' | b'=')
+            })
+            .map_or(0, |p| p + 1);
+        let path = line[path_start..q].to_ascii_lowercase();
+        if !path.contains(&b'/')
+            || !ONE_TIME_LINKS
+                .iter()
+                .any(|w| memchr::memmem::find(&path, w).is_some())
+        {
+            continue;
+        }
+        let mut at = q + 1;
+        loop {
+            let pair = line[at..]
+                .iter()
+                .take_while(|b| {
+                    !b.is_ascii_whitespace()
+                        && !matches!(b, b'&' | b'"' | b'\'' | b'<' | b'>' | b'#' | b')')
+                })
+                .count();
+            if let Some(eq) = memchr::memchr(b'=', &line[at..at + pair]) {
+                let (vs, ve) = (at + eq + 1, at + pair);
+                let v = &line[vs..ve];
+                let url_chars = v.iter().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'%')
+                });
+                let generated = letter_digit_changes(v) >= 4
+                    || checks::is_uuid(v)
+                    || (v.iter().all(u8::is_ascii_hexdigit)
+                        && v.iter().any(u8::is_ascii_alphabetic));
+                if (16..=256).contains(&v.len()) && url_chars && generated {
+                    out.push(Finding::new(vs, ve, Kind::Token));
+                }
+            }
+            at += pair;
+            if line.get(at) != Some(&b'&') {
+                break;
+            }
+            at += 1;
         }
     }
 }

@@ -152,6 +152,18 @@ fn macs() {
         ("cisco 0011.2233.4455 port", &["0011.2233.4455"], &[]),
         // The address inside DHCP client ids and DUIDs.
         ("DHCP4_LEASE_ALLOC [hwtype=1 9c:b6:d0:12:ab:ef], cid=[01:9c:b6:d0:12:ab:ee], tid=0x5b3e1a2c", &["9c:b6:d0:12:ab:ee", "9c:b6:d0:12:ab:ef"], &["cid=[01:", "tid=0x5b3e1a2c"]),
+        // The query values of one-time links; campaign tags and searches
+        // stay.
+        (
+            "\"reset_link\":\"https://app.example.com/reset?t=mvi6vhgpa0bqi09y97xaxhh0me\" GET /verify-email?code=8f3KqL2mN9pR4sT7vW1x&lang=en",
+            &["mvi6vhgpa0bqi09y97xaxhh0me", "8f3KqL2mN9pR4sT7vW1x"],
+            &["/reset?t=", "&lang=en"],
+        ),
+        (
+            "https://example.com/invite?ref=newsletter2024q1 GET /search?q=reset+2024-05-14T08:00",
+            &[],
+            &["ref=newsletter2024q1", "q=reset+2024-05-14T08:00"],
+        ),
         // A short run of hex before a colon is no client id (this once
         // stepped back 17 bytes from a 2-byte run).
         (" [00:01:15]= \"AC-A3-1E-44-10-22:Corp-Staff\"", &[], &["[00:01:15]= \""]),
