@@ -1435,6 +1435,10 @@ const DEVICE_WORDS: &[&str] = &[
     "sandbox",
     "kiosk",
     "android",
+    // Tablets and ThinkPad X1s by their short names (`WH-MILAN-TAB`,
+    // `NL-PIETER-X1`).
+    "tab",
+    "x1",
 ];
 
 /// Device words strong enough that any other alphabetic part of the host

@@ -1706,6 +1706,12 @@ fn hostnames() {
             &[],
             &["jansson_private_config.h", "web-dev", "build-box"],
         ),
+        // Short device words: a listed first name beside them goes.
+        (
+            "dn: cn=NL-PIETER-X1,ou=Laptops; new-tab x1-carbon",
+            &["NL-PIETER-X1"],
+            &["new-tab", "x1-carbon"],
+        ),
         // Keys and constants with a device word stay; entity ids with a
         // person's word go.
         (
