@@ -2195,8 +2195,8 @@ fn cardholder_caps(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
-/// A capitalised word before a Japanese honorific: `Tanaka-san`,
-/// `Sato-sensei`.
+/// A capitalised word before a Japanese honorific, `Tanaka-san`,
+/// `Sato-sensei`, or a Turkish one.
 fn honorific(line: &[u8], out: &mut Vec<Finding>) {
     const SUFFIXES: &[&[u8]] = &[b"san", b"sama", b"sensei", b"kun", b"chan", b"shi"];
     for dash in memchr::memchr_iter(b'-', line) {
@@ -2218,6 +2218,38 @@ fn honorific(line: &[u8], out: &mut Vec<Finding>) {
             && (s == 1 || !(line[s - 2].is_ascii_alphanumeric() || line[s - 2] >= 0x80));
         if word_start && dash - s >= 1 {
             out.push(Finding::new(s - 1, dash, Kind::Name));
+        }
+    }
+    turkish_honorific(line, out);
+}
+
+/// A capitalised word before a Turkish honorific, one blank apart: `Çağla
+/// Hanım`, `Emre Bey` (the honorific itself stays; `The Bey of Tunis` is
+/// no one's name).
+fn turkish_honorific(line: &[u8], out: &mut Vec<Finding>) {
+    const TITLES: &[&str] = &[" Hanım", " Bey", " Hanımefendi", " Beyefendi"];
+    for at in memchr::memchr_iter(b' ', line) {
+        let rest = &line[at..];
+        let Some(title) = TITLES.iter().find(|t| rest.starts_with(t.as_bytes())) else {
+            continue;
+        };
+        // The title is a word of its own.
+        if line
+            .get(at + title.len())
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b >= 0x80)
+        {
+            continue;
+        }
+        let start = line[..at]
+            .iter()
+            .rposition(|b| !(b.is_ascii_alphabetic() || *b >= 0x80))
+            .map_or(0, |p| p + 1);
+        let word = String::from_utf8_lossy(&line[start..at]).to_lowercase();
+        if start < at
+            && checks::char_at(line, start).is_some_and(char::is_uppercase)
+            && !is_common_word(word.as_bytes())
+        {
+            out.push(Finding::new(start, at, Kind::Name));
         }
     }
 }

@@ -1957,6 +1957,12 @@ fn lone_first_names() {
             &["Maximilian"],
             &["that we turned"],
         ),
+        // Before a Turkish honorific; the honorific stays.
+        (
+            "Merhaba Çağla Hanım, hemen düzeltiyorum. The Bey of Tunis",
+            &["Çağla"],
+            &["Merhaba ", " Hanım, hemen", "The Bey of Tunis"],
+        ),
         (
             "Tanaka-san from your side knows the case",
             &["Tanaka"],
