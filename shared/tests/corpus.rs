@@ -180,8 +180,8 @@ fn holdout_recall_and_keep_rate() {
     // Keep-rate 0.994 -> 0.9968 once a role word's capitalised common word
     // (`Node Manager Health`) was no longer taken for a surname; 0.9978
     // once accounts software creates under its own name (`admin`,
-    // `replicator`) stayed.
-    assert_floors(&scores, floor, 0.997);
+    // `replicator`) stayed; 0.9983 with UUIDs no longer logins.
+    assert_floors(&scores, floor, 0.998);
 }
 
 /// A third corpus (`tests/unseen/`), written the same way as the second
@@ -232,8 +232,9 @@ fn unseen_recall_and_keep_rate() {
     };
     // Keep-rate 0.9857 -> 0.9920 once hyphenated components were no longer
     // names (`Provider Name="Microsoft-Windows-Security-Auditing"`); 0.9924
-    // with a capitalised common word after `User:` a title.
-    assert_floors(&scores, floor, 0.992);
+    // with a capitalised common word after `User:` a title; 0.9947 with
+    // UUIDs no longer logins and Windows SIDs kept.
+    assert_floors(&scores, floor, 0.994);
 }
 
 /// A fourth corpus (`tests/blind/`), written the same way once the
@@ -346,8 +347,9 @@ fn cold_recall_and_keep_rate() {
     // brackets and iCalendar UIDs were no longer addresses; 0.9815 once
     // `telegram_chat_id`, constants (`PAY_BY_PHONE`), `2024-12-31::` and
     // `User: Own Documents Only` were no longer phones, hosts, addresses
-    // and logins.
-    assert_floors(&scores, floor, 0.981);
+    // and logins; 0.9859 with loopback addresses, iCalendar UIDs, Windows
+    // SIDs, product tokens and GitHub apps kept.
+    assert_floors(&scores, floor, 0.985);
 }
 
 /// Redacting runs of lines detector by detector (`redact_bytes`,

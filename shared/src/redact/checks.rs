@@ -122,10 +122,12 @@ pub(crate) fn ssn_ok(digits: &[u8]) -> bool {
 }
 
 /// Whether a 40-character base64 run looks like an AWS secret access key
-/// rather than a hex hash or a word: mixed case and digits, not all hex.
+/// rather than a hex hash or a word: mixed case (three letters of each
+/// case or more, as random base64 has about sixteen; a Gerrit change id,
+/// `I8f3a…`, has one capital) and digits, not all hex.
 pub(crate) fn aws_secret_shape_ok(s: &[u8]) -> bool {
-    let upper = s.iter().any(u8::is_ascii_uppercase);
-    let lower = s.iter().any(u8::is_ascii_lowercase);
+    let upper = s.iter().filter(|b| b.is_ascii_uppercase()).count() >= 3;
+    let lower = s.iter().filter(|b| b.is_ascii_lowercase()).count() >= 3;
     let digit = s.iter().any(u8::is_ascii_digit);
     let all_hex = s.iter().all(u8::is_ascii_hexdigit);
     upper && lower && digit && !all_hex
@@ -379,6 +381,9 @@ mod tests {
         ));
         assert!(!aws_secret_shape_ok(
             b"da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        ));
+        assert!(!aws_secret_shape_ok(
+            b"I8f3a2c1d0e9b8a7f6e5d4c3b2a1f0e9d8c7b6a5"
         ));
     }
 }

@@ -793,6 +793,10 @@ const VERSION_CUES: &[&[u8]] = &[
 ];
 
 fn ipv4_ok(line: &[u8], s: usize, e: usize) -> bool {
+    // Loopback and the unspecified address name no one's host.
+    if line[s..e].starts_with(b"127.") || &line[s..e] == b"0.0.0.0" {
+        return false;
+    }
     let prev = before(line, s);
     let next = line.get(e).copied();
     // Part of a longer dotted run: an OID, a five-part version.
@@ -876,11 +880,15 @@ fn ipv6(line: &[u8], s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {
     if text.ends_with("::") && !text[..text.len() - 2].contains(':') && line.get(e) != Some(&b'/') {
         return false;
     }
-    if text.parse::<std::net::Ipv6Addr>().is_ok() {
-        out.push(Finding::new(s, e, Kind::Ipv6));
-        return true;
+    match text.parse::<std::net::Ipv6Addr>() {
+        // Loopback names no one's host.
+        Ok(a) if a.is_loopback() => false,
+        Ok(_) => {
+            out.push(Finding::new(s, e, Kind::Ipv6));
+            true
+        }
+        Err(_) => false,
     }
-    false
 }
 
 /// HAProxy and others print `2a02:db8::24b3:43024`: a compressed address,

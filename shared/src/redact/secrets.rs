@@ -1099,7 +1099,7 @@ fn session_key(words: &[String]) -> bool {
 /// A session id: 16 to 512 bytes of the characters cookies and tokens are
 /// made of, letters and digits both. Not a UUID (`sessionID=<uuid>` in
 /// audit logs is a correlation id), not a bracketed id (Dovecot's
-/// `session=<…>` names a connection), not a number.
+/// `session=<…>` names a connection), not a number, not a Windows SID.
 fn session_id(v: &[u8]) -> bool {
     (16..=512).contains(&v.len())
         && v.iter().all(|b| {
@@ -1108,6 +1108,13 @@ fn session_id(v: &[u8]) -> bool {
         && v.iter().any(u8::is_ascii_digit)
         && v.iter().any(u8::is_ascii_alphabetic)
         && !checks::is_uuid(v)
+        && !windows_sid(v)
+}
+
+/// A Windows security identifier (`S-1-5-21-3623811015-…-1144`): an
+/// account's id, which `User SID:` names, not a session's.
+fn windows_sid(v: &[u8]) -> bool {
+    v.starts_with(b"S-1-") && v[4..].iter().all(|b| b.is_ascii_digit() || *b == b'-')
 }
 
 /// A value written as a password in prose, after `password` without a

@@ -152,6 +152,33 @@ fn macs() {
         ("cisco 0011.2233.4455 port", &["0011.2233.4455"], &[]),
         // The address inside DHCP client ids and DUIDs.
         ("DHCP4_LEASE_ALLOC [hwtype=1 9c:b6:d0:12:ab:ef], cid=[01:9c:b6:d0:12:ab:ee], tid=0x5b3e1a2c", &["9c:b6:d0:12:ab:ee", "9c:b6:d0:12:ab:ef"], &["cid=[01:", "tid=0x5b3e1a2c"]),
+        // Loopback addresses, ids after `UID:`, a Windows SID after `User
+        // SID:`, product tokens, GitHub apps and a Gerrit change id stay.
+        (
+            "HOST = 127.0.0.1:5432 [::1]:8080 0.0.0.0:22 10.0.0.1 fe80::1",
+            &["10.0.0.1", "fe80::1"],
+            &["127.0.0.1:5432", "[::1]:8080", "0.0.0.0:22"],
+        ),
+        (
+            "UID:A1B2C3D4-E5F6-4711-8899-AABBCCDDEEFF; UID:zoom-93300184220-20240607T130000Z; uid=PR88412207",
+            &["PR88412207"],
+            &["A1B2C3D4-E5F6-4711-8899-AABBCCDDEEFF", "zoom-93300184220-20240607T130000Z"],
+        ),
+        (
+            "User SID:             S-1-5-21-3623811015-3361044348-30300820-1144",
+            &[],
+            &["User SID:", "S-1-5-21-3623811015-3361044348-30300820-1144"],
+        ),
+        (
+            "User aisha.bello@192.0.2.51 logged in as VMware-client/6.5.0; Author: dependabot[bot] <x>",
+            &["aisha.bello"],
+            &["VMware-client/6.5.0", "dependabot[bot]"],
+        ),
+        (
+            "=== Gerrit review (change I8f3a2c1d0e9b8a7f6e5d4c3b2a1f0e9d8c7b6a5) ===",
+            &[],
+            &["I8f3a2c1d0e9b8a7f6e5d4c3b2a1f0e9d8c7b6a5"],
+        ),
         // The query values of one-time links; campaign tags and searches
         // stay.
         (

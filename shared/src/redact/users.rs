@@ -1735,6 +1735,22 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     if v.iter().all(|b| b.is_ascii_digit()) {
         return false;
     }
+    // Ids, not logins: a UUID or a long value with a long number inside
+    // (`UID:A1B2C3D4-…`, an iCalendar event's;
+    // `zoom-93300184220-20240607T130000Z`; a staff number such as
+    // `PR88412207` is a login).
+    if checks::is_uuid(v) || (v.len() >= 16 && checks::digit_count(v) >= 8) {
+        return false;
+    }
+    // A field's name (`User SID: S-1-5-…`), a product token (`logged in as
+    // VMware-client/6.5.0`) or a GitHub app (`dependabot[bot]`).
+    let rest = &line[e..];
+    if (v.len() <= 4 && v.iter().all(u8::is_ascii_uppercase) && rest.starts_with(b":"))
+        || (rest.first() == Some(&b'/') && rest.get(1).is_some_and(u8::is_ascii_digit))
+        || rest.starts_with(b"[bot]")
+    {
+        return false;
+    }
     // Placeholders in documentation and sample configs (`username
     // myusername`), and reverse-DNS names (`--user org.a11y.Bus`, a D-Bus
     // or Java name).
