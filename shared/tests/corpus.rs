@@ -275,8 +275,10 @@ fn blind_recall_and_keep_rate() {
         _ => 0.99,
     };
     // Keep-rate 0.9894 -> 0.9911 once generated message ids in angle
-    // brackets were no longer addresses (`<CAF9x2mB0@example.com>`).
-    assert_floors(&scores, floor, 0.991);
+    // brackets were no longer addresses (`<CAF9x2mB0@example.com>`);
+    // 0.9933 with AWS unique ids, acronyms joined to a word (`SLA-Engine`)
+    // and a remote shell's host (`ssh mkaya@bastion-02…`) kept.
+    assert_floors(&scores, floor, 0.993);
 }
 
 /// A fifth corpus (`tests/cold/`), written the same way in formats none

@@ -30,9 +30,11 @@ pub(crate) struct Structured {
 }
 
 /// Prefixes of AWS access key ids.
-const AWS_PREFIXES: &[&str] = &[
-    "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA", "APKA", "ASCA",
-];
+/// Access key ids, long-term and temporary, and the other credential ids
+/// AWS prints. The unique ids of users, roles, groups and policies
+/// (`AIDA…`, `AROA…`, `AGPA…`) name an account, as an ARN does; they open
+/// nothing.
+const AWS_PREFIXES: &[&str] = &["AKIA", "ASIA", "ABIA", "ACCA"];
 
 /// With [`AWS_PREFIXES`], the literal prefixes (ASCII, any case) of every
 /// token-group match.
@@ -286,9 +288,7 @@ fn emails(line: &[u8], out: &mut Vec<Finding>) {
             continue;
         };
         if let Some(end) = email_domain_end(line, a + 1) {
-            if !not_a_mailbox(line, start, a, end) {
-                out.push(Finding::new(start, end, Kind::Email));
-            }
+            address(line, start, a, end, out);
             at = end;
         }
     }
@@ -357,6 +357,44 @@ fn encoded_phone(line: &[u8], p: usize) -> Option<usize> {
     }
     let bounded = line.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
     ((8..=15).contains(&digits) && bounded).then_some(end)
+}
+
+/// The finding for an address-shaped value at `start..end` (its `@` at
+/// `at`): an e-mail address, or a login and a host where a remote shell
+/// command takes it (`ssh mkaya@bastion-02.example.com`: the host stays),
+/// or nothing (see [`not_a_mailbox`]).
+fn address(line: &[u8], start: usize, at: usize, end: usize, out: &mut Vec<Finding>) {
+    if remote_login(line, start) {
+        if !users::not_personal(&line[start..at].to_ascii_lowercase()) {
+            out.push(Finding::new(start, at, Kind::Username));
+        }
+    } else if !not_a_mailbox(line, start, at, end) {
+        out.push(Finding::new(start, end, Kind::Email));
+    }
+}
+
+/// Whether the argument at `start` follows a remote shell command in the
+/// same command (`ssh -p 2222 U@host`, `scp f U@host:`, `rsync -a . U@host:`).
+fn remote_login(line: &[u8], start: usize) -> bool {
+    const COMMANDS: &[&[u8]] = &[
+        b"ssh",
+        b"scp",
+        b"sftp",
+        b"mosh",
+        b"rsync",
+        b"autossh",
+        b"ssh-copy-id",
+    ];
+    if start == 0 || !matches!(line[start - 1], b' ' | b'\t') {
+        return false;
+    }
+    let segment = line[..start]
+        .rsplit(|b| matches!(b, b'|' | b';' | b'&' | b'`' | b'('))
+        .next()
+        .unwrap_or_default();
+    segment
+        .split(|b| matches!(b, b' ' | b'\t'))
+        .any(|w| COMMANDS.contains(&w))
 }
 
 /// Address-shaped values that name no person's mailbox: Kerberos service
@@ -516,9 +554,7 @@ fn handle_at(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
     }
     if let Some(at) = memchr::memchr(b'@', &line[s..e]) {
         // Consumed either way, as in `emails`.
-        if !not_a_mailbox(line, s, s + at, e) {
-            out.push(Finding::new(s, e, Kind::Email));
-        }
+        address(line, s, s + at, e, out);
         return true;
     }
     false

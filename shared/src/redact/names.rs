@@ -3056,7 +3056,10 @@ fn name_word(word: &str, address_cued: bool) -> NameWord {
     {
         return NameWord::Other;
     }
-    if ORG_WORDS.contains(&lower.as_str()) || !address_cued && is_not_surname(&lower) {
+    if ORG_WORDS.contains(&lower.as_str())
+        || (!address_cued && is_not_surname(&lower))
+        || hyphenated_component(bare)
+    {
         NameWord::Common
     } else {
         NameWord::Name
@@ -3497,16 +3500,7 @@ fn is_capitalized(word: &str) -> bool {
 /// (`McDonald`, `LaToya`); or a hyphenated component name
 /// (`Microsoft-Windows-Security-Auditing`).
 fn is_identifier(word: &str) -> bool {
-    // Three or more parts joined by hyphens, or one that names an
-    // organisation: a provider, a product or a component
-    // (`Microsoft-Windows-Security-Auditing`), not a double-barrelled name
-    // (`Anna-Lena`, `Smith-Jones`).
-    if word.split('-').count() >= 3
-        || word.contains('-')
-            && word
-                .split('-')
-                .any(|p| is_org_word(p.to_lowercase().as_bytes()))
-    {
+    if hyphenated_component(word) {
         return true;
     }
     // Byte offsets of the upper-case letters that follow a lower-case one.
@@ -3523,6 +3517,24 @@ fn is_identifier(word: &str) -> bool {
         (Some(i), None) => !NAME_PREFIXES.contains(&word[..i].to_lowercase().as_str()),
         (Some(_), Some(_)) => true,
     }
+}
+
+/// Three or more parts joined by hyphens, one that names an organisation,
+/// or an acronym joined to a word: a provider, a product, a component or a
+/// team (`Microsoft-Windows-Security-Auditing`, `SLA-Engine`,
+/// `IT-Servicedesk`), not a double-barrelled name (`Anna-Lena`,
+/// `Sperberg-McQueen`, `DUPONT-MOREAU`).
+fn hyphenated_component(word: &str) -> bool {
+    if !word.contains('-') {
+        return false;
+    }
+    let acronym = |p: &str| p.chars().count() >= 2 && p.chars().all(char::is_uppercase);
+    let mut parts = word.split('-');
+    word.split('-').count() >= 3
+        || word
+            .split('-')
+            .any(|p| is_org_word(p.to_lowercase().as_bytes()))
+        || parts.clone().any(acronym) && !parts.all(acronym)
 }
 
 /// What comes before the inner capital of a name (`McKenzie`, `LeBron`,

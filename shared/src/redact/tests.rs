@@ -179,6 +179,26 @@ fn macs() {
             &[],
             &["I8f3a2c1d0e9b8a7f6e5d4c3b2a1f0e9d8c7b6a5"],
         ),
+        // A remote shell's `user@host` is a login and a host.
+        (
+            "  501  ssh mkaya@bastion-02.example.com; rsync -a root@backup.example.com:/ .",
+            &["mkaya"],
+            &["@bastion-02.example.com", "root@backup.example.com:/"],
+        ),
+        ("echo alice@example.com | ssh x", &["alice@example.com"], &["| ssh x"]),
+        // Acronyms joined to a word are teams and products; AWS unique ids
+        // name accounts and stay.
+        (
+            "SLA breach flagged by SLA-Engine 2.3. An: IT-Servicedesk <sd@example.de>",
+            &["sd@example.de"],
+            &["SLA-Engine 2.3", "IT-Servicedesk"],
+        ),
+        ("C. M. Sperberg-McQueen <cmsmcq@example.com>", &["Sperberg-McQueen"], &[]),
+        (
+            "{\"UserId\": \"AIDAJQABLZS4A3QDU576Q\", \"k\": \"AKIAIOSFODNN7EXAMPLE\"}",
+            &["AKIAIOSFODNN7EXAMPLE"],
+            &["AIDAJQABLZS4A3QDU576Q"],
+        ),
         // The query values of one-time links; campaign tags and searches
         // stay.
         (

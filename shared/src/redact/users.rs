@@ -1739,7 +1739,13 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     // (`UID:A1B2C3D4-…`, an iCalendar event's;
     // `zoom-93300184220-20240607T130000Z`; a staff number such as
     // `PR88412207` is a login).
-    if checks::is_uuid(v) || (v.len() >= 16 && checks::digit_count(v) >= 8) {
+    if checks::is_uuid(v)
+        || (v.len() >= 16 && checks::digit_count(v) >= 8)
+        || (v.len() >= 16
+            && v.iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && v.iter().any(u8::is_ascii_digit))
+    {
         return false;
     }
     // A field's name (`User SID: S-1-5-…`), a product token (`logged in as
