@@ -155,8 +155,8 @@ fn macs() {
         // Loopback addresses, ids after `UID:`, a Windows SID after `User
         // SID:`, product tokens, GitHub apps and a Gerrit change id stay.
         (
-            "HOST = 127.0.0.1:5432 [::1]:8080 0.0.0.0:22 10.0.0.1 fe80::1",
-            &["10.0.0.1", "fe80::1"],
+            "HOST = 127.0.0.1:5432 [::1]:8080 0.0.0.0:22 10.0.0.1 fe80::1 127.31.252.134",
+            &["10.0.0.1", "fe80::1", "127.31.252.134"],
             &["127.0.0.1:5432", "[::1]:8080", "0.0.0.0:22"],
         ),
         (
