@@ -2573,6 +2573,20 @@ fn speaker(line: &[u8], out: &mut Vec<Finding>) {
         out.push(Finding::new(start, end, Kind::Username));
         return;
     }
+    // A first name in lower case as the speaker after a chat's time:
+    // `13:33 olga: who's on the bridge?`, `[13:41] ji-woo: …` (listed and
+    // no everyday word, so `12:30 error:` stays).
+    let speaker = &line[start..end];
+    if time == 5
+        && !alone
+        && speaker.iter().all(|b| b.is_ascii_lowercase() || *b == b'-')
+        && std::str::from_utf8(speaker).is_ok_and(|w| {
+            is_listed(w) && !is_common_word(w.as_bytes()) && !PRODUCT_NAMES.contains(&w)
+        })
+    {
+        out.push(Finding::new(start, end, Kind::Name));
+        return;
+    }
     if name_run_before(line, end, false) == Some(start)
         && person_like(&line[start..end])
         && (!alone

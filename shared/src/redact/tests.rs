@@ -1249,7 +1249,9 @@ fn usernames_in_other_formats() {
         // Chat handles as speakers (a chat's time has no seconds).
         ("[08:02] priya.r: morning! pager went off at 06:20", &["priya.r"], &["morning!", "06:20"]),
         ("[14/05/2024 20:12] mathis.l", &["mathis.l"], &["[14/05/2024 20:12]"]),
-        ("[08:03] emeka: yeah sorry", &[], &["[08:03] emeka:"]),
+        // A bare word as the speaker only when it is a listed first name.
+        ("[08:03] emeka: yeah sorry", &["emeka"], &["[08:03] ", ": yeah sorry"]),
+        ("[08:03] deploy: started", &[], &["[08:03] deploy: started"]),
         ("[12:00:01] app.api: started", &[], &["app.api: started"]),
         // The same user at the very start of the line (it once indexed before it).
         ("jkowalski reconnected; user=jkowalski", &["jkowalski"], &["reconnected"]),
@@ -2003,6 +2005,22 @@ fn lone_first_names() {
             "the old laptop of Maximilian that we turned into a scanner",
             &["Maximilian"],
             &["that we turned"],
+        ),
+        // A lower-case first name as a chat's speaker after its time.
+        (
+            "13:33 olga: who's on the bridge?",
+            &["olga"],
+            &["13:33 ", ": who's on the bridge?"],
+        ),
+        (
+            "[13:41] ji-woo: rebalance every 7s",
+            &["ji-woo"],
+            &["rebalance"],
+        ),
+        (
+            "12:30 error: disk full; 12:30 mark: x",
+            &[],
+            &["error: disk full", "mark: x"],
         ),
         // Before a Turkish honorific; the honorific stays.
         (
