@@ -29,11 +29,10 @@ pub(crate) struct Structured {
     tok_group: Regex,
 }
 
-/// Prefixes of AWS access key ids.
-/// Access key ids, long-term and temporary, and the other credential ids
-/// AWS prints. The unique ids of users, roles, groups and policies
-/// (`AIDA…`, `AROA…`, `AGPA…`) name an account, as an ARN does; they open
-/// nothing.
+/// Prefixes of AWS access key ids, long-term and temporary, and of the
+/// other credential ids AWS prints. The unique ids of users, roles, groups
+/// and policies (`AIDA…`, `AROA…`, `AGPA…`) name an account, as an ARN
+/// does; they open nothing.
 const AWS_PREFIXES: &[&str] = &["AKIA", "ASIA", "ABIA", "ACCA"];
 
 /// With [`AWS_PREFIXES`], the literal prefixes (ASCII, any case) of every
@@ -757,12 +756,10 @@ fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         }
         // Words that start with a cue but name something else
         // (`telegram_chat_id`, `telemetry`, `callback`).
-        let key = v
+        if NOT_PHONE_KEYS
             .iter()
-            .take_while(|b| b.is_ascii_alphabetic())
-            .map(u8::to_ascii_lowercase)
-            .collect::<Vec<u8>>();
-        if NOT_PHONE_KEYS.iter().any(|k| key.starts_with(k)) {
+            .any(|k| v.get(..k.len()).is_some_and(|p| p.eq_ignore_ascii_case(k)))
+        {
             return false;
         }
         let n = checks::digit_count(value);

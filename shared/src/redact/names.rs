@@ -3542,13 +3542,13 @@ fn hyphenated_component(word: &str) -> bool {
     if !word.contains('-') {
         return false;
     }
-    let acronym = |p: &str| p.chars().count() >= 2 && p.chars().all(char::is_uppercase);
-    let mut parts = word.split('-');
-    word.split('-').count() >= 3
-        || word
-            .split('-')
+    let acronym = |p: &&str| p.chars().count() >= 2 && p.chars().all(char::is_uppercase);
+    let parts: Vec<&str> = word.split('-').collect();
+    parts.len() >= 3
+        || parts
+            .iter()
             .any(|p| is_org_word(p.to_lowercase().as_bytes()))
-        || parts.clone().any(acronym) && !parts.all(acronym)
+        || parts.iter().any(acronym) && !parts.iter().all(acronym)
 }
 
 /// What comes before the inner capital of a name (`McKenzie`, `LeBron`,

@@ -1327,10 +1327,9 @@ impl Users {
             } else if alt == self.domain_user {
                 domain_user_is_user(line, s)
             } else if alt == self.subject {
-                // An opaque id (`b490e591-ca3a-…`, `auth0|5f7c…`) is no login.
-                !checks::is_uuid(&line[s..e])
-                    && !checks::random_shape(&line[s..e])
-                    && checks::digit_count(&line[s..e]) < 4
+                // An opaque id (`auth0|5f7c…`, `248289761001`; UUIDs are
+                // no login anywhere, see `plausible_user`) is no login.
+                !checks::random_shape(&line[s..e]) && checks::digit_count(&line[s..e]) < 4
             } else {
                 true
             };
@@ -1735,10 +1734,11 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     if v.iter().all(|b| b.is_ascii_digit()) {
         return false;
     }
-    // Ids, not logins: a UUID or a long value with a long number inside
+    // Ids, not logins: a UUID, a long value with a long number inside
     // (`UID:A1B2C3D4-…`, an iCalendar event's;
     // `zoom-93300184220-20240607T130000Z`; a staff number such as
-    // `PR88412207` is a login).
+    // `PR88412207` is a login), or a long one of capitals and digits (an
+    // AWS user's unique id, `AIDAJQABLZS4A3QDU576Q`).
     if checks::is_uuid(v)
         || (v.len() >= 16 && checks::digit_count(v) >= 8)
         || (v.len() >= 16
