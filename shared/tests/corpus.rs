@@ -352,8 +352,9 @@ fn cold_recall_and_keep_rate() {
     // `telegram_chat_id`, constants (`PAY_BY_PHONE`), `2024-12-31::` and
     // `User: Own Documents Only` were no longer phones, hosts, addresses
     // and logins; 0.9859 with loopback addresses, iCalendar UIDs, Windows
-    // SIDs, product tokens and GitHub apps kept.
-    assert_floors(&scores, floor, 0.985);
+    // SIDs, product tokens and GitHub apps kept; 0.9872 with Proxmox ACL
+    // roles no `.pgpass` passwords.
+    assert_floors(&scores, floor, 0.987);
 }
 
 /// Redacting runs of lines detector by detector (`redact_bytes`,

@@ -2,10 +2,10 @@
 //! sits next to each name: sshd's `AllowUsers`/`DenyUsers` and `Match
 //! User`, Samba's user lists (`valid users = a, b, @staff`), the members of
 //! `/etc/group` and `/etc/gshadow` lines, sudoers' `User_Alias`, user
-//! specifications (`alice ALL=(ALL) ALL`) and `Defaults:alice`, and the
-//! users of Proxmox VE's `user.cfg` (login, first and last name); and the
-//! lists of people of code review and issue trackers (`Reviewers: a, b`),
-//! and Nagios contacts (`contact_name  eramirez`).
+//! specifications (`alice ALL=(ALL) ALL`) and `Defaults:alice`, the users
+//! of Proxmox VE's `user.cfg` (login, first and last name) and of its ACLs;
+//! and the lists of people of code review and issue trackers (`Reviewers:
+//! a, b`), and Nagios contacts (`contact_name  eramirez`).
 //!
 //! Each line shape is recognised by hand, from its first bytes: most lines
 //! are rejected after a byte or two. Groups (`@staff`, `%admin`, `+netgroup`),
@@ -34,6 +34,10 @@ pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
     let word = &t[..word_end];
     if indent == 0 && word == b"user" && t.get(word_end) == Some(&b':') {
         proxmox_user(line, word_end + 1, out);
+        return;
+    }
+    if indent == 0 && word == b"acl" && t.get(word_end) == Some(&b':') {
+        proxmox_acl(line, word_end + 1, out);
         return;
     }
     if indent == 0 && t.get(word_end) == Some(&b':') && word != b"Defaults" {
@@ -258,6 +262,19 @@ fn proxmox_user(line: &[u8], from: usize, out: &mut Vec<Finding>) {
                 out.push(Finding::new(at, at + field.len(), Kind::Name));
             }
             _ => {}
+        }
+        at += field.len() + 1;
+    }
+}
+
+/// Proxmox VE's `user.cfg` ACL: `acl:1:/vms/212:alice@pve,@ops:PVEVMUser:`
+/// (propagate, path, users and groups, roles): the users.
+fn proxmox_acl(line: &[u8], from: usize, out: &mut Vec<Finding>) {
+    let mut at = from;
+    for (i, field) in line[from..].split(|b| *b == b':').enumerate() {
+        if i == 2 {
+            list(&line[..at + field.len()], at, b",", out);
+            return;
         }
         at += field.len() + 1;
     }

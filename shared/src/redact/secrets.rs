@@ -923,7 +923,11 @@ fn credential_file_line(line: &[u8], out: &mut Vec<Finding>) {
     }
     let port = &line[fields[1].0..fields[1].1];
     let port_ok = port == b"*" || (!port.is_empty() && port.iter().all(u8::is_ascii_digit));
-    if !port_ok || fields.iter().any(|(s, e)| s == e) {
+    // Five fields and no more: a sixth (Proxmox's `acl:1:/vms/212:U@pve:Role:`)
+    // makes it another file's line.
+    let sixth =
+        memchr::memchr_iter(b':', &line[start..]).any(|k| k == 0 || line[start + k - 1] != b'\\');
+    if !port_ok || sixth || fields.iter().any(|(s, e)| s == e) {
         return;
     }
     let (us, ue) = fields[3];

@@ -1120,6 +1120,14 @@ fn secrets_in_other_formats() {
             &["rosas", "wm9sQDi"],
             &["db-primary:5432:vigil:"],
         ),
+        // A sixth field makes it no `.pgpass` line: Proxmox's ACL keeps its
+        // role (the user in it still goes); an escaped `\:` stays inside.
+        (
+            "acl:1:/vms/212:t.nakamura@pve:PVEVMUser:",
+            &["t.nakamura"],
+            &["acl:1:/vms/212:", "@pve:PVEVMUser:"],
+        ),
+        ("db.example.com:5432:shop:shop_rw:S3cr3t\\:pw", &["shop_rw", "S3cr3t"], &["db.example.com:5432:shop:"]),
         (
             "machine api.example.com login amara38 password river-copper-lamp",
             &["river-copper-lamp"],
