@@ -1755,6 +1755,7 @@ impl Names {
             cardholder_caps(line, out);
         }
         honorific(line, out);
+        turkish_honorific(line, out);
         if let Some(host) = &self.host {
             if hints.has(prefilter::HOSTS) {
                 host.find(line, out);
@@ -2195,8 +2196,8 @@ fn cardholder_caps(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
-/// A capitalised word before a Japanese honorific, `Tanaka-san`,
-/// `Sato-sensei`, or a Turkish one.
+/// A capitalised word before a Japanese honorific: `Tanaka-san`,
+/// `Sato-sensei`.
 fn honorific(line: &[u8], out: &mut Vec<Finding>) {
     const SUFFIXES: &[&[u8]] = &[b"san", b"sama", b"sensei", b"kun", b"chan", b"shi"];
     for dash in memchr::memchr_iter(b'-', line) {
@@ -2220,26 +2221,30 @@ fn honorific(line: &[u8], out: &mut Vec<Finding>) {
             out.push(Finding::new(s - 1, dash, Kind::Name));
         }
     }
-    turkish_honorific(line, out);
 }
 
 /// A capitalised word before a Turkish honorific, one blank apart: `Çağla
 /// Hanım`, `Emre Bey` (the honorific itself stays; `The Bey of Tunis` is
 /// no one's name).
 fn turkish_honorific(line: &[u8], out: &mut Vec<Finding>) {
-    const TITLES: &[&str] = &[" Hanım", " Bey", " Hanımefendi", " Beyefendi"];
-    for at in memchr::memchr_iter(b' ', line) {
-        let rest = &line[at..];
-        let Some(title) = TITLES.iter().find(|t| rest.starts_with(t.as_bytes())) else {
+    const TITLES: &[&[u8]] = &["Hanım".as_bytes(), b"Bey"];
+    // Most lines hold no `H` or `B` after a blank: skip to them.
+    for t in memchr::memchr2_iter(b'H', b'B', line) {
+        if t < 2 || line[t - 1] != b' ' {
+            continue;
+        }
+        let Some(title) = TITLES.iter().find(|w| line[t..].starts_with(w)) else {
             continue;
         };
         // The title is a word of its own.
         if line
-            .get(at + title.len())
+            .get(t + title.len())
             .is_some_and(|b| b.is_ascii_alphanumeric() || *b >= 0x80)
         {
             continue;
         }
+        // The blank before the title.
+        let at = t - 1;
         let start = line[..at]
             .iter()
             .rposition(|b| !(b.is_ascii_alphabetic() || *b >= 0x80))
