@@ -22,8 +22,11 @@ pub(crate) struct Secrets {
     /// The groups of `phrase` whose value must read as a password
     /// (`password_like`): the verbless prose alternative, a quoted `-p`.
     checked: [usize; 2],
-    /// The group of national identity numbers: six digits or more.
-    natid: usize,
+    /// Groups whose value needs this many digits or more: national
+    /// identity and bank account numbers (six), passport numbers (five).
+    digits: [(usize, usize); 2],
+    /// The group of meeting and door access codes ([`access_code`]).
+    access: usize,
     /// PINs and one-time codes: not part of a date or a time.
     pins: [usize; 2],
     xml: Regex,
@@ -121,6 +124,37 @@ const CUES: &[&str] = &[
     "pesel",
     "codice fiscale",
     "national id",
+    "nif",
+    "bsn",
+    "burgerservicenummer",
+    "steuer",
+    "ahv",
+    "national insurance",
+    "nino",
+    "aadhaar",
+    "account number",
+    "account no",
+    "account nr",
+    "kontonummer",
+    "rekeningnummer",
+    "de cuenta",
+    // Meeting and door access codes (`phrase`); `passport`, `passeport`
+    // and `pasaporte` hold `pass`.
+    "kenncode",
+    "zugangscode",
+    "toegangscode",
+    "adgangskode",
+    "tilgangskode",
+    "tkomstkod",
+    "kod dost",
+    "code d'acc",
+    "digo de acceso",
+    "codice di accesso",
+    "access code",
+    "reisepass",
+    // A card's verification code (`CID 4410` on an Amex).
+    "cid ",
+    "cid:",
     // PINs and one-time codes (`phrase`).
     "pin ",
     "pin:",
@@ -586,7 +620,7 @@ impl Secrets {
             // OpenWrt UCI: `option key 'x'` in a wifi-iface, `option password`.
             r"|(?:^[ \t]*option[ \t]+(?:key|password|psk|sae_password|auth_secret|priv_key|preshared_key|secret)[ \t]+[\x22']?(?P<uci>[^\s\x22']+))",
             // A card's verification code without a separator: `cvv 318`.
-            r"|(?:\b(?:cvv2?|cvc2?|csc)[ \t]*(?:is[ \t]+|[:=#][ \t]*)?(?P<cvv>[0-9]{3,4})\b)",
+            r"|(?:\b(?:cvv2?|cvc2?|csc|(?-i:CID))[ \t]*(?:is[ \t]+|[:=#][ \t]*)?(?P<cvv>[0-9]{3,4})\b)",
             // crypt(3) hashes wherever they stand: `$2y$10$…`, `$6$salt$…`.
             r"|(?P<crypt>\$(?:2[abxy]|5|6|y|argon2id|argon2i)\$[A-Za-z0-9./$=,+]{16,})",
             // MD5-crypt and Apache's variant (htpasswd): a salt of up to
@@ -595,7 +629,15 @@ impl Secrets {
             // National identity numbers after their name (Spain's DNI,
             // Brazil's CPF/CNPJ, Sweden's personnummer, Turkey's TC kimlik
             // no, Poland's PESEL, Italy's codice fiscale): at least six digits.
-            r"|(?:\b(?:dni|cpf|cnpj|personnummer|kimlik[ \t]+no|pesel|codice[ \t]+fiscale|national[ \t]+id(?:[ \t]+(?:no|number))?)\.?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#][ \t]*)?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{5,19}))",
+            r"|(?:\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|aadhaar|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta)\.?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#][ \t]*)?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{5,19}))",
+            // Passport numbers after their name, also as a key
+            // (`passport=P1234567`, `"passportNumber":"C4J7X2M91"`):
+            // five digits or more.
+            r"|(?:\b(?:passport|reisepass|passeport|pasaporte|passaporte)(?:[ \t_\-]?(?:number|no|nr|num|nummer))?\.?[\x22']?[ \t]*(?:is[ \t]+|[:#=][ \t]*)?[\x22']?(?P<passport>[0-9A-Z]{6,12})\b)",
+            // Meeting and door access codes in several languages
+            // (`Kenncode: 839201`, `Kod dostępu: Xq7pRb`, `Code d'accès :
+            // 4Rt9kq`): five digits or more, or letters and a digit.
+            r"|(?:\b(?:kenncode|zugangscode|toegangscode|adgangskode|tilgangskode|åtkomstkod|kod[ \t]+dost(?:e|ę)pu|code[ \t]+d'acc(?:e|è)s|c(?:o|ó)digo[ \t]+de[ \t]+acceso|codice[ \t]+di[ \t]+accesso|access[ \t]+code)[ \t]*[:=][ \t]*[\x22']?(?P<acode>[^\s\x22',;]{5,32}))",
             // PINs and one-time codes: four to eight digits after `PIN` or
             // `OTP` in the same clause (the verb `pin` only as a name:
             // `pin: 0519`, `pin is`), after a blank, `:`, `=` or a quote
@@ -623,7 +665,8 @@ impl Secrets {
         };
         Secrets {
             checked: [group("bare"), group("dashp")],
-            natid: group("natid"),
+            digits: [(group("natid"), 6), (group("passport"), 5)],
+            access: group("acode"),
             pins: [group("pin"), group("otp")],
             assign,
             phrase,
@@ -860,7 +903,11 @@ impl Secrets {
                 if v.is_empty()
                     || is_reference(v)
                     || (self.checked.contains(&i) && !password_like(v))
-                    || (i == self.natid && checks::digit_count(v) < 6)
+                    || self
+                        .digits
+                        .iter()
+                        .any(|(g, n)| *g == i && checks::digit_count(v) < *n)
+                    || (i == self.access && !access_code(v))
                     || (self.pins.contains(&i) && date_or_time_part(line, s, e))
                 {
                     continue;
@@ -1576,6 +1623,13 @@ fn worded_password(v: &[u8]) -> bool {
 
 /// Whether the digits at `s..e` are part of a date, a time or a longer
 /// number (`2024-05-14`, `10:02`, `1.5`, `4 471`).
+/// An access code: five digits or more (`839201`), or letters and a digit
+/// (`Xq7pRb`, `4Rt9kq`), not words (`Kenncode: siehe Einladung`).
+fn access_code(v: &[u8]) -> bool {
+    let digits = checks::digit_count(v);
+    digits >= 5 || (digits >= 1 && v.iter().any(u8::is_ascii_alphabetic))
+}
+
 fn date_or_time_part(line: &[u8], s: usize, e: usize) -> bool {
     let joined = |sep: Option<&u8>, digit: Option<&u8>| {
         sep.is_some_and(|b| matches!(b, b'-' | b'/' | b':' | b'.' | b',' | b' '))

@@ -2615,6 +2615,47 @@ fn secrets_in_tool_lines_and_compound_names() {
             &["Mi móvil"],
         ),
         ("the DNI field is required (max 9)", &[], &["the DNI field is required"]),
+        (
+            "O meu NIF é 234567890, BSN 123456782, National Insurance number: QQ123456C",
+            &["234567890", "123456782", "QQ123456C"],
+            &["O meu NIF"],
+        ),
+        (
+            "Account Number:1018849203; IncorrectAccountNumber; account number 12",
+            &["1018849203"],
+            &["IncorrectAccountNumber", "account number 12"],
+        ),
+        (
+            r#"passport=P1234567 "passportNumber":"C4J7X2M91" Passport No. Z8841207"#,
+            &["P1234567", "C4J7X2M91", "Z8841207"],
+            &["passport=", "passportNumber"],
+        ),
+        (
+            "passport-jwt 4.0.1; passport: 0.7.0; the passport number is required",
+            &[],
+            &["passport-jwt 4.0.1", "0.7.0", "is required"],
+        ),
+        (
+            "Amex 3758 590393 59670, CID 4410, for; decided cid 1234",
+            &["4410"],
+            &["cid 1234"],
+        ),
+    ]);
+}
+
+#[test]
+fn meeting_access_codes() {
+    check(&[
+        (
+            "Kenncode: 839201 | Kod dostępu: Xq7pRb | Code d'accès : 4Rt9kq",
+            &["839201", "Xq7pRb", "4Rt9kq"],
+            &["Kenncode:", "Kod dostępu:", "Code d'accès :"],
+        ),
+        (
+            "código de acceso: 58213 / Zugangscode: siehe Einladung / access code: 12",
+            &["58213"],
+            &["siehe Einladung", "access code: 12"],
+        ),
     ]);
 }
 
