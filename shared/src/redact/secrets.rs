@@ -25,8 +25,9 @@ pub(crate) struct Secrets {
     /// Groups whose value needs this many digits or more: national
     /// identity and bank account numbers (six), passport numbers (five).
     digits: [(usize, usize); 2],
-    /// The group of meeting and door access codes ([`access_code`]).
-    access: usize,
+    /// The groups whose value must read as an access code
+    /// ([`access_code`]): meeting and door codes, a config line's value.
+    codes: [usize; 2],
     /// PINs and one-time codes: not part of a date or a time.
     pins: [usize; 2],
     xml: Regex,
@@ -595,6 +596,16 @@ impl Secrets {
             r"|(?:\bencrypted-password[ \t]+[\x22']?(?P<junos>[^\s\x22';]+))",
             r"|(?:(?:^|[ \t])(?:password|secret|key)[ \t]+[0-9][ \t]+(?P<cisco>\S+))",
             r"|(?:\bisakmp[ \t]+key[ \t]+(?P<isakmp>\S+))",
+            // Network devices' AAA keys and SNMP communities without a type
+            // digit: `tacacs-server key T4c-Key-77`, `radius-server host
+            // 10.0.0.5 key x`, `snmp-server community Publ1c-RO RO`.
+            r"|(?:\b(?:tacacs-server|radius-server)\b[^\n]*?[ \t]key[ \t]+(?P<aaakey>\S+))",
+            r"|(?:\bsnmp-server[ \t]+community[ \t]+(?P<snmp>\S+))",
+            // A config block's line that is only a secret's name and its
+            // value (a RADIUS client's ` key f-UFNU8JQ…`, `password
+            // Gr4nd-2024;`): checked as an access code, so prose (`key
+            // exchanges.`) stays.
+            r"|(?:^[ \t]*(?:key|secret|password|passwd|psk|pre-shared-key)[ \t]+[\x22']?(?P<cfgline>[^\s\x22';]+)[\x22']?;?[ \t]*$)",
             // FreeRADIUS: `Login incorrect (…): [bob/x] (from client …)`.
             r"|(?:\bLogin[ \t]+(?:OK|incorrect)\b[^\n\[]*\[[^/\]\s]+/(?P<radius>[^\]\s]+)\])",
             // MySQL: `SET PASSWORD FOR 'bob'@'%' = PASSWORD('x')`.
@@ -666,7 +677,7 @@ impl Secrets {
         Secrets {
             checked: [group("bare"), group("dashp")],
             digits: [(group("natid"), 6), (group("passport"), 5)],
-            access: group("acode"),
+            codes: [group("acode"), group("cfgline")],
             pins: [group("pin"), group("otp")],
             assign,
             phrase,
@@ -907,7 +918,7 @@ impl Secrets {
                         .digits
                         .iter()
                         .any(|(g, n)| *g == i && checks::digit_count(v) < *n)
-                    || (i == self.access && !access_code(v))
+                    || (self.codes.contains(&i) && !access_code(v))
                     || (self.pins.contains(&i) && date_or_time_part(line, s, e))
                 {
                     continue;

@@ -2644,6 +2644,31 @@ fn secrets_in_tool_lines_and_compound_names() {
 }
 
 #[test]
+fn network_device_keys_and_config_lines() {
+    check(&[
+        (
+            "tacacs-server key T4c-Key-77 ; radius-server host 10.0.0.5 key R4dKey",
+            &["T4c-Key-77", "R4dKey"],
+            &["tacacs-server key", "radius-server host"],
+        ),
+        (
+            "snmp-server community Publ1c-RO RO",
+            &["Publ1c-RO"],
+            &["snmp-server community", " RO"],
+        ),
+        (" key f-UFNU8JQNfj2eHZZ", &["f-UFNU8JQNfj2eHZZ"], &[" key "]),
+        ("  password Gr4nd-2024;", &["Gr4nd-2024"], &["  password "]),
+        ("key exchanges.", &[], &["key exchanges."]),
+        ("    password ${DB_PASS}", &[], &["${DB_PASS}"]),
+        (
+            "password required pam_unix.so",
+            &[],
+            &["password required pam_unix.so"],
+        ),
+    ]);
+}
+
+#[test]
 fn meeting_access_codes() {
     check(&[
         (
