@@ -81,9 +81,10 @@ pub(crate) fn is_surname(lower: &[u8]) -> bool {
     listed(&SURNAME_SLOTS, lower) || female_form(lower)
 }
 
-/// A Polish, Czech or Slovak woman's form of a listed surname: `-ska`,
-/// `-cka`, `-dzka` of `-ski`, `-cki`, `-dzki` (`nowicka`), and `-ova` (`ová`
-/// with its accent taken off) after the surname (`novakova`).
+/// A woman's form of a listed surname: Polish, Czech or Slovak `-ska`,
+/// `-cka`, `-dzka` of `-ski`, `-cki`, `-dzki` (`nowicka`) and `-ova` (`ová`
+/// with its accent taken off) after the surname (`novakova`); Russian `-a`
+/// after `-ov`, `-ev`, `-in` (`ivanova`).
 fn female_form(lower: &[u8]) -> bool {
     let mut buf = [0u8; 32];
     if let Some(stem) = lower.strip_suffix(b"ka") {
@@ -101,6 +102,13 @@ fn female_form(lower: &[u8]) -> bool {
     lower
         .strip_suffix(b"ova")
         .is_some_and(|stem| stem.len() >= 4 && listed(&SURNAME_SLOTS, stem))
+        // Russian and Central Asian forms: `-a` after `-ov`, `-ev`, `-in`
+        // (`ivanova`, `karimova`, `sorokina`).
+        || lower.strip_suffix(b"a").is_some_and(|stem| {
+            stem.len() >= 4
+                && [&b"ov"[..], b"ev", b"in"].iter().any(|end| stem.ends_with(end))
+                && listed(&SURNAME_SLOTS, stem)
+        })
 }
 
 /// Whether `lower` (lowercase ASCII letters) is a compact login made of an
@@ -3639,18 +3647,26 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
     let listed = in_first_names(&lower);
     let cap = is_capitalized(&first);
     let common = is_not_surname(lower.as_str());
-    let ok = match cue {
-        Cue::Field => (cap && !common) || listed,
-        Cue::Verb | Cue::Strong => {
-            (listed && (cap || !is_ambiguous(lower.as_str())))
-                || (cap
-                    && !common
-                    && first.chars().count() > 1
-                    && !is_common_word(lower.as_bytes()))
-        }
-        Cue::Weak => listed && cap && !is_ambiguous(lower.as_str()),
-        Cue::Pair => true,
-    };
+    // An initial after a cue (`Agent: T. Begay`, `Dr. K. Naidoo`): a name
+    // when a surname follows.
+    let initial = cue != Cue::Weak
+        && cue != Cue::Pair
+        && cap
+        && first.chars().count() == 1
+        && line.get(end..end + 2) == Some(b". ");
+    let ok = initial
+        || match cue {
+            Cue::Field => (cap && !common) || listed,
+            Cue::Verb | Cue::Strong => {
+                (listed && (cap || !is_ambiguous(lower.as_str())))
+                    || (cap
+                        && !common
+                        && first.chars().count() > 1
+                        && !is_common_word(lower.as_bytes()))
+            }
+            Cue::Weak => listed && cap && !is_ambiguous(lower.as_str()),
+            Cue::Pair => true,
+        };
     if !ok {
         // `opened by jsmith`: a login after a verb cue.
         if cue == Cue::Verb {
@@ -3660,8 +3676,8 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
     }
     // Surnames: capitalised words, initials and particles that lead to one.
     let mut parts = 0;
-    let mut cursor = end;
-    let mut need_surname = cue == Cue::Pair;
+    let mut cursor = if initial { end + 1 } else { end };
+    let mut need_surname = cue == Cue::Pair || initial;
     while parts < 3 {
         // One blank between the parts: two or more separate the columns of
         // a ticket or a table (`Assignee: Jane Doe   Group: Licensing`).
@@ -4061,6 +4077,7 @@ mod tests {
         assert!(is_surname(b"nowicka") && is_surname(b"kowalska") && is_surname(b"novakova"));
         assert!(is_compact_login(b"mnowicka") && !is_surname(b"nowicky"));
         assert!(is_surname(b"zawadzka") && !is_surname(b"zawadzko"));
+        assert!(is_surname(b"ivanova") && is_surname(b"sorokina") && !is_surname(b"ivanovo"));
         assert!(!is_compact_login(b"emitter") && !is_compact_login(b"martin"));
     }
 

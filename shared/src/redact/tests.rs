@@ -1989,6 +1989,17 @@ fn lone_first_names() {
             &["Tim", "Hudson", "Andrew", "Bailey"],
             &["1995-1998,", " and "],
         ),
+        // An initial and any surname after a cue.
+        (
+            "Agent: T. Begay (ext 3318); note from Dr. K. Naidoo)",
+            &["T. Begay", "K. Naidoo"],
+            &["Agent: ", "(ext 3318)", "Dr. "],
+        ),
+        (
+            "Owner: A. Team; assigned to T. the team",
+            &[],
+            &["A. Team", "T. the team"],
+        ),
         (
             "Thanks A. Wilcox; 2014 Thomas H.P. Andersen; see Fig. Smith",
             &["Wilcox"],
