@@ -1876,6 +1876,9 @@ impl Names {
                         {
                             out.push(Finding::new(i, end, Kind::Name));
                             i = end;
+                        } else if lone_surname(line, i, e, &buf[..n]) {
+                            out.push(Finding::new(i, e, Kind::Name));
+                            i = e;
                         } else {
                             i += 1;
                         }
@@ -1896,6 +1899,17 @@ impl Names {
                 listed_word(line, i)
             };
             if !listed {
+                // `Sørensen's`, `Kovács`: a surname beyond ASCII.
+                if b >= 0xC0 || line.get(i + 1).is_some_and(|c| *c >= 0x80) {
+                    if let Some((w, e)) = word_at(line, i) {
+                        let folded: String = w.to_lowercase().chars().map(fold_accent).collect();
+                        if folded.is_ascii() && lone_surname(line, i, e, folded.as_bytes()) {
+                            out.push(Finding::new(i, e, Kind::Name));
+                            i = e;
+                            continue;
+                        }
+                    }
+                }
                 i += 1;
                 continue;
             }
@@ -2034,6 +2048,126 @@ fn in_text(line: &[u8], start: usize, end: usize) -> bool {
     // A plural noun after it names a thing (`Diana logs rotated`).
     let thing = line.get(end) == Some(&b' ') && NOT_VERBS.contains(&ascii_word(line, end + 1));
     before && after && !thing && std::str::from_utf8(line).is_ok()
+}
+
+/// A listed surname standing alone in running text (`The vendor Kessler
+/// (Schwabenland) will call`, `does anyone know Sørensen's number`):
+/// `lower` is the word at `start..end`, lower case, accents taken off. Not
+/// an everyday word, a product or a first name, and not beside a
+/// capitalised word or a number (`Franklin Street`, `London 2012`).
+fn lone_surname(line: &[u8], start: usize, end: usize, lower: &[u8]) -> bool {
+    lower.len() >= 4
+        && is_surname(lower)
+        && !is_common_word(lower)
+        && !listed(&LOOKALIKE_SLOTS, lower)
+        && std::str::from_utf8(lower).is_ok_and(|w| {
+            !is_not_surname(w)
+                && !PRODUCT_NAMES.contains(&w)
+                && !NOT_ALONE.contains(&w)
+                && !is_ambiguous(w)
+        })
+        && !capitalised_or_number_beside(line, start, end)
+        && in_prose(line, start, end)
+}
+
+/// Listed surnames that, standing alone, name a place, a product, an
+/// algorithm or a day more often than a person (`à Lyon`, `the Jenkins
+/// job`, `Huffman tables`, `bis Freitag`).
+const NOT_ALONE: &[&str] = &[
+    "brazil",
+    "czech",
+    "holland",
+    "ireland",
+    "jordan",
+    "monaco",
+    "poland",
+    "spain",
+    "paris",
+    "london",
+    "madrid",
+    "lyon",
+    "lagos",
+    "leuven",
+    "durham",
+    "houston",
+    "austin",
+    "orlando",
+    "york",
+    "lincoln",
+    "preston",
+    "hollywood",
+    "jenkins",
+    "chacha",
+    "mach",
+    "jansson",
+    "borland",
+    "olivetti",
+    "lato",
+    "huffman",
+    "fibonacci",
+    "nagle",
+    "geiger",
+    "freitag",
+    "januar",
+    "domingo",
+];
+
+/// Whether the word at `start..end` stands in prose, as a person's surname
+/// would: after a blank or an opening parenthesis and before a blank, a
+/// possessive or a clause's end (not a quoted field's value, `"city":"Lyon"`,
+/// nor a file's or a key's name), and not after a word that leads to a
+/// place (`à Lyon`, `from the Lagos branch`, `in Durham`).
+fn in_prose(line: &[u8], start: usize, end: usize) -> bool {
+    const PLACE_WORDS: &[&[u8]] = &[
+        b"in",
+        b"at",
+        b"from",
+        b"to",
+        b"the",
+        b"near",
+        b"of",
+        b"via",
+        b"en",
+        b"de",
+        b"da",
+        b"do",
+        b"em",
+        b"na",
+        b"no",
+        b"aus",
+        b"nach",
+        b"bei",
+        b"im",
+        b"von",
+        b"w",
+        b"we",
+        b"z",
+        b"ze",
+        b"i",
+        b"fra",
+        b"til",
+        b"och",
+        b"di",
+        b"del",
+        b"al",
+        b"au",
+        b"le",
+        b"la",
+        "à".as_bytes(),
+    ];
+    let before = start == 0 || matches!(line[start - 1], b' ' | b'\t' | b'(');
+    let after = match line.get(end) {
+        None => true,
+        Some(b' ' | b'\t' | b'!' | b'?' | b';' | b')') => true,
+        Some(b'\'') => line.get(end + 1) == Some(&b's'),
+        Some(b',' | b'.' | b':') => line.get(end + 1).is_none_or(u8::is_ascii_whitespace),
+        Some(_) => false,
+    };
+    let prev = word_before(line, start);
+    before
+        && after
+        && !PLACE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(prev))
+        && in_text(line, start, end)
 }
 
 /// Whether the word before `start` or after `end`, one blank away, starts
