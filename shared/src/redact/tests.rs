@@ -1650,6 +1650,31 @@ fn usernames_in_tool_output() {
             &["failed auth for"],
         ),
         (
+            "535 5.7.8 Username and Password not accepted for gl-smtp-relay.rk",
+            &["gl-smtp-relay.rk"],
+            &["535 5.7.8 Username and Password not accepted for"],
+        ),
+        (
+            "[smtp] Authentication credentials invalid for crm-mailer at smtp.example.com:587",
+            &["crm-mailer"],
+            &["at smtp.example.com:587"],
+        ),
+        (
+            "password not accepted for the new policy; invalid credentials for pbotha",
+            &["pbotha"],
+            &["for the new policy"],
+        ),
+        (
+            "Unable to connect to UniFi controller at 10.0.0.5:8443 as ha-ole: LoginRequired",
+            &["ha-ole"],
+            &["UniFi controller", ": LoginRequired"],
+        ),
+        (
+            "connected to the server as expected; connection closed as the peer left",
+            &[],
+            &["as expected", "as the peer left"],
+        ),
+        (
             "auth: login for \"ochukwu\" rejected",
             &["ochukwu"],
             &["rejected"],

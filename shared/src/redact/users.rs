@@ -43,10 +43,11 @@ pub(crate) struct Users {
     /// A token's or an OpenID Connect claim's subject (`sub=U`): an opaque
     /// id as often as a login.
     subject: usize,
-    /// Code review activity, `owner U`, profile URLs and staff roles
-    /// (`agent=U`): a common word there is the text going on (`someone
+    /// Code review activity, `owner U`, profile URLs, staff roles
+    /// (`agent=U`), rejected credentials and connecting as an account
+    /// (`connect … as U`): a common word there is the text going on (`someone
     /// replied`, `owner is`, `github.com/features`, `agent running`).
-    worded: [usize; 5],
+    worded: [usize; 7],
     /// Chat speakers and who joins or leaves a channel: people, whatever
     /// their nick looks like (see [`Finding::speaker`]).
     speakers: [usize; 5],
@@ -72,6 +73,10 @@ pub(crate) const CUES: &[&str] = &[
     "cron",
     "~",
     "login",
+    "connect",
+    "bind",
+    "bound",
+    "authentica",
     "logname",
     "logon",
     "account",
@@ -750,6 +755,18 @@ fn alternatives() -> Vec<String> {
         format!(
             r"(?i:\b(?:auth|authentication|login|logon)[ \t]+for)[ \t]+['\x22]?(?P<cf>{LOGIN})"
         ),
+        // Mail servers' and clients' rejections: `535 5.7.8 Username and
+        // Password not accepted for alice`, `Authentication credentials
+        // invalid for crm-mailer at …`, `invalid credentials for bob`.
+        format!(
+            r"(?i:\b(?:not[ \t]+accepted|credentials[ \t]+(?:invalid|rejected|expired)|(?:invalid|bad|wrong)[ \t]+credentials|authentication[ \t]+(?:rejected|refused))[ \t]+for)[ \t]+(?:user[ \t]+)?['\x22]?(?P<cs>{LOGIN})"
+        ),
+        // A client connecting or binding as an account: `Unable to connect
+        // to UniFi controller at 10.0.0.5:8443 as ha-ole: …`, `bind as
+        // svc_ldap failed`.
+        format!(
+            r"(?i:\b(?:connect|connected|connecting|bind|bound|binding|authenticate|authenticated|authenticating))\b[^\n]{{0,80}}?[ \t]as[ \t]+['\x22]?(?P<ct>{LOGIN})(?:[:'\x22,;)]|[ \t]|$)"
+        ),
         // WordPress: `/wp-login.php?log=alice&pwd=…`.
         format!(r"[?&]log=(?P<cg>{NAME})&pwd="),
         // Dovecot's mail processes: `imap(alice)<1234><abc>: Logged out`.
@@ -1237,6 +1254,8 @@ impl Users {
                 alternative("cj"),
                 alternative("cm"),
                 alternative("cn"),
+                alternative("cs"),
+                alternative("ct"),
             ],
             speakers: [
                 alternative("co"),
