@@ -365,8 +365,10 @@ fn cold_recall_and_keep_rate() {
     // `User: Own Documents Only` were no longer phones, hosts, addresses
     // and logins; 0.9859 with loopback addresses, iCalendar UIDs, Windows
     // SIDs, product tokens and GitHub apps kept; 0.9872 with Proxmox ACL
-    // roles no `.pgpass` passwords.
-    assert_floors(&scores, floor, 0.987);
+    // roles no `.pgpass` passwords; 0.9885 with a date glued to a host
+    // name (borg's `nadia-desktop-2024-05-15T04:00:01`) and a product
+    // token's version (`DAVx5/4.4.0.1-ose`) kept.
+    assert_floors(&scores, floor, 0.988);
 }
 
 /// Redacting runs of lines detector by detector (`redact_bytes`,

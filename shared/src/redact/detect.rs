@@ -870,11 +870,12 @@ fn ipv4_ok(line: &[u8], s: usize, e: usize) -> bool {
 }
 
 /// Whether the word ending at `end` is shaped like a product name: an
-/// ASCII capital, then letters with at least one lower-case one, at a word
-/// start (`Chrome`, `YaBrowser`; not `DIRECT`, `silva`, `x86_64`).
+/// ASCII capital, then letters and digits with at least one lower-case
+/// letter, at a word start (`Chrome`, `YaBrowser`, `DAVx5`; not `DIRECT`,
+/// `silva`, `x86_64`).
 fn product_name_before(line: &[u8], end: usize) -> bool {
     let mut i = end;
-    while i > 0 && line[i - 1].is_ascii_alphabetic() {
+    while i > 0 && line[i - 1].is_ascii_alphanumeric() {
         i -= 1;
     }
     let word = &line[i..end];

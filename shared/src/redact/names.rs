@@ -4122,7 +4122,10 @@ fn login_at(line: &[u8], pos: usize) -> Option<usize> {
 impl Hosts {
     fn find(&self, line: &[u8], out: &mut Vec<Finding>) {
         for m in self.re.find_iter(line) {
-            let host = &line[m.start()..m.end()];
+            // A date glued on names a backup or a log of the host, not the
+            // host (`nadia-desktop-2024-05-15T04:00:01`, borg's archives).
+            let end = m.start() + date_suffix_start(&line[m.start()..m.end()]);
+            let host = &line[m.start()..end];
             let text = String::from_utf8_lossy(host).to_ascii_lowercase();
             let parts: Vec<&str> = text.split(['-', '_']).filter(|p| !p.is_empty()).collect();
             // `ws01`, `lt02`: a device word with a number; `t14`: a model's
@@ -4165,10 +4168,26 @@ impl Hosts {
                 listed || family || (strong && !key_word && p.len() >= 2 && p.len() <= 12)
             });
             if personal {
-                out.push(Finding::new(m.start(), m.end(), Kind::Hostname));
+                out.push(Finding::new(m.start(), end, Kind::Hostname));
             }
         }
     }
+}
+
+/// Where a date joined by `-` or `_` starts in `host` (`-2024-05-15`), or
+/// its length.
+fn date_suffix_start(host: &[u8]) -> usize {
+    let date = |d: &[u8]| {
+        d.len() >= 10
+            && d[..4].iter().all(u8::is_ascii_digit)
+            && d[4] == b'-'
+            && d[5..7].iter().all(u8::is_ascii_digit)
+            && d[7] == b'-'
+            && d[8..10].iter().all(u8::is_ascii_digit)
+    };
+    (1..host.len())
+        .find(|&i| matches!(host[i - 1], b'-' | b'_') && date(&host[i..]))
+        .map_or(host.len(), |i| i - 1)
 }
 
 #[cfg(test)]

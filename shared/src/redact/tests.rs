@@ -111,6 +111,11 @@ fn ip_addresses() {
             &[],
             &["120.0.0.0", "537.36"],
         ),
+        (
+            "using 'DAVx5/4.4.0.1-ose (2024/05/14)' from alice/10.0.0.1:1194",
+            &["10.0.0.1"],
+            &["DAVx5/4.4.0.1-ose"],
+        ),
         ("oid 1.3.6.1.4.1.2021 ok", &[], &["1.3.6.1.4.1.2021"]),
         ("value 300.1.2.3 bad", &[], &["300.1.2.3"]),
         (
@@ -1793,6 +1798,12 @@ fn hostnames() {
             "dn: cn=NL-PIETER-X1,ou=Laptops; new-tab x1-carbon",
             &["NL-PIETER-X1"],
             &["new-tab", "x1-carbon"],
+        ),
+        // A date glued on names the host's archive: the date stays.
+        (
+            "Archive name: nadia-desktop-2024-05-15T04:00:01",
+            &["nadia-desktop"],
+            &["-2024-05-15T04:00:01"],
         ),
         // Keys and constants with a device word stay; entity ids with a
         // person's word go.
