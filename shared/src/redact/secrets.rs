@@ -153,6 +153,8 @@ const CUES: &[&str] = &[
     "codice di accesso",
     "access code",
     "reisepass",
+    // Nagios' HTTP checks (`check_http … -a U:P`).
+    "check_",
     // A card's verification code (`CID 4410` on an Amex).
     "cid ",
     "cid:",
@@ -601,6 +603,11 @@ impl Secrets {
             // 10.0.0.5 key x`, `snmp-server community Publ1c-RO RO`.
             r"|(?:\b(?:tacacs-server|radius-server)\b[^\n]*?[ \t]key[ \t]+(?P<aaakey>\S+))",
             r"|(?:\bsnmp-server[ \t]+community[ \t]+(?P<snmp>\S+))",
+            // Nagios' HTTP checks: `check_http -H web03 -a monitor:x`.
+            r"|(?:\bcheck_(?:http|curl)\b[^\n]*?[ \t](?:-a|--authorization)[ \t=]+[\x22']?[^:\s\x22']+:(?P<nagios>[^\s\x22']+))",
+            // A command's arguments in a Kubernetes exec request's query:
+            // `command=--password&command=x`.
+            r"|(?:[=&]--?(?:password|passwd|pass|pwd|token|secret)&command=(?P<k8sexec>[^&\s\x22]+))",
             // A config block's line that is only a secret's name and its
             // value (a RADIUS client's ` key f-UFNU8JQ…`, `password
             // Gr4nd-2024;`): checked as an access code, so prose (`key
@@ -618,7 +625,7 @@ impl Secrets {
             // `Passwort lautet Sonnenblume_77` (checked by `password_like`;
             // a digit or a symbol, which that needs, keeps `password for`
             // from matching at all).
-            r"|(?:\b(?:password|passwort|kennwort|wachtwoord|senha|passphrase|passcode)(?:[ \t]+(?:lautet|ist|war|est|es|era|was|is))?[ \t]+[\x22'`]?(?P<bare>[^\s\x22'`,;]*[0-9!#$%&*+?@^~][^\s\x22'`,;]*))",
+            r"|(?:\b(?:password|passwort|kennwort|wachtwoord|senha|passphrase)(?:[ \t]+(?:lautet|ist|war|est|es|era|was|is))?[ \t]+[\x22'`]?(?P<bare>[^\s\x22'`,;]*[0-9!#$%&*+?@^~][^\s\x22'`,;]*))",
             // A quoted `-p` value that reads as a password (`esxcli … -p
             // 'Rn8#…'`; checked by `password_like`, so `-p '8080:80'` stays).
             r"|(?:(?:^|[ \t])-p[ \t]+'(?P<dashp>[^'\s]+)')",
@@ -645,10 +652,6 @@ impl Secrets {
             // (`passport=P1234567`, `"passportNumber":"C4J7X2M91"`):
             // five digits or more.
             r"|(?:\b(?:passport|reisepass|passeport|pasaporte|passaporte)(?:[ \t_\-]?(?:number|no|nr|num|nummer))?\.?[\x22']?[ \t]*(?:is[ \t]+|[:#=][ \t]*)?[\x22']?(?P<passport>[0-9A-Z]{6,12})\b)",
-            // Meeting and door access codes in several languages
-            // (`Kenncode: 839201`, `Kod dostępu: Xq7pRb`, `Code d'accès :
-            // 4Rt9kq`): five digits or more, or letters and a digit.
-            r"|(?:\b(?:kenncode|zugangscode|toegangscode|adgangskode|tilgangskode|åtkomstkod|kod[ \t]+dost(?:e|ę)pu|code[ \t]+d'acc(?:e|è)s|c(?:o|ó)digo[ \t]+de[ \t]+acceso|codice[ \t]+di[ \t]+accesso|access[ \t]+code)[ \t]*[:=][ \t]*[\x22']?(?P<acode>[^\s\x22',;]{5,32}))",
             // PINs and one-time codes: four to eight digits after `PIN` or
             // `OTP` in the same clause (the verb `pin` only as a name:
             // `pin: 0519`, `pin is`), after a blank, `:`, `=` or a quote
@@ -660,6 +663,12 @@ impl Secrets {
             // date's or a time's digits (see `phrases`).
             r"|(?:\b(?:(?:PIN|OTP)\b|(?:[Pp]in|otp)(?:[ \t]*[:=]|[ \t]+(?:is|code|number)\b)|(?i:passcode|verification[ \t]+code|security[ \t]+code|confirmation[ \t]+code|one-time[ \t]+code)\b)[^0-9\n.;!?#]{0,60}?[ \t:=\x22'](?P<pin>[0-9]{4,8})\b)",
             r"|(?:\b(?:(?:[Kk]ód|[Kk]od|[Cc]odice|[Cc]ódigo)[ \t]+(?:je|jest|è|es|é|:)|[Cc]ode[ \t]+(?:est|ist))[ \t]+(?P<otp>[0-9]{4,8})\b)",
+            // Meeting and door access codes in several languages
+            // (`Kenncode: 839201`, `Kod dostępu: Xq7pRb`, `Code d'accès :
+            // 4Rt9kq`), and a passcode in prose (`(passcode k7#Pq9)`), after
+            // the PIN alternatives, which take digits alone: five digits or
+            // more, or letters and a digit.
+            r"|(?:\b(?:passcode[ \t]*[:=]?|(?:kenncode|zugangscode|toegangscode|adgangskode|tilgangskode|åtkomstkod|kod[ \t]+dost(?:e|ę)pu|code[ \t]+d'acc(?:e|è)s|c(?:o|ó)digo[ \t]+de[ \t]+acceso|codice[ \t]+di[ \t]+accesso|access[ \t]+code)[ \t]*[:=])[ \t]*[\x22']?(?P<acode>[^\s\x22',;]{5,32}))",
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
         // XML: `<password>x</password>`, `<add key="ApiKey" value="x"/>`.
