@@ -2730,6 +2730,16 @@ fn network_device_keys_and_config_lines() {
             &[],
             &["password required pam_unix.so"],
         ),
+        (
+            "cmd='check_http -H web03 -a monitor:n4g10s-http-2019'",
+            &["n4g10s-http-2019"],
+            &["check_http -H web03 -a"],
+        ),
+        (
+            "exec?command=psql&command=--password&command=Wq7rTz9mPe&container=api",
+            &["Wq7rTz9mPe"],
+            &["&container=api", "command=--password"],
+        ),
     ]);
 }
 
@@ -2745,6 +2755,16 @@ fn meeting_access_codes() {
             "código de acceso: 58213 / Zugangscode: siehe Einladung / access code: 12",
             &["58213"],
             &["siehe Einladung", "access code: 12"],
+        ),
+        (
+            "Recording (passcode k7#Pq9), then passcode 1234",
+            &["k7#Pq9", "1234"],
+            &["Recording (passcode ", "), then passcode "],
+        ),
+        (
+            "the passcode is required; passcode expired",
+            &[],
+            &["is required", "expired"],
         ),
     ]);
 }
