@@ -1153,18 +1153,22 @@ const ENDS_IN_PASS: &[&str] = &[
 ];
 
 /// Whether a key's words name a session id: `session`, `vigil_session`,
-/// `sessionid`, `PHPSESSID`, `JSESSIONID`, `connect.sid` (not
+/// `sessionid`, `PHPSESSID`, `JSESSIONID`, `connect.sid`, `token_id` (not
 /// `session_timeout`, whose value is no id: see [`session_id`]).
 fn session_key(words: &[String]) -> bool {
-    words.iter().any(|w| {
-        w == "sid"
-            // Ivanti (Pulse) Secure's session cookie.
-            || w == "dsid"
-            || w == "sess"
-            || w.ends_with("session")
-            || w.ends_with("sessid")
-            || w.ends_with("sessionid")
-    })
+    // A token's id (Keycloak's `token_id`, `tokenId`): a random one is as
+    // good as the session it names.
+    words.windows(2).any(|p| p[0] == "token" && p[1] == "id")
+        || words.iter().any(|w| {
+            w == "sid"
+                || w == "tokenid"
+                // Ivanti (Pulse) Secure's session cookie.
+                || w == "dsid"
+                || w == "sess"
+                || w.ends_with("session")
+                || w.ends_with("sessid")
+                || w.ends_with("sessionid")
+        })
 }
 
 /// A session id: 16 to 512 bytes of the characters cookies and tokens are

@@ -678,6 +678,16 @@ fn structured_values_in_other_formats() {
 fn session_ids() {
     check(&[
         (
+            r#"type="SEND_VERIFY_EMAIL", token_id="t4ooxuvk4o77e1hsfik5bvjihw" "tokenId":"7f1a9c2e4b8d4e3fa1c2b3d4"#,
+            &["t4ooxuvk4o77e1hsfik5bvjihw", "7f1a9c2e4b8d4e3fa1c2b3d4"],
+            &["token_id=", "tokenId"],
+        ),
+        (
+            r#""token_id":1182, pi_token_id: ansible"#,
+            &[],
+            &["1182", "ansible"],
+        ),
+        (
             "Cookie: lang=en; PHPSESSID=k3v9q2m8s1t4u7w0x5y6z2a1b4; theme=light",
             &["k3v9q2m8s1t4u7w0x5y6z2a1b4"],
             &["lang=en", "theme=light", "PHPSESSID="],
