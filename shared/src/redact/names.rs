@@ -1168,6 +1168,8 @@ const STRONG: &[&str] = &[
     "doctor",
     "nurse",
     "consultant",
+    "operator",
+    "visitor",
     "deputy",
     "deputy is",
     "backup is",
@@ -1213,6 +1215,20 @@ const STRONG: &[&str] = &[
     "cumprimentos",
     "saluti",
     "pozdrawiam",
+    "pozdrowienia",
+    "beijos",
+    "beijo",
+    "abraços",
+    "abraço",
+    "abrazos",
+    "abrazo",
+    "besos",
+    "bisous",
+    "bises",
+    "baci",
+    "hilsen",
+    "mvh",
+    "saygılarımla",
     "hälsningar",
     "hallo",
     "hoi",
@@ -1752,6 +1768,7 @@ impl Names {
         self.pairs(line, out);
         display_names(line, out);
         compound_person_fields(line, out);
+        name_object(line, out);
         speaker(line, out);
         sign_off(line, out);
         name_alone(line, out);
@@ -3887,10 +3904,57 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
     Some(end)
 }
 
+/// The parts of a name object in a document (MongoDB, APIs:
+/// `"name":{"first":"Akosua","last":"Frimpong"}`): the values of its
+/// `first`, `middle`, `last`, `given` and `family` keys.
+fn name_object(line: &[u8], out: &mut Vec<Finding>) {
+    const PARTS: &[&[u8]] = &[b"first", b"middle", b"last", b"given", b"family"];
+    let blanks = |i: usize| {
+        i + line[i..]
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count()
+    };
+    for at in finder!(b"\"name\"").find_iter(line) {
+        let colon = blanks(at + 6);
+        if line.get(colon) != Some(&b':') {
+            continue;
+        }
+        let open = blanks(colon + 1);
+        if line.get(open) != Some(&b'{') {
+            continue;
+        }
+        let close = memchr::memchr(b'}', &line[open..]).map_or(line.len(), |c| open + c);
+        let mut i = open + 1;
+        while let Some(q) = memchr::memchr(b'"', &line[i..close]).map(|q| i + q) {
+            let Some(kq) = memchr::memchr(b'"', &line[q + 1..close]).map(|k| q + 1 + k) else {
+                break;
+            };
+            i = kq + 1;
+            if !PARTS.contains(&&line[q + 1..kq]) {
+                continue;
+            }
+            let colon = blanks(kq + 1);
+            if line.get(colon) != Some(&b':') {
+                continue;
+            }
+            let v = blanks(colon + 1);
+            if line.get(v) != Some(&b'"') {
+                continue;
+            }
+            if let Some(e) = name_extent(line, v + 1, Cue::Field).filter(|e| *e <= close) {
+                out.push(Finding::new(v + 1, e, Kind::Name));
+                i = e;
+            }
+        }
+    }
+}
+
 /// Keys and flags that end in a person's name field, which the cue regex
 /// (whole words only) does not see: `billing_first_name`, `customerLastName`,
-/// `--admin-firstname="Hiroshi"`, and flags with a blank before the value
-/// (`-firstname Hadiza`, `--last-name Oyelaran`).
+/// `GIT_AUTHOR_NAME=`, `--admin-firstname="Hiroshi"`, flags with a blank
+/// before the value (`-firstname Hadiza`, `--last-name Oyelaran`), and XML
+/// elements named by such an attribute (`<Data Name="DisplayName">`).
 fn compound_person_fields(line: &[u8], out: &mut Vec<Finding>) {
     const SUFFIXES: &[&[u8]] = &[
         b"firstname",
@@ -3899,6 +3963,8 @@ fn compound_person_fields(line: &[u8], out: &mut Vec<Finding>) {
         b"familyname",
         b"fullname",
         b"displayname",
+        b"authorname",
+        b"committername",
         b"middlename",
         b"surname",
     ];
@@ -3950,7 +4016,10 @@ fn compound_person_fields(line: &[u8], out: &mut Vec<Finding>) {
             && (matches!(line[own - 1], b'_' | b'-')
                 || (line[own - 1].is_ascii_lowercase() && line[own].is_ascii_uppercase()));
         let flag = dashes > 0;
-        if !(compound || flag) {
+        // An XML element named by its attribute: `<Data
+        // Name="DisplayName">Park Hye-jin</Data>`.
+        let element = line[end..].starts_with(b"\">") && ks > 0 && line[ks - 1] == b'"';
+        if !(compound || flag || element) {
             continue;
         }
         // Then a quote, blanks, a separator (`=`, `:`, `=>`; a blank after a
@@ -3966,7 +4035,7 @@ fn compound_person_fields(line: &[u8], out: &mut Vec<Finding>) {
         v += blanks_before;
         if line[v..].starts_with(b"=>") {
             v += 2;
-        } else if matches!(line.get(v), Some(b'=' | b':')) {
+        } else if matches!(line.get(v), Some(b'=' | b':')) || element {
             v += 1;
         } else if !(flag && blanks_before > 0) {
             continue;
