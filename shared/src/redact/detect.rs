@@ -219,6 +219,7 @@ impl Structured {
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         percent_encoded(line, out);
         if memchr::memchr(b'@', line).is_some() {
+            sip_numbers(line, out);
             if let Some(sep) = self.url_sep.find(line) {
                 scan(&self.at_group, line, out, handle_at);
                 url_key_users(line, sep, out);
@@ -233,6 +234,7 @@ impl Structured {
         if line.iter().any(u8::is_ascii_digit) || memchr::memchr2(b':', b'-', line).is_some() {
             scan(&self.num_group, line, out, handle_num);
         }
+        windows_dhcp_mac(line, out);
         random_runs(line, out);
         webhook_ids(line, out);
         link_tokens(line, out);
@@ -363,12 +365,79 @@ fn encoded_phone(line: &[u8], p: usize) -> Option<usize> {
 /// command takes it (`ssh mkaya@bastion-02.example.com`: the host stays),
 /// or nothing (see [`not_a_mailbox`]).
 fn address(line: &[u8], start: usize, at: usize, end: usize, out: &mut Vec<Finding>) {
+    // A SIP URI's number is no mailbox (see [`sip_numbers`]).
+    if sip_number(line, start, at).is_some() {
+        return;
+    }
     if remote_login(line, start) {
         if !users::not_personal(&line[start..at].to_ascii_lowercase()) {
             out.push(Finding::new(start, at, Kind::Username));
         }
     } else if !not_a_mailbox(line, start, at, end) {
         out.push(Finding::new(start, end, Kind::Email));
+    }
+}
+
+/// The client's MAC address in the Windows DHCP server's audit log, which
+/// writes it without separators in its seventh field (`ID,Date,Time,
+/// Description,IP Address,Host Name,MAC Address,…`: `10,03/04/25,08:01:12,
+/// Assign,10.20.30.41,host,A4BB6D1F22C9,…`).
+fn windows_dhcp_mac(line: &[u8], out: &mut Vec<Finding>) {
+    // Cheapest test first: the event id and the date's first '/'.
+    if line.get(2) != Some(&b',') || line.get(5) != Some(&b'/') {
+        return;
+    }
+    let digits = |f: &[u8], seps: &[usize], sep: u8| {
+        f.len() == 8
+            && f.iter().enumerate().all(|(i, b)| {
+                if seps.contains(&i) {
+                    *b == sep
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+    };
+    let mut fields = line.split(|b| *b == b',');
+    let head: Vec<&[u8]> = fields.by_ref().take(7).collect();
+    if head.len() == 7
+        && head[0].iter().all(u8::is_ascii_digit)
+        && digits(head[1], &[2, 5], b'/')
+        && digits(head[2], &[2, 5], b':')
+        && head[6].len() == 12
+        && head[6].iter().all(u8::is_ascii_hexdigit)
+    {
+        let start = head[..6].iter().map(|f| f.len() + 1).sum::<usize>();
+        out.push(Finding::new(start, start + 12, Kind::Mac));
+    }
+}
+
+/// The digits of a SIP URI's user part at `start..at` when it is a number
+/// (`sip:0612345678@…`, `sip:+4930555012@…`, `SIP:1002@…`).
+fn sip_number(line: &[u8], start: usize, at: usize) -> Option<&[u8]> {
+    let local = &line[start..at];
+    let digits = local.strip_prefix(b"+").unwrap_or(local);
+    let scheme = line[..start].strip_suffix(b"+").unwrap_or(&line[..start]);
+    (!digits.is_empty()
+        && digits.iter().all(u8::is_ascii_digit)
+        && scheme.len() >= 4
+        && scheme[scheme.len() - 4..].eq_ignore_ascii_case(b"sip:"))
+    .then_some(digits)
+}
+
+/// SIP URIs whose user part is a number: a phone number when it has seven
+/// digits or more (`<sip:0612345678@10.0.0.41:5060>`), an extension
+/// otherwise (`sip:1002@pbx.example.com`), which names no one. The host
+/// stays either way.
+fn sip_numbers(line: &[u8], out: &mut Vec<Finding>) {
+    for a in memchr::memchr_iter(b'@', line) {
+        let start = a - line[..a]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_digit() || **b == b'+')
+            .count();
+        if sip_number(line, start, a).is_some_and(|d| d.len() >= 7) {
+            out.push(Finding::new(start, a, Kind::Phone));
+        }
     }
 }
 

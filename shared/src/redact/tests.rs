@@ -157,6 +157,13 @@ fn macs() {
         ("cisco 0011.2233.4455 port", &["0011.2233.4455"], &[]),
         // The address inside DHCP client ids and DUIDs.
         ("DHCP4_LEASE_ALLOC [hwtype=1 9c:b6:d0:12:ab:ef], cid=[01:9c:b6:d0:12:ab:ee], tid=0x5b3e1a2c", &["9c:b6:d0:12:ab:ee", "9c:b6:d0:12:ab:ef"], &["cid=[01:", "tid=0x5b3e1a2c"]),
+        // The Windows DHCP server's audit log: the seventh field, no separators.
+        (
+            "11,03/04/25,08:02:40,Renew,10.20.30.45,web-01.corp.example.com,3C7C3F0E8A91,,2334455,0",
+            &["3C7C3F0E8A91"],
+            &["web-01.corp.example.com", ",,2334455,0"],
+        ),
+        ("00,03/04/25,08:00:00,Started,,,,,0,6,,,,,,,,,0", &[], &["Started,,,,,0,6"]),
         // Loopback addresses, ids after `UID:`, a Windows SID after `User
         // SID:`, product tokens, GitHub apps and a Gerrit change id stay.
         (
@@ -231,6 +238,12 @@ fn macs() {
 #[test]
 fn phones() {
     check(&[
+        // A SIP URI's number; an extension is no one's and no address.
+        (
+            "Call to <sip:0612345678@10.0.0.41:5060> failed; From: <sip:1002@pbx.example.com>",
+            &["0612345678"],
+            &["@10.0.0.41:5060", "sip:1002@pbx.example.com"],
+        ),
         (
             "call +1 (555) 123-4567 today",
             &["(555) 123-4567"],
