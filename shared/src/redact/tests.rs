@@ -242,7 +242,7 @@ fn phones() {
         (
             "Call to <sip:0612345678@10.0.0.41:5060> failed; From: <sip:1002@pbx.example.com>",
             &["0612345678"],
-            &["@10.0.0.41:5060", "sip:1002@pbx.example.com"],
+            &[":5060> failed", "sip:1002@pbx.example.com"],
         ),
         (
             "call +1 (555) 123-4567 today",
