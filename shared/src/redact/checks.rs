@@ -328,6 +328,17 @@ pub(crate) fn name_field(v: &[u8]) -> bool {
     })
 }
 
+/// How often `v` changes between a letter and a digit (`a1b2` three times,
+/// `jsmith2024` once).
+pub(crate) fn letter_digit_changes(v: &[u8]) -> usize {
+    v.windows(2)
+        .filter(|w| {
+            w[0].is_ascii_digit() != w[1].is_ascii_digit()
+                && w.iter().all(u8::is_ascii_alphanumeric)
+        })
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

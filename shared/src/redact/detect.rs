@@ -531,18 +531,7 @@ fn message_id(line: &[u8], start: usize, at: usize, end: usize) -> bool {
 /// digits once or twice (`jsmith2024`, `team4ops`).
 fn generated_local(local: &[u8]) -> bool {
     let leading_digits = local.iter().take_while(|b| b.is_ascii_digit()).count();
-    leading_digits >= 8 || (local.len() >= 9 && letter_digit_changes(local) >= 4)
-}
-
-/// How often `v` changes between a letter and a digit (`a1b2` three times,
-/// `jsmith2024` once).
-fn letter_digit_changes(v: &[u8]) -> usize {
-    v.windows(2)
-        .filter(|w| {
-            w[0].is_ascii_digit() != w[1].is_ascii_digit()
-                && w.iter().all(u8::is_ascii_alphanumeric)
-        })
-        .count()
+    leading_digits >= 8 || (local.len() >= 9 && checks::letter_digit_changes(local) >= 4)
 }
 
 /// Where `(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,24}\b` matching at `d`
@@ -832,7 +821,9 @@ fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
             return false;
         }
         let n = checks::digit_count(value);
-        return (7..=15).contains(&n) && push(out, vs, e, Kind::Phone);
+        // A date is no phone number whatever names it (`"contacted_at":
+        // "2024-05-14T06:14:55Z"`).
+        return (7..=15).contains(&n) && !year_first(value) && push(out, vs, e, Kind::Phone);
     }
     let dots = v.iter().filter(|b| **b == b'.').count();
     if dots == 3 && v.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
@@ -900,7 +891,7 @@ fn ipv4_ok(line: &[u8], s: usize, e: usize) -> bool {
     // no one's host. Other `127.x` addresses are left to the rule: random
     // test data writes them as clients' addresses.
     let v = &line[s..e];
-    if v.starts_with(b"127.0.0.") || v == b"127.0.1.1" || v == b"0.0.0.0" {
+    if v.starts_with(b"127.0.0.") || v == b"127.0.1.1" || v == b"0.0.0.0" || netmask(v) {
         return false;
     }
     let prev = before(line, s);
@@ -936,6 +927,19 @@ fn ipv4_ok(line: &[u8], s: usize, e: usize) -> bool {
     }
     let word = line[j..i].to_ascii_lowercase();
     !VERSION_CUES.contains(&word.as_slice())
+}
+
+/// A netmask (`255.255.255.0`, `255.255.240.0`): ones then zeros, from
+/// `255.0.0.0` up to the broadcast address; it names a network's size.
+fn netmask(v: &[u8]) -> bool {
+    let Ok(addr) = std::str::from_utf8(v)
+        .unwrap_or("")
+        .parse::<std::net::Ipv4Addr>()
+    else {
+        return false;
+    };
+    let bits = u32::from(addr);
+    bits >= 0xFF00_0000 && (!bits).wrapping_add(1) & !bits == 0
 }
 
 /// Whether the word ending at `end` is shaped like a product name: an
@@ -1169,6 +1173,14 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
     if next.is_some_and(|b| b.is_ascii_alphanumeric()) {
         return false;
     }
+    // A device's IMEI, IMSI or SIM serial (`IMEI 35 209900 176148 1`).
+    let head = line[s.saturating_sub(16)..s].to_ascii_lowercase();
+    if [&b"imei"[..], b"imsi", b"iccid", b"meid"]
+        .iter()
+        .any(|w| memchr::memmem::find(&head, w).is_some())
+    {
+        return false;
+    }
     // A US ZIP+4 code after a state's abbreviation: `Boston, MA  02110-1301`.
     let zip4 = v.len() == 10 && v[5] == b'-' && checks::digit_count(v) == 9;
     let state = line[..s].trim_ascii_end();
@@ -1179,20 +1191,23 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
     {
         return false;
     }
-    // Date-like (2024-01-15) or dotted versions are never phone numbers.
-    let groups: Vec<&[u8]> = v
+    // Dates (2024-01-15) are never phone numbers, and neither are numbers
+    // with a group longer than any dialling plan writes in one piece
+    // without a country code (`2 210987654321`, `41 18233 1715640067`:
+    // an account id, an epoch beside counters, in a flow log).
+    let longest = v
         .split(|b| !b.is_ascii_digit())
-        .filter(|g| !g.is_empty())
-        .collect();
-    if groups
-        .first()
-        .is_some_and(|g| g.len() == 4 && (g.starts_with(b"19") || g.starts_with(b"20")))
-        && v[0] != b'+'
-        && v[0] != b'('
-    {
-        return false;
-    }
-    true
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0);
+    !year_first(v) && (longest <= 8 || v[0] == b'+' || v[0] == b'(')
+}
+
+/// Whether `v` starts with a year (`2024-05-14`, `1999/12/31`), not after
+/// a `+` or a `(`.
+fn year_first(v: &[u8]) -> bool {
+    let n = v.iter().take_while(|b| b.is_ascii_digit()).count();
+    n == 4 && (v.starts_with(b"19") || v.starts_with(b"20"))
 }
 
 /// Whether the run at `start` is a digest (`SHA256:…`, an SSH key's
@@ -1351,7 +1366,7 @@ fn link_tokens(line: &[u8], out: &mut Vec<Finding>) {
                 let url_chars = v.iter().all(|b| {
                     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'%')
                 });
-                let generated = letter_digit_changes(v) >= 4
+                let generated = checks::letter_digit_changes(v) >= 4
                     || checks::is_uuid(v)
                     || (v.iter().all(u8::is_ascii_hexdigit)
                         && v.iter().any(u8::is_ascii_alphabetic));

@@ -4068,8 +4068,24 @@ fn login_at(line: &[u8], pos: usize) -> Option<usize> {
     if v.len() < 2 || !v[0].is_ascii_lowercase() || !v.iter().any(u8::is_ascii_lowercase) {
         return None;
     }
-    // A URL's scheme: `rejected by https://sso.example.com`.
-    if line[e..].starts_with(b"://") {
+    // A URL's scheme: `rejected by https://sso.example.com`; a host name
+    // (`rejected by ashgrove.okta.example`; `by wei.liu.sz` is a login).
+    const HOST_ENDS: &[&[u8]] = &[
+        b".com",
+        b".org",
+        b".net",
+        b".io",
+        b".example",
+        b".local",
+        b".internal",
+        b".corp",
+        b".lan",
+        b".cloud",
+    ];
+    if line[e..].starts_with(b"://")
+        || (v.iter().filter(|b| **b == b'.').count() >= 2
+            && HOST_ENDS.iter().any(|t| v.ends_with(t)))
+    {
         return None;
     }
     let lower = String::from_utf8_lossy(v);

@@ -1176,6 +1176,16 @@ fn session_key(words: &[String]) -> bool {
 /// audit logs is a correlation id), not a bracketed id (Dovecot's
 /// `session=<…>` names a connection), not a number, not a Windows SID.
 fn session_id(v: &[u8]) -> bool {
+    // A Twilio resource id (`SM…`, `VE…`: two capitals, 32 hex digits)
+    // names a message or a verification, as a request id does.
+    let twilio = v.len() == 34
+        && v[..2].iter().all(u8::is_ascii_uppercase)
+        && v[2..]
+            .iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
+    if twilio {
+        return false;
+    }
     (16..=512).contains(&v.len())
         && v.iter().all(|b| {
             b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.' | b'%')

@@ -3183,3 +3183,54 @@ fn a_chat_speaker_is_redacted_on_later_lines() {
     assert!(!out.contains("bjornar"), "{out}");
     assert!(out.ends_with(" is right"), "{out}");
 }
+
+/// Look-alikes the sixth corpus showed: netmasks, dates and flow-log
+/// numbers under phone-shaped rules, device serials, vendor ids, paths
+/// and domain labels that read as logins.
+#[test]
+fn network_and_vendor_look_alikes() {
+    check(&[
+        (
+            "ens5 10.30.8.77 netmask 255.255.255.0 mask 255.255.240.0 bcast 255.255.255.255",
+            &["10.30.8.77"],
+            &["255.255.255.0", "255.255.240.0", "255.255.255.255"],
+        ),
+        ("odd 255.0.255.0 here", &["255.0.255.0"], &["odd"]),
+        (
+            r#""contacted_at":"2024-05-14T06:14:55.102Z","phone":"+49 151 2334 8870""#,
+            &["+49 151 2334 8870"],
+            &["2024-05-14T06:14:55.102Z"],
+        ),
+        (
+            "2 210987654321 eni-0a1b2c3d4e5f60718 49822 443 6 41 18233 1715640067 1715640127 ACCEPT OK",
+            &[],
+            &["2 210987654321", "41 18233 1715640067 1715640127"],
+        ),
+        (
+            r#""imei":"35 209900 176148 1", device IMEI 35 209900 176148 1"#,
+            &[],
+            &["35 209900 176148 1"],
+        ),
+        (
+            r#"{"sid":"VE2f8c4a6b0d1e3f5a7b9c1d3e5f7a9b0c","user":"U05ABCD1234","user_name":"carla.mendes"}"#,
+            &["carla.mendes"],
+            &["VE2f8c4a6b0d1e3f5a7b9c1d3e5f7a9b0c", "U05ABCD1234"],
+        ),
+        ("user=PR88412207 logged in", &["PR88412207"], &["logged in"]),
+        (
+            r#""\KB\SyncTimesheets","Ready" and CORP\jsmith"#,
+            &["jsmith"],
+            &[r#"\KB\SyncTimesheets"#],
+        ),
+        (
+            "Submitting log to https://brenner.jamfcloud.example/ via proxy.brenner-logistik.example; adm.lgarcia",
+            &["lgarcia"],
+            &["brenner.jamfcloud.example", "proxy.brenner-logistik.example"],
+        ),
+        (
+            "token rejected by ashgrove.okta.example; reply by wei.liu.sz",
+            &["wei.liu.sz"],
+            &["ashgrove.okta.example"],
+        ),
+    ]);
+}

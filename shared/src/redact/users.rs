@@ -1179,6 +1179,10 @@ fn domain_user_is_user(line: &[u8], s: usize) -> bool {
     while ds > 0 && (line[ds - 1].is_ascii_alphanumeric() || line[ds - 1] == b'-') {
         ds -= 1;
     }
+    // A path's directories (`\KB\SyncTimesheets`, a scheduled task's).
+    if ds > 0 && line[ds - 1] == b'\\' {
+        return false;
+    }
     let domain = line[ds..d].to_ascii_uppercase();
     const NOT_DOMAINS: &[&[u8]] = &[
         b"HKLM",
@@ -1510,6 +1514,7 @@ pub(crate) fn compact_logins(line: &[u8], out: &mut Vec<Finding>) {
             || line.get(e).is_some_and(|b| !piece_edge(*b))
             || escape
             || in_prose(line, s, e)
+            || in_dotted_name(line, e)
         {
             continue;
         }
@@ -1517,6 +1522,21 @@ pub(crate) fn compact_logins(line: &[u8], out: &mut Vec<Finding>) {
             out.push(Finding::new(s, e, Kind::Username));
         }
     }
+}
+
+/// Whether the word at `s..e` is a label of a domain or a file name with
+/// more labels after it (`https://brenner.jamfcloud.example/`,
+/// `proxy.brenner-logistik.example`, `smtp-relay.mailin.example`,
+/// `brenner.log`): a company's or a program's word, not a login. The last
+/// label of a dotted login stays one (`adm.lgarcia`, `lager.mpetrovic`).
+fn in_dotted_name(line: &[u8], e: usize) -> bool {
+    let after = line[e..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        .count();
+    line[e..e + after]
+        .windows(2)
+        .any(|w| w[0] == b'.' && w[1].is_ascii_alphabetic())
 }
 
 /// Whether the word at `s..e` stands between two lower-case words, one blank
@@ -1756,14 +1776,17 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     // Ids, not logins: a UUID, a long value with a long number inside
     // (`UID:A1B2C3D4-…`, an iCalendar event's;
     // `zoom-93300184220-20240607T130000Z`; a staff number such as
-    // `PR88412207` is a login), or a long one of capitals and digits (an
-    // AWS user's unique id, `AIDAJQABLZS4A3QDU576Q`).
+    // `PR88412207` is a login), or capitals and digits that are long (an
+    // AWS user's unique id, `AIDAJQABLZS4A3QDU576Q`) or alternate (a Slack
+    // member id, `U05ABCD1234`).
+    let capitals_and_digits = v
+        .iter()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && v.iter().any(u8::is_ascii_digit);
     if checks::is_uuid(v)
         || (v.len() >= 16 && checks::digit_count(v) >= 8)
-        || (v.len() >= 16
-            && v.iter()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            && v.iter().any(u8::is_ascii_digit))
+        || (capitals_and_digits
+            && (v.len() >= 16 || (v.len() >= 9 && checks::letter_digit_changes(v) >= 3)))
     {
         return false;
     }
