@@ -400,7 +400,7 @@ fn fresh_recall_and_keep_rate() {
         "secret" => 0.572,
         "token" => 0.846,
         "mac" => 0.857,
-        "hostname" => 0.973,
+        "hostname" => 0.972,
         "email" => 0.989,
         "phone" => 0.982,
         _ => 0.99,
