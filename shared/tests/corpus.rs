@@ -393,11 +393,13 @@ fn fresh_recall_and_keep_rate() {
     // keep-rate 0.955.
     // Netmasks, dates under a phone cue, flow logs' account ids and
     // epochs, IMEIs, Twilio and Slack ids, task paths and domain labels
-    // (`brenner.jamfcloud.example`) kept: keep-rate 0.9817.
+    // (`brenner.jamfcloud.example`) kept: keep-rate 0.9817. Codes sent by
+    // SMS or mail in several languages (`kódja: 771204`, `din engangskode
+    // er 918273`): secrets 0.692.
     let floor = |kind: &str| match kind {
         "name" => 0.891,
         "username" => 0.967,
-        "secret" => 0.572,
+        "secret" => 0.692,
         "token" => 0.846,
         "mac" => 0.857,
         "hostname" => 0.972,

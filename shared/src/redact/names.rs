@@ -2227,7 +2227,7 @@ const PERSON_PREPOSITIONS: &[&[u8]] = &[
 /// The word that ends one or more blanks before `pos`: letters, ASCII or
 /// not (`à`, `säger`); empty if none does or it is glued to a digit or
 /// symbol.
-fn word_before(line: &[u8], pos: usize) -> &[u8] {
+pub(crate) fn word_before(line: &[u8], pos: usize) -> &[u8] {
     let mut e = pos;
     while e > 0 && line[e - 1] == b' ' {
         e -= 1;

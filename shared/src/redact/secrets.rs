@@ -153,6 +153,14 @@ const CUES: &[&str] = &[
     "codice di accesso",
     "access code",
     "reisepass",
+    // Codes sent by SMS or mail (`sent_codes`); `code` holds the others'
+    // ASCII words' endings too (`Anmeldecode`).
+    "code",
+    "kod",
+    "k\u{f3}d",
+    "c\u{f3}digo",
+    "koodi",
+    "k\u{14d}do",
     // Nagios' HTTP checks (`check_http … -a U:P`).
     "check_",
     // A card's verification code (`CID 4410` on an Amex).
@@ -705,6 +713,7 @@ impl Secrets {
         self.phrases(line, out);
         prose_passwords(line, out);
         prose_keys(line, out);
+        sent_codes(line, out);
         if memchr::memchr(b'<', line).is_some() || finder!(b"value").find(line).is_some() {
             self.xml_values(line, out);
         }
@@ -1687,6 +1696,117 @@ where
         .ascii_case_insensitive(true)
         .build(words)
         .unwrap_or_else(|e| builtin_bug(&e))
+}
+
+/// Words for a code in several languages, as one-time, login and
+/// verification codes are sent (`Your code is`, `Ihr Anmeldecode:`, `din
+/// engangskode er`, `kódja:`, `doğrulama kodunuz`, `código de acesso é`).
+const CODE_WORDS: &[&str] = &[
+    "code",
+    "kode",
+    "kod",
+    "k\u{f3}d",
+    "c\u{f3}digo",
+    "codice",
+    "koodi",
+    "k\u{14d}do",
+];
+
+/// Words before a code's word that make it no secret: `error code: 500123`,
+/// `ZIP code`, `tracking code`, `Unicode`.
+const NOT_SECRET_CODES: &[&str] = &[
+    "error", "exit", "status", "return", "http", "response", "reason", "result", "zip", "post",
+    "postal", "country", "area", "bar", "qr", "op", "uni", "key", "char", "product", "item",
+    "tracking", "order", "sort", "bank", "branch", "swift", "bic", "source", "short", "hs",
+    "event", "fehler", "erreur", "fout", "hata", "errore",
+];
+
+/// One-time, login and verification codes sent by SMS or mail: six to
+/// eight digits after a word for a code and a colon or a copula, in any of
+/// [`CODE_WORDS`]' languages (`Your Tessera code is 662018`, `kódja:
+/// 771204`, `engangskode er 918273`). Not after an error's or a place's
+/// code (`error code: 500123`, [`NOT_SECRET_CODES`]), not a date's digits.
+fn sent_codes(line: &[u8], out: &mut Vec<Finding>) {
+    const COPULAS: &[&[u8]] = &[
+        b"is",
+        b"est",
+        b"ist",
+        b"es",
+        "\u{e9}".as_bytes(),
+        b"er",
+        "\u{e8}".as_bytes(),
+        b"je",
+        b"jest",
+        b"lautet",
+        b"on",
+        "\u{e4}r".as_bytes(),
+        b"ni",
+    ];
+    static CODES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let codes = CODES.get_or_init(|| any_case(CODE_WORDS));
+    let letter = |b: u8| b.is_ascii_alphabetic() || b >= 0x80;
+    for m in codes.find_iter(line) {
+        // The whole word that holds the code's word (`Anmeldecode`,
+        // `kodunuz`, `verificatiecode`).
+        let ws = m.start()
+            - line[..m.start()]
+                .iter()
+                .rev()
+                .take_while(|b| letter(**b))
+                .count();
+        let mut we = m.end() + line[m.end()..].iter().take_while(|b| letter(**b)).count();
+        let word = line[ws..we].to_ascii_lowercase();
+        let stem = &word[..m.start() - ws];
+        let prev = super::names::word_before(line, ws).to_ascii_lowercase();
+        if NOT_SECRET_CODES
+            .iter()
+            .any(|w| stem.ends_with(w.as_bytes()) || prev == w.as_bytes())
+        {
+            continue;
+        }
+        // Up to two words more (`código de acesso é`, `kod
+        // pidtverdzhennia:`), a colon or a copula, then the digits;
+        // Turkish's possessive holds its own (`doğrulama kodunuz 551930`).
+        // A form's '+' is a blank (`Body=Your+code+is+662018`).
+        let blanks = |i: usize| {
+            i + line[i..]
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'+'))
+                .count()
+        };
+        let word_end = |i: usize| i + line[i..].iter().take_while(|b| letter(**b)).count();
+        we = blanks(we);
+        for _ in 0..2 {
+            let next = word_end(we);
+            let copula = COPULAS.iter().any(|c| &line[we..next] == *c);
+            if next == we || copula || !matches!(line.get(next), Some(b' ' | b':')) {
+                break;
+            }
+            if line[next] == b':' || line.get(blanks(next)).is_some_and(|b| letter(*b)) {
+                we = blanks(next);
+            }
+        }
+        if line.get(we) == Some(&b':') {
+            we = blanks(we + 1);
+        } else if let Some(c) = COPULAS.iter().find(|c| {
+            line[we..].starts_with(c) && !line.get(we + c.len()).is_some_and(|b| letter(*b))
+        }) {
+            we = blanks(we + c.len());
+            if line.get(we) == Some(&b':') {
+                we = blanks(we + 1);
+            }
+        } else if !word.ends_with(b"nuz") && !word.ends_with(b"niz") {
+            continue;
+        }
+        let n = line[we..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let end = we + n;
+        if (6..=8).contains(&n)
+            && !line.get(end).is_some_and(|b| b.is_ascii_alphanumeric())
+            && !date_or_time_part(line, we, end)
+        {
+            out.push(Finding::new(we, end, Kind::Secret));
+        }
+    }
 }
 
 /// An API key or session key written as hex: 32, 40 or 64 lower-case hex

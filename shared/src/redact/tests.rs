@@ -2814,6 +2814,22 @@ fn meeting_access_codes() {
             &[],
             &["is required", "expired"],
         ),
+        // Codes sent by SMS or mail, in several languages.
+        (
+            "Body=Your+Tessera+code+is+662018 | kódja: 771204 | din engangskode er 918273",
+            &["662018", "771204", "918273"],
+            &["Body=Your+Tessera+code+is+", "kódja: ", "engangskode er "],
+        ),
+        (
+            "Ihr Anmeldecode: 551930 | doğrulama kodunuz 551931 | código de acesso é 804117",
+            &["551930", "551931", "804117"],
+            &["Ihr Anmeldecode: ", "doğrulama kodunuz ", "código de acesso é "],
+        ),
+        (
+            "error code: 500123; exit code is 137; ErrorCode=30006; zip code: 021000; code 2024-05-14",
+            &[],
+            &["500123", "137", "30006", "021000", "2024-05-14"],
+        ),
     ]);
 }
 
