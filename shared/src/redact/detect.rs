@@ -7,6 +7,8 @@
 //! digit for the numeric group, a literal prefix for the token group). A
 //! regex hit is a candidate; the checks in [`super::checks`] decide.
 
+use std::sync::OnceLock;
+
 use regex::bytes::Regex;
 use regex_automata::meta;
 use regex_automata::util::syntax;
@@ -235,6 +237,7 @@ impl Structured {
             scan(&self.num_group, line, out, handle_num);
         }
         windows_dhcp_mac(line, out);
+        keyed_bare_macs(line, out);
         random_runs(line, out);
         webhook_ids(line, out);
         link_tokens(line, out);
@@ -408,6 +411,39 @@ fn windows_dhcp_mac(line: &[u8], out: &mut Vec<Finding>) {
     {
         let start = head[..6].iter().map(|f| f.len() + 1).sum::<usize>();
         out.push(Finding::new(start, start + 12, Kind::Mac));
+    }
+}
+
+/// MAC addresses without separators under a key that names one
+/// (`"wiFiMacAddress":"3CA9F41B7E20"`, `mac_address=c85acf0d2291`,
+/// `HWaddr: 3ca9f41b7e20`): twelve hex digits.
+fn keyed_bare_macs(line: &[u8], out: &mut Vec<Finding>) {
+    static KEYS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["macaddress", "mac_address", "mac-address", "hwaddr"])
+            .unwrap_or_else(|e| builtin_bug(&e))
+    });
+    for m in keys.find_iter(line) {
+        let mut v = m.end();
+        v += line[v..]
+            .iter()
+            .take(4)
+            .take_while(|b| matches!(b, b'"' | b'\'' | b' ' | b':' | b'='))
+            .count();
+        let hex = line[v..]
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
+        if hex == 12
+            && v > m.end()
+            && !line
+                .get(v + 12)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b':')
+        {
+            out.push(Finding::new(v, v + 12, Kind::Mac));
+        }
     }
 }
 

@@ -1769,6 +1769,7 @@ impl Names {
         display_names(line, out);
         compound_person_fields(line, out);
         name_object(line, out);
+        travel_names(line, out);
         speaker(line, out);
         sign_off(line, out);
         name_alone(line, out);
@@ -3902,6 +3903,50 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
         return None;
     }
     Some(end)
+}
+
+/// Names as airline and travel systems write them, `SURNAME/GIVEN` in
+/// capitals: before a title (`MUELLER/ANNA MRS`, `MUELLER/JONAS MSTR`),
+/// after a PNR's name number or a boarding pass's format code
+/// (`1.MUELLER/ANNA`, `M1MUELLER/ANNA`), or in an APIS document element
+/// before the passenger number (`…/20OCT30/MUELLER/ANNA/P1`). Other
+/// capitals around a slash (`TCP/IP`, `N/A`, `AC/DC`) have none of these.
+fn travel_names(line: &[u8], out: &mut Vec<Finding>) {
+    const TITLES: &[&[u8]] = &[
+        b"MR", b"MRS", b"MS", b"MSTR", b"MISS", b"DR", b"MX", b"CHD", b"INF",
+    ];
+    let capital = |b: &u8| b.is_ascii_uppercase() || *b == b'-';
+    for slash in memchr::memchr_iter(b'/', line) {
+        let s = slash
+            - line[..slash]
+                .iter()
+                .rev()
+                .take_while(|b| capital(b))
+                .count();
+        let e = slash + 1 + line[slash + 1..].iter().take_while(|b| capital(b)).count();
+        if slash - s < 2 || e - slash - 1 < 2 {
+            continue;
+        }
+        let rest = &line[e..];
+        let title = rest.first() == Some(&b' ') && {
+            let t = &rest[1..];
+            let n = t.iter().take_while(|b| b.is_ascii_uppercase()).count();
+            TITLES.contains(&&t[..n]) && !t.get(n).is_some_and(u8::is_ascii_alphanumeric)
+        };
+        let numbered = s >= 2
+            && (line[s - 2].is_ascii_digit() && line[s - 1] == b'.'
+                || line[s - 2] == b'M' && line[s - 1].is_ascii_digit());
+        let document = s >= 1
+            && line[s - 1] == b'/'
+            && rest.len() >= 3
+            && rest[0] == b'/'
+            && rest[1] == b'P'
+            && rest[2].is_ascii_digit();
+        if title || numbered || document {
+            out.push(Finding::new(s, slash, Kind::Name));
+            out.push(Finding::new(slash + 1, e, Kind::Name));
+        }
+    }
 }
 
 /// The parts of a name object in a document (MongoDB, APIs:

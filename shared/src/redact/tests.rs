@@ -3244,6 +3244,21 @@ fn network_and_vendor_look_alikes() {
             &["brenner.jamfcloud.example", "proxy.brenner-logistik.example"],
         ),
         (
+            r#""wiFiMacAddress":"3CA9F41B7E20", mac_address=c85acf0d2291 macaddress: 3ca9f41b7e2012"#,
+            &["3CA9F41B7E20", "c85acf0d2291"],
+            &["3ca9f41b7e2012"],
+        ),
+        (
+            " 1.MUELLER/ANNA MRS  2.MUELLER/JONAS MSTR(CHD/12MAR16) M1HERZOG/KATRIN",
+            &["MUELLER", "ANNA", "JONAS", "HERZOG", "KATRIN"],
+            &[" 1.", " MRS  2.", " MSTR(CHD/12MAR16) M1"],
+        ),
+        (
+            "P/DEU/C01X00T47/DEU/12MAR85/F/20OCT30/SMITH-JONES/MARY/P1; TCP/IP N/A AC/DC I/O",
+            &["SMITH-JONES", "MARY"],
+            &["/P1", "TCP/IP N/A AC/DC I/O"],
+        ),
+        (
             "token rejected by ashgrove.okta.example; reply by wei.liu.sz",
             &["wei.liu.sz"],
             &["ashgrove.okta.example"],
