@@ -398,12 +398,13 @@ fn fresh_recall_and_keep_rate() {
     // er 918273`): secrets 0.692. Travel systems' `SURNAME/GIVEN` (`1.
     // MUELLER/ANNA MRS`, boarding passes, APIS elements): names 0.933; MACs
     // without separators under a key that names one (`"wiFiMacAddress":`):
-    // 1.00.
+    // 1.00. Login outcomes (`Login success: U`): user names 0.972;
+    // welcome and unsubscribe links' values: tokens 0.897.
     let floor = |kind: &str| match kind {
         "name" => 0.933,
-        "username" => 0.967,
+        "username" => 0.972,
         "secret" => 0.692,
-        "token" => 0.846,
+        "token" => 0.897,
         "hostname" => 0.972,
         "email" => 0.989,
         "phone" => 0.982,

@@ -1351,7 +1351,9 @@ fn webhook_ids(line: &[u8], out: &mut Vec<Finding>) {
 }
 
 /// Words in a link's path that make its query values one-time secrets:
-/// password reset, e-mail verification, invitations, magic sign-in links.
+/// password reset, e-mail verification, invitations, magic sign-in and
+/// welcome links; and an unsubscribe link's values, which name the
+/// recipient.
 const ONE_TIME_LINKS: &[&[u8]] = &[
     b"reset",
     b"verify",
@@ -1363,6 +1365,10 @@ const ONE_TIME_LINKS: &[&[u8]] = &[
     b"invitation",
     b"magic",
     b"recover",
+    b"welcome",
+    b"signup",
+    b"onboarding",
+    b"unsubscribe",
 ];
 
 /// The values in the query of a one-time link (`/reset?t=mvi6vhgpa0…`,

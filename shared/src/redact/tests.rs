@@ -3259,6 +3259,16 @@ fn network_and_vendor_look_alikes() {
             &["/P1", "TCP/IP N/A AC/DC I/O"],
         ),
         (
+            "Login success: s.oyelaran from 10.0.0.5; Login failed: invalid password",
+            &["s.oyelaran"],
+            &["Login success: ", "Login failed: invalid password"],
+        ),
+        (
+            "<https://shop.example/unsubscribe?u=7d4b1e0a9c3f82e6d5a1b0c9f8e7d6c5> /welcome?ref=newsletter2024q1",
+            &["7d4b1e0a9c3f82e6d5a1b0c9f8e7d6c5"],
+            &["/unsubscribe?u=", "ref=newsletter2024q1"],
+        ),
+        (
             "token rejected by ashgrove.okta.example; reply by wei.liu.sz",
             &["wei.liu.sz"],
             &["ashgrove.okta.example"],

@@ -44,10 +44,11 @@ pub(crate) struct Users {
     /// id as often as a login.
     subject: usize,
     /// Code review activity, `owner U`, profile URLs, staff roles
-    /// (`agent=U`), rejected credentials and connecting as an account
-    /// (`connect … as U`): a common word there is the text going on (`someone
+    /// (`agent=U`), rejected credentials, connecting as an account
+    /// (`connect … as U`) and login outcomes (`Login success: U`): a
+    /// common word there is the text going on (`someone
     /// replied`, `owner is`, `github.com/features`, `agent running`).
-    worded: [usize; 7],
+    worded: [usize; 8],
     /// Chat speakers and who joins or leaves a channel: people, whatever
     /// their nick looks like (see [`Finding::speaker`]).
     speakers: [usize; 5],
@@ -761,6 +762,11 @@ fn alternatives() -> Vec<String> {
         format!(
             r"(?i:\b(?:not[ \t]+accepted|credentials[ \t]+(?:invalid|rejected|expired)|(?:invalid|bad|wrong)[ \t]+credentials|authentication[ \t]+(?:rejected|refused))[ \t]+for)[ \t]+(?:user[ \t]+)?['\x22]?(?P<cs>{LOGIN})"
         ),
+        // An application's login outcome with the login after a colon:
+        // `Login success: s.oyelaran from …`, `login failed: bob`.
+        format!(
+            r"(?i:\blog(?:in|on)[ \t]+(?:success|successful|succeeded|ok|failed|failure|denied))[ \t]*:[ \t]*['\x22]?(?P<cu>{LOGIN})(?:[,;'\x22)]|[ \t]|$)"
+        ),
         // A client connecting or binding as an account: `Unable to connect
         // to UniFi controller at 10.0.0.5:8443 as ha-ole: …`, `bind as
         // svc_ldap failed`.
@@ -1260,6 +1266,7 @@ impl Users {
                 alternative("cn"),
                 alternative("cs"),
                 alternative("ct"),
+                alternative("cu"),
             ],
             speakers: [
                 alternative("co"),
