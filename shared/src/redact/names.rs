@@ -179,6 +179,13 @@ fn is_ambiguous(lower: &str) -> bool {
         .contains(lower)
 }
 
+/// A strong cue's word (lowercase input): a greeting's or a sign-off's
+/// (`Grüßen, Jonas`), a title, a role.
+fn is_strong_cue(lower: &str) -> bool {
+    static SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| static_set(&[STRONG])).contains(lower)
+}
+
 /// A capitalised word that is not a surname (lowercase input).
 fn is_not_surname(lower: &str) -> bool {
     static SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
@@ -1770,6 +1777,7 @@ impl Names {
         compound_person_fields(line, out);
         name_object(line, out);
         travel_names(line, out);
+        surname_comma_given(line, out);
         speaker(line, out);
         sign_off(line, out);
         name_alone(line, out);
@@ -2135,44 +2143,47 @@ const NOT_ALONE: &[&str] = &[
 /// possessive or a clause's end (not a quoted field's value, `"city":"Lyon"`,
 /// nor a file's or a key's name), and not after a word that leads to a
 /// place (`à Lyon`, `from the Lagos branch`, `in Durham`).
+/// Words that lead to a place (`à Lyon`, `from the Lagos branch`, `in
+/// Busan, Xiaoming will …`, `University of California, Lawrence`).
+const PLACE_WORDS: &[&[u8]] = &[
+    b"in",
+    b"at",
+    b"from",
+    b"to",
+    b"the",
+    b"near",
+    b"of",
+    b"via",
+    b"en",
+    b"de",
+    b"da",
+    b"do",
+    b"em",
+    b"na",
+    b"no",
+    b"aus",
+    b"nach",
+    b"bei",
+    b"im",
+    b"von",
+    b"w",
+    b"we",
+    b"z",
+    b"ze",
+    b"i",
+    b"fra",
+    b"til",
+    b"och",
+    b"di",
+    b"del",
+    b"al",
+    b"au",
+    b"le",
+    b"la",
+    "à".as_bytes(),
+];
+
 fn in_prose(line: &[u8], start: usize, end: usize) -> bool {
-    const PLACE_WORDS: &[&[u8]] = &[
-        b"in",
-        b"at",
-        b"from",
-        b"to",
-        b"the",
-        b"near",
-        b"of",
-        b"via",
-        b"en",
-        b"de",
-        b"da",
-        b"do",
-        b"em",
-        b"na",
-        b"no",
-        b"aus",
-        b"nach",
-        b"bei",
-        b"im",
-        b"von",
-        b"w",
-        b"we",
-        b"z",
-        b"ze",
-        b"i",
-        b"fra",
-        b"til",
-        b"och",
-        b"di",
-        b"del",
-        b"al",
-        b"au",
-        b"le",
-        b"la",
-        "à".as_bytes(),
-    ];
     let before = start == 0 || matches!(line[start - 1], b' ' | b'\t' | b'(');
     let after = match line.get(end) {
         None => true,
@@ -3571,7 +3582,6 @@ fn classify_cue(m: &[u8]) -> Cue {
         norm.push_str(word);
     }
     static FIELDS: OnceLock<WordSet<&'static str>> = OnceLock::new();
-    static STRONG_SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
     static ONE_WORD_VERBS: OnceLock<WordSet<&'static str>> = OnceLock::new();
     if has_sep
         && FIELDS
@@ -3588,11 +3598,7 @@ fn classify_cue(m: &[u8]) -> Cue {
             || VERBS
                 .split('|')
                 .any(|v| v.contains(' ') && norm.starts_with(v));
-        if verb
-            && !STRONG_SET
-                .get_or_init(|| static_set(&[STRONG]))
-                .contains(norm.as_str())
-        {
+        if verb && !is_strong_cue(norm.as_str()) {
             return Cue::Verb;
         }
     }
@@ -3903,6 +3909,75 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
         return None;
     }
     Some(end)
+}
+
+/// A name written surname first with a comma, as guest, patient and staff
+/// lists write it (`0412 Mueller, Anna`, `Papadopoulos, Georgios`,
+/// `Al-Farsi, Layla`): a capitalised word that is no everyday word, no
+/// first name and no place or product the surname list spells, a comma,
+/// and a listed first name that ends the clause; not after a word that
+/// leads to a place (`in Busan, Xiaoming will`, `University of
+/// California, Lawrence`) nor CamelCase (`the OpenTaal, Simon`).
+fn surname_comma_given(line: &[u8], out: &mut Vec<Finding>) {
+    for comma in memchr::memchr_iter(b',', line) {
+        // Cheapest tests first: `, ` and a capital, a capital before.
+        if line.get(comma + 1) != Some(&b' ')
+            || !line
+                .get(comma + 2)
+                .is_some_and(|b| b.is_ascii_uppercase() || *b >= 0xC0)
+            || comma == 0
+            || !line[comma - 1].is_ascii_lowercase()
+        {
+            continue;
+        }
+        let s = comma
+            - line[..comma]
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_alphabetic() || **b == b'-' || **b >= 0x80)
+                .count();
+        if s > 0
+            && (line[s - 1].is_ascii_alphanumeric() || matches!(line[s - 1], b'.' | b'/' | b'_'))
+        {
+            continue;
+        }
+        let Ok(surname) = std::str::from_utf8(&line[s..comma]) else {
+            continue;
+        };
+        let Some((given, e)) = word_at(line, comma + 2) else {
+            continue;
+        };
+        let clause_end = match line.get(e) {
+            None => true,
+            Some(b) => {
+                matches!(b, b' ' | b'\t' | b'|' | b';' | b'"' | b')' | b'.' | b'\r')
+                    && !line[e..].starts_with(b", ")
+            }
+        };
+        let lower = surname.to_lowercase();
+        let folded: String = lower.chars().map(fold_accent).collect();
+        let prev = word_before(line, s);
+        let surname_ok = is_capitalized(surname)
+            && !is_identifier(surname)
+            && !PLACE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(prev))
+            && surname.chars().count() >= 3
+            && !is_common_word(folded.as_bytes())
+            && !is_not_surname(&lower)
+            && !NOT_ALONE.contains(&folded.as_str())
+            && !PRODUCT_NAMES.contains(&folded.as_str())
+            && !is_strong_cue(&lower)
+            && !in_first_names(&lower);
+        let given_lower = given.to_lowercase();
+        if clause_end
+            && surname_ok
+            && is_capitalized(&given)
+            && is_listed(&given_lower)
+            && !PRODUCT_NAMES.contains(&given_lower.as_str())
+        {
+            out.push(Finding::new(s, comma, Kind::Name));
+            out.push(Finding::new(comma + 2, e, Kind::Name));
+        }
+    }
 }
 
 /// Names as airline and travel systems write them, `SURNAME/GIVEN` in

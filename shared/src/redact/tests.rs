@@ -3269,6 +3269,16 @@ fn network_and_vendor_look_alikes() {
             &["/unsubscribe?u=", "ref=newsletter2024q1"],
         ),
         (
+            "0711 Papadopoulos, Georgios | 0610 Al-Farsi, Layla",
+            &["Papadopoulos", "Georgios", "Al-Farsi", "Layla"],
+            &["0711 ", " | 0610 "],
+        ),
+        (
+            "at a site in Busan, Xiaoming covers; University of California, Lawrence; the OpenTaal, Simon",
+            &[],
+            &["Busan", "California", "OpenTaal"],
+        ),
+        (
             "token rejected by ashgrove.okta.example; reply by wei.liu.sz",
             &["wei.liu.sz"],
             &["ashgrove.okta.example"],
