@@ -655,7 +655,7 @@ impl Secrets {
             // National identity numbers after their name (Spain's DNI,
             // Brazil's CPF/CNPJ, Sweden's personnummer, Turkey's TC kimlik
             // no, Poland's PESEL, Italy's codice fiscale): at least six digits.
-            r"|(?:\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|aadhaar|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta)\.?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#][ \t]*)?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{5,19}))",
+            r"|(?:\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|aadhaar|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta)\.?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#][ \t]*)?\(?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{1,19}(?:[ \t][0-9]{2,6}){0,4}))",
             // Passport numbers after their name, also as a key
             // (`passport=P1234567`, `"passportNumber":"C4J7X2M91"`):
             // five digits or more.
@@ -1758,10 +1758,18 @@ fn sent_codes(line: &[u8], out: &mut Vec<Finding>) {
         let word = line[ws..we].to_ascii_lowercase();
         let stem = &word[..m.start() - ws];
         let prev = super::names::word_before(line, ws).to_ascii_lowercase();
-        if NOT_SECRET_CODES
+        // A key's earlier words: `error_code=`, `http.response_code`.
+        let key_head = line[..ws]
             .iter()
-            .any(|w| stem.ends_with(w.as_bytes()) || prev == w.as_bytes())
-        {
+            .rev()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            .count();
+        let key_head = line[ws - key_head..ws].to_ascii_lowercase();
+        if NOT_SECRET_CODES.iter().any(|w| {
+            stem.ends_with(w.as_bytes())
+                || prev == w.as_bytes()
+                || memchr::memmem::find(&key_head, w.as_bytes()).is_some()
+        }) {
             continue;
         }
         // Up to two words more (`código de acesso é`, `kod
@@ -1775,6 +1783,14 @@ fn sent_codes(line: &[u8], out: &mut Vec<Finding>) {
                 .count()
         };
         let word_end = |i: usize| i + line[i..].iter().take_while(|b| letter(**b)).count();
+        // Or a key's value: `"code":"804117"`, `Code=390552`.
+        let quote = |i: usize| i + usize::from(matches!(line.get(i), Some(b'"' | b'\'')));
+        let sep = quote(we);
+        if matches!(line.get(sep), Some(b':' | b'=')) && line.get(sep + 1) != Some(&b' ') {
+            we = quote(sep + 1);
+            push_code(line, we, out);
+            continue;
+        }
         we = blanks(we);
         for _ in 0..2 {
             let next = word_end(we);
@@ -1798,14 +1814,20 @@ fn sent_codes(line: &[u8], out: &mut Vec<Finding>) {
         } else if !word.ends_with(b"nuz") && !word.ends_with(b"niz") {
             continue;
         }
-        let n = line[we..].iter().take_while(|b| b.is_ascii_digit()).count();
-        let end = we + n;
-        if (6..=8).contains(&n)
-            && !line.get(end).is_some_and(|b| b.is_ascii_alphanumeric())
-            && !date_or_time_part(line, we, end)
-        {
-            out.push(Finding::new(we, end, Kind::Secret));
-        }
+        push_code(line, we, out);
+    }
+}
+
+/// Six to eight digits at `at` that stand alone and are no date's or
+/// time's part: a sent code ([`sent_codes`]).
+fn push_code(line: &[u8], at: usize, out: &mut Vec<Finding>) {
+    let n = line[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let end = at + n;
+    if (6..=8).contains(&n)
+        && !line.get(end).is_some_and(|b| b.is_ascii_alphanumeric())
+        && !date_or_time_part(line, at, end)
+    {
+        out.push(Finding::new(at, end, Kind::Secret));
     }
 }
 

@@ -2729,6 +2729,11 @@ fn secrets_in_tool_lines_and_compound_names() {
         ),
         ("the DNI field is required (max 9)", &[], &["the DNI field is required"]),
         (
+            "deine Steuer-ID (57 382 019 446 haben wir)",
+            &["57 382 019 446"],
+            &["deine Steuer-ID (", " haben wir)"],
+        ),
+        (
             "O meu NIF é 234567890, BSN 123456782, National Insurance number: QQ123456C",
             &["234567890", "123456782", "QQ123456C"],
             &["O meu NIF"],
@@ -2824,6 +2829,16 @@ fn meeting_access_codes() {
             "Ihr Anmeldecode: 551930 | doğrulama kodunuz 551931 | código de acesso é 804117",
             &["551930", "551931", "804117"],
             &["Ihr Anmeldecode: ", "doğrulama kodunuz ", "código de acesso é "],
+        ),
+        (
+            r#""channel":"email","code":"804117" --data-urlencode "Code=390552" verification_code=300061"#,
+            &["804117", "390552", "300061"],
+            &[r#""code":""#, "Code=", "verification_code="],
+        ),
+        (
+            "error_code=300061 http.response_code=200123",
+            &[],
+            &["300061", "200123"],
         ),
         (
             "error code: 500123; exit code is 137; ErrorCode=30006; zip code: 021000; code 2024-05-14",
