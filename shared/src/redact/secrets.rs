@@ -153,6 +153,14 @@ const CUES: &[&str] = &[
     "codice di accesso",
     "access code",
     "reisepass",
+    // Grouped codes (`grouped_codes`; `recovery` is above).
+    "backup code",
+    "activation code",
+    "aktivierungscode",
+    "wiederherstellungs",
+    "license key",
+    "licence key",
+    "product key",
     // Codes sent by SMS or mail (`sent_codes`); `code` holds the others'
     // ASCII words' endings too (`Anmeldecode`).
     "code",
@@ -714,6 +722,7 @@ impl Secrets {
         prose_passwords(line, out);
         prose_keys(line, out);
         sent_codes(line, out);
+        grouped_codes(line, out);
         if memchr::memchr(b'<', line).is_some() || finder!(b"value").find(line).is_some() {
             self.xml_values(line, out);
         }
@@ -1815,6 +1824,77 @@ fn sent_codes(line: &[u8], out: &mut Vec<Finding>) {
             continue;
         }
         push_code(line, we, out);
+    }
+}
+
+/// Codes in dash-joined groups after a word that names them (`recovery
+/// codes: 7KQ2-M9XD, P4VN-8HTR`, `FileVault personal recovery key
+/// escrowed: X4PD-7KQN-…`, `Aktivierungscode 8841-2290-5531`,
+/// product keys; not a hotspot's vouchers, which two corpora keep):
+/// within 120 bytes after the word, every run of two to eight groups of
+/// two to eight capitals and digits, eight characters or more with a
+/// digit, not a date.
+fn grouped_codes(line: &[u8], out: &mut Vec<Finding>) {
+    const WORDS: &[&str] = &[
+        "recovery code",
+        "recovery key",
+        "backup code",
+        "activation code",
+        "aktivierungscode",
+        "wiederherstellungs",
+        "license key",
+        "licence key",
+        "product key",
+    ];
+    static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let cues = CUES.get_or_init(|| any_case(WORDS));
+    let code_byte = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    for m in cues.find_iter(line) {
+        let end = (m.end() + 120).min(line.len());
+        let mut i = m.end();
+        while i < end {
+            if !code_byte(&line[i])
+                || (i > 0 && (line[i - 1].is_ascii_alphanumeric() || line[i - 1] == b'-'))
+            {
+                i += 1;
+                continue;
+            }
+            let mut e = i;
+            let mut groups = 0;
+            loop {
+                let n = line[e..].iter().take_while(|b| code_byte(b)).count();
+                if !(2..=8).contains(&n) {
+                    groups = 0;
+                    break;
+                }
+                e += n;
+                groups += 1;
+                if line.get(e) == Some(&b'-') && line.get(e + 1).is_some_and(&code_byte) {
+                    e += 1;
+                } else {
+                    break;
+                }
+            }
+            let alone = !line
+                .get(e)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-');
+            let v = &line[i..e];
+            // Eight characters or more (not a host's `WS-01`, `RFC-7231`),
+            // not a date (`2024-05-14`).
+            let chars = v.iter().filter(|b| **b != b'-').count();
+            let date = v.len() == 10 && v[4] == b'-' && v[7] == b'-' && checks::digit_count(v) == 8;
+            if (2..=8).contains(&groups)
+                && alone
+                && chars >= 8
+                && !date
+                && v.iter().any(u8::is_ascii_digit)
+            {
+                out.push(Finding::new(i, e, Kind::Secret));
+                i = e;
+            } else {
+                i = e.max(i + 1);
+            }
+        }
     }
 }
 

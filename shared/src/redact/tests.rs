@@ -2836,6 +2836,21 @@ fn meeting_access_codes() {
             &[r#""code":""#, "Code=", "verification_code="],
         ),
         (
+            "recovery codes: 7KQ2-M9XD, P4VN-8HTR | Aktivierungscode 8841-2290-5531",
+            &["7KQ2-M9XD", "P4VN-8HTR", "8841-2290-5531"],
+            &["recovery codes: ", "Aktivierungscode "],
+        ),
+        (
+            "recovery key for WS-01 saved 2024-05-14, see RFC-7231",
+            &[],
+            &["WS-01", "2024-05-14", "RFC-7231"],
+        ),
+        (
+            "authorized by hotspot voucher 42819-07711 for 480 minutes",
+            &[],
+            &["42819-07711"],
+        ),
+        (
             "error_code=300061 http.response_code=200123",
             &[],
             &["300061", "200123"],
