@@ -153,22 +153,6 @@ const CUES: &[&str] = &[
     "codice di accesso",
     "access code",
     "reisepass",
-    // Grouped codes (`grouped_codes`; `recovery` is above).
-    "backup code",
-    "activation code",
-    "aktivierungscode",
-    "wiederherstellungs",
-    "license key",
-    "licence key",
-    "product key",
-    // Codes sent by SMS or mail (`sent_codes`); `code` holds the others'
-    // ASCII words' endings too (`Anmeldecode`).
-    "code",
-    "kod",
-    "k\u{f3}d",
-    "c\u{f3}digo",
-    "koodi",
-    "k\u{14d}do",
     // Nagios' HTTP checks (`check_http … -a U:P`).
     "check_",
     // A card's verification code (`CID 4410` on an Amex).
@@ -194,8 +178,9 @@ const CUES: &[&str] = &[
     "code ist ",
 ];
 
-/// The cues of the secret group: [`CUES`] and the password words of
-/// [`prose_passwords`] (see [`super::prefilter`]), without those that hold
+/// The cues of the secret group: [`CUES`], the password words of
+/// [`prose_passwords`] and the code words of [`sent_codes`] and
+/// [`grouped_codes`] (see [`super::prefilter`]), without those that hold
 /// another (`password` holds `pass`): the overlapping scan would report
 /// both on every such line for nothing.
 pub(crate) fn cues() -> Vec<String> {
@@ -204,6 +189,8 @@ pub(crate) fn cues() -> Vec<String> {
         .chain(PASSWORD_WORDS)
         .chain(PASSWORD_WHOLE_WORDS)
         .chain(PASSWORD_PHRASES)
+        .chain(CODE_WORDS)
+        .chain(GROUPED_CODE_WORDS)
         .copied()
         .collect();
     all.iter()
@@ -1827,6 +1814,19 @@ fn sent_codes(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// The words that name the codes of [`grouped_codes`].
+const GROUPED_CODE_WORDS: &[&str] = &[
+    "recovery code",
+    "recovery key",
+    "backup code",
+    "activation code",
+    "aktivierungscode",
+    "wiederherstellungs",
+    "license key",
+    "licence key",
+    "product key",
+];
+
 /// Codes in dash-joined groups after a word that names them (`recovery
 /// codes: 7KQ2-M9XD, P4VN-8HTR`, `FileVault personal recovery key
 /// escrowed: X4PD-7KQN-…`, `Aktivierungscode 8841-2290-5531`,
@@ -1835,19 +1835,8 @@ fn sent_codes(line: &[u8], out: &mut Vec<Finding>) {
 /// two to eight capitals and digits, eight characters or more with a
 /// digit, not a date.
 fn grouped_codes(line: &[u8], out: &mut Vec<Finding>) {
-    const WORDS: &[&str] = &[
-        "recovery code",
-        "recovery key",
-        "backup code",
-        "activation code",
-        "aktivierungscode",
-        "wiederherstellungs",
-        "license key",
-        "licence key",
-        "product key",
-    ];
     static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let cues = CUES.get_or_init(|| any_case(WORDS));
+    let cues = CUES.get_or_init(|| any_case(GROUPED_CODE_WORDS));
     let code_byte = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
     for m in cues.find_iter(line) {
         let end = (m.end() + 120).min(line.len());
