@@ -400,8 +400,7 @@ fn windows_dhcp_mac(line: &[u8], out: &mut Vec<Finding>) {
                 }
             })
     };
-    let mut fields = line.split(|b| *b == b',');
-    let head: Vec<&[u8]> = fields.by_ref().take(7).collect();
+    let head: Vec<&[u8]> = line.split(|b| *b == b',').take(7).collect();
     if head.len() == 7
         && head[0].iter().all(u8::is_ascii_digit)
         && digits(head[1], &[2, 5], b'/')
@@ -418,6 +417,11 @@ fn windows_dhcp_mac(line: &[u8], out: &mut Vec<Finding>) {
 /// (`"wiFiMacAddress":"3CA9F41B7E20"`, `mac_address=c85acf0d2291`,
 /// `HWaddr: 3ca9f41b7e20`): twelve hex digits.
 fn keyed_bare_macs(line: &[u8], out: &mut Vec<Finding>) {
+    // Every key holds `ddr` in some case: most lines skip the automaton.
+    if memchr::memmem::find(line, b"ddr").is_none() && memchr::memmem::find(line, b"DDR").is_none()
+    {
+        return;
+    }
     static KEYS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
     let keys = KEYS.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
@@ -425,11 +429,6 @@ fn keyed_bare_macs(line: &[u8], out: &mut Vec<Finding>) {
             .build(["macaddress", "mac_address", "mac-address", "hwaddr"])
             .unwrap_or_else(|e| builtin_bug(&e))
     });
-    // Every key holds `ddr` in some case: most lines skip the automaton.
-    if memchr::memmem::find(line, b"ddr").is_none() && memchr::memmem::find(line, b"DDR").is_none()
-    {
-        return;
-    }
     for m in keys.find_iter(line) {
         let mut v = m.end();
         v += line[v..]

@@ -2093,7 +2093,7 @@ fn lone_surname(line: &[u8], start: usize, end: usize, lower: &[u8]) -> bool {
                 && !is_ambiguous(w)
         })
         && !capitalised_or_number_beside(line, start, end)
-        && in_prose(line, start, end)
+        && surname_in_prose(line, start, end)
 }
 
 /// Listed surnames that, standing alone, name a place, a product, an
@@ -2138,11 +2138,6 @@ const NOT_ALONE: &[&str] = &[
     "domingo",
 ];
 
-/// Whether the word at `start..end` stands in prose, as a person's surname
-/// would: after a blank or an opening parenthesis and before a blank, a
-/// possessive or a clause's end (not a quoted field's value, `"city":"Lyon"`,
-/// nor a file's or a key's name), and not after a word that leads to a
-/// place (`à Lyon`, `from the Lagos branch`, `in Durham`).
 /// Words that lead to a place (`à Lyon`, `from the Lagos branch`, `in
 /// Busan, Xiaoming will …`, `University of California, Lawrence`).
 const PLACE_WORDS: &[&[u8]] = &[
@@ -2183,7 +2178,12 @@ const PLACE_WORDS: &[&[u8]] = &[
     "à".as_bytes(),
 ];
 
-fn in_prose(line: &[u8], start: usize, end: usize) -> bool {
+/// Whether the word at `start..end` stands in prose, as a person's surname
+/// would: after a blank or an opening parenthesis and before a blank, a
+/// possessive or a clause's end (not a quoted field's value, `"city":"Lyon"`,
+/// nor a file's or a key's name), and not after a word that leads to a
+/// place (`à Lyon`, `from the Lagos branch`, `in Durham`).
+fn surname_in_prose(line: &[u8], start: usize, end: usize) -> bool {
     let before = start == 0 || matches!(line[start - 1], b' ' | b'\t' | b'(');
     let after = match line.get(end) {
         None => true,
