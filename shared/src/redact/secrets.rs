@@ -139,19 +139,10 @@ const CUES: &[&str] = &[
     "kontonummer",
     "rekeningnummer",
     "de cuenta",
-    // Meeting and door access codes (`phrase`); `passport`, `passeport`
-    // and `pasaporte` hold `pass`.
-    "kenncode",
-    "zugangscode",
-    "toegangscode",
-    "adgangskode",
-    "tilgangskode",
-    "tkomstkod",
-    "kod dost",
-    "code d'acc",
+    // Meeting and door access codes (`phrase`): the code words of
+    // `CODE_WORDS` hold the others' (`Kenncode`, `Kod dostępu`); `passport`,
+    // `passeport` and `pasaporte` hold `pass`.
     "digo de acceso",
-    "codice di accesso",
-    "access code",
     "reisepass",
     // Nagios' HTTP checks (`check_http … -a U:P`).
     "check_",
