@@ -129,6 +129,8 @@ const CUES: &[&str] = &[
     "bsn",
     "burgerservicenummer",
     "steuer",
+    "licen",
+    "hrerschein",
     "ahv",
     "national insurance",
     "nino",
@@ -640,12 +642,13 @@ impl Secrets {
             r"|(?P<md5crypt>\$(?:1|apr1)\$[A-Za-z0-9./]{1,8}\$[A-Za-z0-9./]{22}\b)",
             // National identity numbers after their name (Spain's DNI,
             // Brazil's CPF/CNPJ, Sweden's personnummer, Turkey's TC kimlik
-            // no, Poland's PESEL, Italy's codice fiscale): at least six digits.
-            r"|(?:\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|aadhaar|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta)\.?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#][ \t]*)?\(?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{1,19}(?:[ \t][0-9]{2,6}){0,4}))",
+            // no, Poland's PESEL, Italy's codice fiscale), and driving
+            // licences (`Licence: AE-DXB-4471902`): at least six digits.
+            r"|(?:\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|aadhaar|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta|(?:driver'?s?[ \t]+|driving[ \t]+)?licen[cs]e(?:[ \t]+(?:no|number|nr))?|f(?:u|ü|ue)hrerschein(?:nummer)?)\.?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#][ \t]*)?\(?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{1,19}(?:[ \t][0-9]{2,6}){0,4}))",
             // Passport numbers after their name, also as a key
             // (`passport=P1234567`, `"passportNumber":"C4J7X2M91"`):
             // five digits or more.
-            r"|(?:\b(?:passport|reisepass|passeport|pasaporte|passaporte)(?:[ \t_\-]?(?:number|no|nr|num|nummer))?\.?[\x22']?[ \t]*(?:is[ \t]+|[:#=][ \t]*)?[\x22']?(?P<passport>[0-9A-Z]{6,12})\b)",
+            r"|(?:\b(?:passport|reisepass|passeport|pasaporte|passaporte|passnummer)(?:[ \t_\-]?(?:number|no|nr|num|nummer))?\.?[\x22']?[ \t]*(?:is[ \t]+|[:#=][ \t]*)?[\x22']?(?P<passport>[0-9A-Z]{6,12})\b)",
             // PINs and one-time codes: four to eight digits after `PIN` or
             // `OTP` in the same clause (the verb `pin` only as a name:
             // `pin: 0519`, `pin is`), after a blank, `:`, `=` or a quote

@@ -2729,6 +2729,16 @@ fn secrets_in_tool_lines_and_compound_names() {
         ),
         ("the DNI field is required (max 9)", &[], &["the DNI field is required"]),
         (
+            "Licence: AE-DXB-4471902 | Führerscheinnummer: B072RRE2I55 | Ihre Passnummer C01X00T47 – ist",
+            &["AE-DXB-4471902", "B072RRE2I55", "C01X00T47"],
+            &["Licence: ", "Führerscheinnummer: ", "Ihre Passnummer "],
+        ),
+        (
+            "License: MIT; License: Apache-2.0; licensed under the GPL",
+            &[],
+            &["MIT", "Apache-2.0", "licensed under the GPL"],
+        ),
+        (
             "deine Steuer-ID (57 382 019 446 haben wir)",
             &["57 382 019 446"],
             &["deine Steuer-ID (", " haben wir)"],
