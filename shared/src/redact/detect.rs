@@ -204,6 +204,18 @@ pub(crate) fn builtin_bug(e: &dyn std::fmt::Display) -> ! {
     panic!("built-in redaction pattern does not compile: {e}")
 }
 
+/// A searcher for built-in `words` in any ASCII case.
+pub(crate) fn any_case<I>(words: I) -> aho_corasick::AhoCorasick
+where
+    I: IntoIterator,
+    I::Item: AsRef<[u8]>,
+{
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .unwrap_or_else(|e| builtin_bug(&e))
+}
+
 impl Structured {
     pub(crate) fn new() -> Self {
         let at_group = compile(&at_pattern());
@@ -423,12 +435,8 @@ fn keyed_bare_macs(line: &[u8], out: &mut Vec<Finding>) {
         return;
     }
     static KEYS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let keys = KEYS.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(["macaddress", "mac_address", "mac-address", "hwaddr"])
-            .unwrap_or_else(|e| builtin_bug(&e))
-    });
+    let keys =
+        KEYS.get_or_init(|| any_case(["macaddress", "mac_address", "mac-address", "hwaddr"]));
     for m in keys.find_iter(line) {
         let mut v = m.end();
         v += line[v..]

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use regex::bytes::Regex;
 
 use super::checks;
-use super::detect::{big_regex, builtin_bug};
+use super::detect::{any_case, big_regex, builtin_bug};
 use super::finding::Finding;
 use super::prefilter::{self, Hints};
 use super::token::Kind;
@@ -1674,18 +1674,6 @@ fn date_or_time_part(line: &[u8], s: usize, e: usize) -> bool {
 /// A value shaped like a password someone chose, in either form.
 pub(crate) fn password_shaped(v: &[u8]) -> bool {
     chosen_password(v) || worded_password(v)
-}
-
-/// A searcher for built-in `words` in any ASCII case.
-fn any_case<I>(words: I) -> aho_corasick::AhoCorasick
-where
-    I: IntoIterator,
-    I::Item: AsRef<[u8]>,
-{
-    aho_corasick::AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(words)
-        .unwrap_or_else(|e| builtin_bug(&e))
 }
 
 /// Words for a code in several languages, as one-time, login and
