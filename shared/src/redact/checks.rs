@@ -339,6 +339,16 @@ pub(crate) fn letter_digit_changes(v: &[u8]) -> usize {
         .count()
 }
 
+/// Whether `v` starts with an ISO date, `YYYY-MM-DD` (`2024-05-15T04:00`).
+pub(crate) fn starts_with_iso_date(v: &[u8]) -> bool {
+    v.len() >= 10
+        && v[..4].iter().all(u8::is_ascii_digit)
+        && v[4] == b'-'
+        && v[5..7].iter().all(u8::is_ascii_digit)
+        && v[7] == b'-'
+        && v[8..10].iter().all(u8::is_ascii_digit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4382,16 +4382,8 @@ impl Hosts {
 /// Where a date joined by `-` or `_` starts in `host` (`-2024-05-15`), or
 /// its length.
 fn date_suffix_start(host: &[u8]) -> usize {
-    let date = |d: &[u8]| {
-        d.len() >= 10
-            && d[..4].iter().all(u8::is_ascii_digit)
-            && d[4] == b'-'
-            && d[5..7].iter().all(u8::is_ascii_digit)
-            && d[7] == b'-'
-            && d[8..10].iter().all(u8::is_ascii_digit)
-    };
     (1..host.len())
-        .find(|&i| matches!(host[i - 1], b'-' | b'_') && date(&host[i..]))
+        .find(|&i| matches!(host[i - 1], b'-' | b'_') && checks::starts_with_iso_date(&host[i..]))
         .map_or(host.len(), |i| i - 1)
 }
 

@@ -1853,7 +1853,7 @@ fn grouped_codes(line: &[u8], out: &mut Vec<Finding>) {
             // Eight characters or more (not a host's `WS-01`, `RFC-7231`),
             // not a date (`2024-05-14`).
             let chars = v.iter().filter(|b| **b != b'-').count();
-            let date = v.len() == 10 && v[4] == b'-' && v[7] == b'-' && checks::digit_count(v) == 8;
+            let date = v.len() == 10 && checks::starts_with_iso_date(v);
             if (2..=8).contains(&groups)
                 && alone
                 && chars >= 8
