@@ -4029,21 +4029,18 @@ fn travel_names(line: &[u8], out: &mut Vec<Finding>) {
 /// `first`, `middle`, `last`, `given` and `family` keys.
 fn name_object(line: &[u8], out: &mut Vec<Finding>) {
     const PARTS: &[&[u8]] = &[b"first", b"middle", b"last", b"given", b"family"];
-    let blanks = |i: usize| {
-        i + line[i..]
+    // Where `byte` stands after the blanks from `i`, if it does.
+    let at_byte = |i: usize, byte: u8| {
+        let j = i + line[i..]
             .iter()
             .take_while(|b| matches!(b, b' ' | b'\t'))
-            .count()
+            .count();
+        (line.get(j) == Some(&byte)).then_some(j)
     };
     for at in finder!(b"\"name\"").find_iter(line) {
-        let colon = blanks(at + 6);
-        if line.get(colon) != Some(&b':') {
+        let Some(open) = at_byte(at + 6, b':').and_then(|c| at_byte(c + 1, b'{')) else {
             continue;
-        }
-        let open = blanks(colon + 1);
-        if line.get(open) != Some(&b'{') {
-            continue;
-        }
+        };
         let close = memchr::memchr(b'}', &line[open..]).map_or(line.len(), |c| open + c);
         let mut i = open + 1;
         while let Some(q) = memchr::memchr(b'"', &line[i..close]).map(|q| i + q) {
@@ -4054,14 +4051,9 @@ fn name_object(line: &[u8], out: &mut Vec<Finding>) {
             if !PARTS.contains(&&line[q + 1..kq]) {
                 continue;
             }
-            let colon = blanks(kq + 1);
-            if line.get(colon) != Some(&b':') {
+            let Some(v) = at_byte(kq + 1, b':').and_then(|c| at_byte(c + 1, b'"')) else {
                 continue;
-            }
-            let v = blanks(colon + 1);
-            if line.get(v) != Some(&b'"') {
-                continue;
-            }
+            };
             if let Some(e) = name_extent(line, v + 1, Cue::Field).filter(|e| *e <= close) {
                 out.push(Finding::new(v + 1, e, Kind::Name));
                 i = e;
