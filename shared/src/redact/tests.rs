@@ -2074,6 +2074,30 @@ fn lone_first_names() {
             &[],
             &["Baker Street", "Sato Haruto Project"],
         ),
+        // A given name the list lacks, or holds not as a name, before a
+        // listed surname; not a title's, a place's or a sentence's words.
+        (
+            "Q2 prep\tSven Bergström\tMats Lundgren\t09:02",
+            &["Mats Lundgren"],
+            &["Q2 prep", "09:02"],
+        ),
+        (
+            "Could not send reminder to Gen Nakamura (Will Thompson, Chris Dickinson)",
+            &["Gen", "Nakamura", "Will", "Thompson", "Chris", "Dickinson"],
+            &["Could not send reminder to"],
+        ),
+        (
+            "See Hennessy and Patterson. Only Jenkins CI runs at Carnegie Mellon, Porto Alegre, Via Toledo 156",
+            &[],
+            &[
+                "See Hennessy",
+                "Only Jenkins CI",
+                "Carnegie Mellon",
+                "Porto Alegre",
+                "Via Toledo 156",
+            ],
+        ),
+        ("| Rotates Jenkins admin password |", &[], &["Rotates Jenkins"]),
         // The name cells after a salutation cell in a headerless record.
         (
             "K-100237;Herr;Jan;de Boer;Weserstr. 55;28195;Bremen",
