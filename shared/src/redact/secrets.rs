@@ -184,6 +184,7 @@ pub(crate) fn cues() -> Vec<String> {
         .chain(PASSWORD_PHRASES)
         .chain(CODE_WORDS)
         .chain(GROUPED_CODE_WORDS)
+        .chain(ORACLE_TOOLS)
         .copied()
         .collect();
     all.iter()
@@ -700,6 +701,7 @@ impl Secrets {
         }
         self.assignments(line, out);
         self.phrases(line, out);
+        oracle_logins(line, out);
         prose_passwords(line, out);
         prose_keys(line, out);
         sent_codes(line, out);
@@ -1371,6 +1373,115 @@ fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
             out.push(Finding::new(vs, vs + n, Kind::Token));
         }
     }
+}
+
+/// Oracle's tools and connect strings, which carry `user/password` in
+/// clear on a command line or in a JDBC URL: `sqlplus scott/tiger@ORCL`,
+/// `sqlplus -s app/\"x\"@db01:1521/svc`, `expdp system/x@pdb1`, `rman
+/// target sys/x@prod`, `sqlldr userid=scott/x`, `SQL> conn hr/x@localhost`,
+/// `jdbc:oracle:thin:hwang_j/x@//ora-rpt-02:1521/RPT`. The password is a
+/// secret, the user a user name unless a system account (`sys`); `sqlplus /
+/// as sysdba` names neither.
+fn oracle_logins(line: &[u8], out: &mut Vec<Finding>) {
+    static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let cues = CUES.get_or_init(|| any_case(ORACLE_TOOLS));
+    for m in cues.find_iter(line) {
+        let glued = m.end() > 0 && matches!(line[m.end() - 1], b':' | b'=');
+        // A tool's whole name (`rmanfredi/dist` is no `rman`).
+        if (m.start() > 0 && line[m.start() - 1].is_ascii_alphanumeric())
+            || (!glued && line.get(m.end()) != Some(&b' '))
+        {
+            continue;
+        }
+        let mut at = m.end();
+        if !glued {
+            // The tool's options and rman's connection words come first.
+            loop {
+                let s = at + line[at..].iter().take_while(|b| **b == b' ').count();
+                if s == at {
+                    break;
+                }
+                let e = s + line[s..]
+                    .iter()
+                    .take_while(|b| !b.is_ascii_whitespace())
+                    .count();
+                let word = &line[s..e];
+                let option = word.first() == Some(&b'-')
+                    || [&b"target"[..], b"catalog", b"auxiliary"]
+                        .iter()
+                        .any(|w| word.eq_ignore_ascii_case(w));
+                at = s;
+                if !option {
+                    break;
+                }
+                at = e;
+            }
+        }
+        if let Some((user, password)) = user_slash_password(line, at) {
+            push_user(line, user.0, user.1, out);
+            out.push(Finding::new(password.0, password.1, Kind::Secret));
+        }
+    }
+}
+
+/// What introduces an Oracle `user/password` ([`oracle_logins`]).
+const ORACLE_TOOLS: &[&str] = &[
+    "sqlplus",
+    "sqlldr",
+    "expdp",
+    "impdp",
+    "rman",
+    "dgmgrl",
+    "userid=",
+    "sql> conn",
+    "sql> connect",
+    "jdbc:oracle:thin:",
+    "jdbc:oracle:oci:",
+];
+
+/// `user/password` at `at`, each bare or double-quoted, the password
+/// followed by `@`, a blank, a quote or the line's end: the user's and
+/// the password's spans.
+fn user_slash_password(line: &[u8], at: usize) -> Option<((usize, usize), (usize, usize))> {
+    let quoted = |s: usize| -> Option<(usize, usize, usize)> {
+        if line.get(s) == Some(&b'"') {
+            let close = s + 1 + memchr::memchr(b'"', line.get(s + 1..)?)?;
+            Some((s + 1, close, close + 1))
+        } else {
+            None
+        }
+    };
+    let (us, ue, slash) = match quoted(at) {
+        Some(q) => q,
+        None => {
+            let e = at
+                + line[at..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'#'))
+                    .count();
+            (at, e, e)
+        }
+    };
+    if ue == us || !line[us].is_ascii_alphabetic() || line.get(slash) != Some(&b'/') {
+        return None;
+    }
+    let (ps, pe, after) = match quoted(slash + 1) {
+        Some(q) => q,
+        None => {
+            let s = slash + 1;
+            let e = s + line[s..]
+                .iter()
+                .take_while(|b| {
+                    !b.is_ascii_whitespace() && !matches!(b, b'@' | b'"' | b'\'' | b'/')
+                })
+                .count();
+            (s, e, e)
+        }
+    };
+    let ends = line
+        .get(after)
+        .is_none_or(|b| b.is_ascii_whitespace() || matches!(b, b'@' | b'\'' | b'"'));
+    (pe > ps && ends).then_some(((us, ue), (ps, pe)))
 }
 
 /// Values Redis MONITOR shows being stored under a key that names a

@@ -2699,6 +2699,28 @@ fn secrets_in_tool_lines_and_compound_names() {
             &[r#"accesskey="n""#],
         ),
         ("accessKey: Wq8vL2pX9rT4", &["Wq8vL2pX9rT4"], &["accessKey:"]),
+        // Oracle's tools and connect strings; a host after a closing
+        // quote is no mention.
+        (
+            "url=jdbc:oracle:thin:hwang_j/Seoul#Haneul2@//ora-rpt-02:1521/RPT",
+            &["hwang", "Seoul#Haneul2"],
+            &["url=jdbc:oracle:thin:", "@//ora-rpt-02:1521/RPT"],
+        ),
+        (
+            r#"sqlplus -s app_owner/"Pa55 word!"@db01:1521/svc; rman target sys/Oracle#19c@prod"#,
+            &["app_owner", "Pa55 word!", "Oracle#19c"],
+            &["sqlplus -s ", "@db01:1521/svc", "rman target sys/", "@prod"],
+        ),
+        (
+            "SQL> conn hr_ro/Hr-2024x@localhost; sqlldr userid=bkoch/Ld-2024x control=load.ctl",
+            &["hr_ro", "Hr-2024x", "bkoch", "Ld-2024x"],
+            &["SQL> conn ", "@localhost", "control=load.ctl"],
+        ),
+        (
+            "sqlplus / as sysdba; see sqlplus/admin, rmanfredi/dist.git; jdbc:oracle:thin:@//db:1521/svc",
+            &[],
+            &["sqlplus / as sysdba; see sqlplus/admin, rmanfredi/dist.git; jdbc:oracle:thin:@//db:1521/svc"],
+        ),
         (
             "$ rabbitmqctl add_user olga 'Rmq-Olga!2024'",
             &["Rmq-Olga!2024"],

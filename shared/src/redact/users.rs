@@ -1027,9 +1027,19 @@ const MENTION_NOT_USERS: &[&str] = &[
 ];
 
 /// Where a mention's name may not end: a scope (`@vigil/ui`), a call
-/// (`@app.route(`), an address.
+/// (`@app.route(`), an address. Nor does a mention follow a quote that
+/// closes a value: `sqlplus app/"x"@db01` names a host.
 fn mention_is_user(line: &[u8], s: usize, e: usize) -> bool {
     if line.get(e).is_some_and(|b| matches!(b, b'/' | b'(' | b'@')) {
+        return false;
+    }
+    let closing_quote = s >= 3
+        && matches!(line[s - 2], b'"' | b'\'')
+        && !matches!(
+            line[s - 3],
+            b' ' | b'\t' | b':' | b'=' | b',' | b'[' | b'(' | b'{'
+        );
+    if closing_quote {
         return false;
     }
     // `valid users = alice, @staff`: a group.
