@@ -557,7 +557,7 @@ const PROSE_STOP: &[&str] = &[
 impl Secrets {
     pub(crate) fn new() -> Self {
         let assign = big_regex(concat!(
-            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|sess|sid|sig|psk|cvc|cvv|community|passwort|kennwort|wachtwoord|senha|contrasena)[A-Za-z0-9_.\-]*)",
+            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|sess|sid|sig|psk|cvc|cvv|csrf|xsrf|community|passwort|kennwort|wachtwoord|senha|contrasena)[A-Za-z0-9_.\-]*)",
             r"(?P<q>\\?[\x22']?\]?)[ \t]*(?P<sep>:=|=>|[:=])[ \t]*"
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
@@ -787,7 +787,15 @@ impl Secrets {
             let named = secret_key(key);
             // `session=…`, `PHPSESSID=…`, `connect.sid=…`: a session id,
             // which works like a password while it lives.
-            let session = !named && !blob_key && session_key(&words);
+            // A CSRF key alone (`_csrf`, `CSRF_NONCE`) holds a token bound to
+            // the session when its value is one (`csrf_protection: enabled`
+            // configures).
+            let csrf = named
+                && words
+                    .iter()
+                    .filter(|w| is_secret_word(w))
+                    .all(|w| w == "csrf" || w == "xsrf");
+            let session = csrf || (!named && !blob_key && session_key(&words));
             if !named && !blob_key && !session {
                 continue;
             }

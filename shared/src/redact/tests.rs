@@ -2699,6 +2699,17 @@ fn secrets_in_tool_lines_and_compound_names() {
             &[r#"accesskey="n""#],
         ),
         ("accessKey: Wq8vL2pX9rT4", &["Wq8vL2pX9rT4"], &["accessKey:"]),
+        // A CSRF key alone holds a token when its value is one.
+        (
+            "POST /manager/html/undeploy?path=/v1&org.apache.catalina.filters.CSRF_NONCE=9E1B7C4A2D0F83561B2C9D8E7F6A5B40 HTTP/1.1",
+            &["9E1B7C4A2D0F83561B2C9D8E7F6A5B40"],
+            &["POST /manager/html/undeploy?path=/v1&org.apache.catalina.filters.CSRF_NONCE=", " HTTP/1.1"],
+        ),
+        (
+            "csrf_protection: enabled; csrf_enabled=true; X-CSRF=abc",
+            &[],
+            &["csrf_protection: enabled; csrf_enabled=true; X-CSRF=abc"],
+        ),
         // Oracle's tools and connect strings; a host after a closing
         // quote is no mention.
         (
