@@ -382,6 +382,9 @@ const NEGATIVE: &[&str] = &[
     "invalid",
     "error",
     "errors",
+    // An exception's class before its message
+    // (`BadCredentialsException: Bad credentials for user …`).
+    "exception",
     "failed",
     "failures",
     "status",

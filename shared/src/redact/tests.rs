@@ -2699,6 +2699,13 @@ fn secrets_in_tool_lines_and_compound_names() {
             &[r#"accesskey="n""#],
         ),
         ("accessKey: Wq8vL2pX9rT4", &["Wq8vL2pX9rT4"], &["accessKey:"]),
+        // An exception's class is no key: its message stays, but for the
+        // user it names.
+        (
+            "org.springframework.security.authentication.BadCredentialsException: Bad credentials for user hannah.schmidt",
+            &["hannah.schmidt"],
+            &["BadCredentialsException: Bad credentials for user "],
+        ),
         // A CSRF key alone holds a token when its value is one.
         (
             "POST /manager/html/undeploy?path=/v1&org.apache.catalina.filters.CSRF_NONCE=9E1B7C4A2D0F83561B2C9D8E7F6A5B40 HTTP/1.1",
