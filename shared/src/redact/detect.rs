@@ -138,7 +138,7 @@ fn num_pattern() -> String {
         r"(?P<ssncue>\b(?i:ssn|social security(?: number| no\.?)?)[^0-9A-Za-z\n]{0,5})(?P<ssncue_v>[0-9]{3}[ \-]?[0-9]{2}[ \-]?[0-9]{4})\b".to_owned(),
         r"(?P<ssn>\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b|\b[0-9]{3} [0-9]{2} [0-9]{4}\b)".to_owned(),
         r"(?P<card>\b[0-9](?:[ \-]?[0-9]){12,18}\b)".to_owned(),
-        r"(?P<phonecue>\b(?i:phone|tel|telephone|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|contact|m(?:\xC3\xB3|o)vil|handy|mobil|telefon|telefono|telefone|celular|cellulare|portable|gsm)[a-z._]*[\x22']?[ \t]*(?i:no\.?|number|nr\.?|#)?[ \t]*[:=#]?[ \t]*[\x22']?[ \t]*)(?P<phonecue_v>\+?\(?[0-9][0-9 .\-()/]{5,20}[0-9])".to_owned(),
+        r"(?P<phonecue>\b(?i:phone|tel|telephone|t(?:\xC3\xA9|e)l(?:\xC3\xA9|e)phone|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|contact|m(?:\xC3\xB3|o)vil|handy|mobil|telefon|telefono|tel(?:\xC3\xA9|e)fono|telefone|celular|cellulare|portable|gsm)[a-z._]*[\x22']?[ \t]*(?i:no\.?|number|nr\.?|#)?[ \t]*[:=#]?[ \t]*[\x22']?[ \t]*(?:(?i:is|es|est|ist|(?:\xC3\xA9|\xC3\xA8)|me[ \t]+(?:on|at))[ \t]+)?)(?P<phonecue_v>\+?\(?[0-9][0-9 .\-()/]{5,20}[0-9])".to_owned(),
         concat!(
             r"(?P<phone>\+[0-9]{1,3}(?:[ .\-]?\(?[0-9]{1,5}\)?){1,6}",
             r"|\([0-9]{2,5}\)[ ]?[0-9]{2,4}[ .\-]?[0-9]{3,4}\b",
@@ -871,7 +871,7 @@ fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
         let n = checks::digit_count(value);
         // A date is no phone number whatever names it (`"contacted_at":
         // "2024-05-14T06:14:55Z"`).
-        return (7..=15).contains(&n) && !year_first(value) && push(out, vs, e, Kind::Phone);
+        return (7..=15).contains(&n) && !date_first(value) && push(out, vs, e, Kind::Phone);
     }
     let dots = v.iter().filter(|b| **b == b'.').count();
     if dots == 3 && v.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
@@ -1248,14 +1248,29 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
         .map(<[u8]>::len)
         .max()
         .unwrap_or(0);
-    !year_first(v) && (longest <= 8 || v[0] == b'+' || v[0] == b'(')
+    !date_first(v) && (longest <= 8 || v[0] == b'+' || v[0] == b'(')
 }
 
-/// Whether `v` starts with a year (`2024-05-14`, `1999/12/31`), not after
-/// a `+` or a `(`.
-fn year_first(v: &[u8]) -> bool {
-    let n = v.iter().take_while(|b| b.is_ascii_digit()).count();
-    n == 4 && (v.starts_with(b"19") || v.starts_with(b"20"))
+/// Whether `v` starts with a date: a year first (`2024-05-14`,
+/// `1999/12/31`), or a day and a month before a four-digit year
+/// (`12.03.2024`, `3/12/2024`); not after a `+` or a `(`.
+fn date_first(v: &[u8]) -> bool {
+    let run = |at: usize| v[at.min(v.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let year = |at: usize| {
+        run(at) == 4 && (v[at..].starts_with(b"19") || v[at..].starts_with(b"20"))
+    };
+    if year(0) {
+        return true;
+    }
+    let (d, sep) = (run(0), v.get(run(0)).copied());
+    let Some(sep) = sep.filter(|b| matches!(b, b'.' | b'/' | b'-')) else {
+        return false;
+    };
+    let m = run(d + 1);
+    (1..=2).contains(&d)
+        && (1..=2).contains(&m)
+        && v.get(d + 1 + m) == Some(&sep)
+        && year(d + m + 2)
 }
 
 /// Whether the run at `start` is a digest (`SHA256:…`, an SSH key's

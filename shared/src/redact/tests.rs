@@ -3322,6 +3322,17 @@ fn network_and_vendor_look_alikes() {
             &["2024-05-14T06:14:55.102Z"],
         ),
         (
+            "contact: 12.03.2024; phone: 3/12/2024 10:00; contact on 12.03.2024",
+            &[],
+            &["12.03.2024", "3/12/2024 10:00"],
+        ),
+        // A copula between the cue and the number, in other languages too.
+        (
+            "mi teléfono es 612 345 678. Mon téléphone est 06 12 34 56 78, call me on 0161 555 0193",
+            &["612 345 678", "06 12 34 56 78", "0161 555 0193"],
+            &["mi teléfono es", "Mon téléphone est", "call me on"],
+        ),
+        (
             "2 210987654321 eni-0a1b2c3d4e5f60718 49822 443 6 41 18233 1715640067 1715640127 ACCEPT OK",
             &[],
             &["2 210987654321", "41 18233 1715640067 1715640127"],
