@@ -901,6 +901,12 @@ impl Secrets {
                 {
                     continue;
                 }
+                // `check_ntlm_password: authentication for user [x] FAILED`:
+                // a function's name before its message, whose second word
+                // is a function word.
+                if sep_colon && message_after(tail) {
+                    continue;
+                }
                 if is_reference(v) {
                     continue;
                 }
@@ -1384,6 +1390,21 @@ fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
             out.push(Finding::new(vs, vs + n, Kind::Token));
         }
     }
+}
+
+/// Whether `tail` starts as a sentence does: a word of lower-case letters,
+/// then a function word (`authentication for user …`, `request was
+/// denied`).
+fn message_after(tail: &[u8]) -> bool {
+    const FUNCTION_WORDS: &[&[u8]] = &[
+        b"for", b"of", b"to", b"is", b"was", b"has", b"had", b"not", b"and", b"with", b"from",
+        b"by", b"failed", b"succeeded",
+    ];
+    let mut words = tail.split(|b| *b == b' ');
+    let first = words.next().unwrap_or_default();
+    first.len() >= 3
+        && first.iter().all(u8::is_ascii_lowercase)
+        && words.next().is_some_and(|w| FUNCTION_WORDS.contains(&w))
 }
 
 /// Oracle's tools and connect strings, which carry `user/password` in

@@ -2699,6 +2699,13 @@ fn secrets_in_tool_lines_and_compound_names() {
             &[r#"accesskey="n""#],
         ),
         ("accessKey: Wq8vL2pX9rT4", &["Wq8vL2pX9rT4"], &["accessKey:"]),
+        // A function's name before its message is no key either.
+        (
+            "[2026/11/21 10:11:05.123] check_ntlm_password: authentication for user [hkarlsson] -> [hkarlsson] FAILED",
+            &["hkarlsson"],
+            &["check_ntlm_password: authentication for user ["],
+        ),
+        ("password: Xk2pL9vQ for user bob", &["Xk2pL9vQ"], &["password: "]),
         // An exception's class is no key: its message stays, but for the
         // user it names.
         (
