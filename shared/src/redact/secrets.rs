@@ -1775,7 +1775,36 @@ pub(crate) fn chosen_password(v: &[u8]) -> bool {
     let extension = v.iter().rposition(|b| *b == b'.').is_some_and(|d| {
         (1..=5).contains(&(v.len() - d - 1)) && v[d + 1..].iter().all(u8::is_ascii_lowercase)
     });
-    shaped && !version && !extension
+    shaped && !version && !extension && !qualified_class(v)
+}
+
+/// A class by its module's path (`psycopg2.OperationalError`,
+/// `requests.exceptions.ConnectionError`): dot-joined identifiers, the
+/// first in lower case, the last a capitalised word of letters.
+fn qualified_class(v: &[u8]) -> bool {
+    let mut parts = v.split(|b| *b == b'.');
+    let identifier = |p: &[u8]| {
+        p.first().is_some_and(u8::is_ascii_alphabetic)
+            && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    let Some(first) = parts.next() else {
+        return false;
+    };
+    let mut last = first;
+    let mut n = 1;
+    for p in parts {
+        if !identifier(p) {
+            return false;
+        }
+        last = p;
+        n += 1;
+    }
+    n >= 2
+        && identifier(first)
+        && first[0].is_ascii_lowercase()
+        && last[0].is_ascii_uppercase()
+        && last[1..].iter().all(u8::is_ascii_alphabetic)
+        && last.iter().any(u8::is_ascii_lowercase)
 }
 
 /// A password of lower-case words and digits (`kuma-ntfy-55`,

@@ -1673,6 +1673,16 @@ fn usernames_in_tool_output() {
             &["changed password expiry"],
         ),
         (
+            "usermod[902]: add 'tobias' to group 'docker'; gpasswd[1]: delete 'bob.k' from shadow group 'wheel'; add 'root' to group 'adm'",
+            &["tobias", "bob.k"],
+            &["to group 'docker'", "from shadow group 'wheel'", "add 'root' to group 'adm'"],
+        ),
+        (
+            "psycopg2.OperationalError: FATAL:  password authentication failed for user \"analytics_ro\"",
+            &["analytics_ro"],
+            &["psycopg2.OperationalError: FATAL:  password authentication failed"],
+        ),
+        (
             "obsd-gw doas: failed auth for kwame",
             &["kwame"],
             &["failed auth for"],

@@ -223,6 +223,9 @@ pub(crate) const CUES: &[&str] = &[
     "sips:",
     "client_list",
     "new group",
+    "to group",
+    "from group",
+    "shadow group",
     "expiry",
     "&pwd=",
 ];
@@ -752,6 +755,11 @@ fn alternatives() -> Vec<String> {
         // shadow-utils: `new user: name=alice, UID=1044`, `changed password expiry for alice`.
         format!(r"\bnew[ \t]+(?:user|group):[ \t]+name=(?P<cd>{NAME})"),
         format!(r"\bchanged[ \t]+password[ \t]+expiry[ \t]+for[ \t]+(?P<ce>{NAME})"),
+        // usermod, gpasswd: `add 'tobias' to group 'docker'`, `delete 'bob'
+        // from shadow group 'wheel'`.
+        format!(
+            r"\b(?:add|delete|remove|removed)[ \t]+'(?P<cv>{NAME})'[ \t]+(?:to|from)[ \t]+(?:shadow[ \t]+)?group\b"
+        ),
         // `failed auth for alice` (doas), `login for "alice" rejected`.
         format!(
             r"(?i:\b(?:auth|authentication|login|logon)[ \t]+for)[ \t]+['\x22]?(?P<cf>{LOGIN})"
