@@ -4443,9 +4443,11 @@ impl Hosts {
             if !has_device || (underscore && !host.iter().any(u8::is_ascii_lowercase)) {
                 continue;
             }
-            let personal = parts.iter().any(|p| {
+            let personal = parts.iter().any(|part| {
+                // A name with a number (`DESKTOP-MARIA7`, `LAPTOP-JOHN2`).
+                let p = &part.trim_end_matches(|c: char| c.is_ascii_digit());
                 let base = p.strip_suffix('s').filter(|b| b.len() >= 3).unwrap_or(p);
-                let all_alpha = p.bytes().all(|b| b.is_ascii_alphabetic());
+                let all_alpha = !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic());
                 if !all_alpha
                     || HOST_GENERIC.contains(p)
                     || self.device_words.iter().any(|d| d == p)
@@ -4464,7 +4466,8 @@ impl Hosts {
                 // (`kims-phone`, `pixel_8_ole`), but not an everyday one
                 // in a key's name (`phone_number`).
                 let key_word = underscore && is_common_word(p.as_bytes());
-                listed || family || (strong && !key_word && p.len() >= 2 && p.len() <= 12)
+                let word = p.len() == part.len();
+                listed || family || (strong && word && !key_word && p.len() >= 2 && p.len() <= 12)
             });
             if personal {
                 out.push(Finding::new(m.start(), end, Kind::Hostname));

@@ -1832,6 +1832,19 @@ fn hostnames() {
             &["NL-PIETER-X1"],
             &["new-tab", "x1-carbon"],
         ),
+        // One letter after a backslash is an escape, not a domain's user.
+        (
+            r#""a": "CORP\n", printf "COMMAND  PID  USER\n"; "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n","#,
+            &["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"],
+            &[r#""a": "CORP\n", printf "COMMAND  PID  USER\n"; "private_key": ""#, r#"\n","#],
+        ),
+        // A name with a number beside a device word goes; a model's or a
+        // service's number stays.
+        (
+            "Nov 21 12:00:01 DESKTOP-MARIA7 svchost[1]: started; LAPTOP-JOHN2; host=ws01-t14 laptop-web2",
+            &["MARIA7", "JOHN2"],
+            &["ws01-t14", "laptop-web2"],
+        ),
         // A date glued on names the host's archive: the date stays.
         (
             "Archive name: nadia-desktop-2024-05-15T04:00:01",

@@ -1788,7 +1788,8 @@ const PLACEHOLDER_USERS: &[&[u8]] = &[
 
 pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
     let v = &line[s..e];
-    if v.is_empty() || v.len() > 64 {
+    // One letter is no login: after a backslash it is an escape (`"CORP\n"`).
+    if v.len() < 2 || v.len() > 64 {
         return false;
     }
     // The next key of a `k=v` list, not a value: `ruser= rhost=...`.
