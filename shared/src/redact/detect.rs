@@ -1255,10 +1255,14 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
 /// `1999/12/31`), or a day and a month before a four-digit year
 /// (`12.03.2024`, `3/12/2024`); not after a `+` or a `(`.
 fn date_first(v: &[u8]) -> bool {
-    let run = |at: usize| v[at.min(v.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
-    let year = |at: usize| {
-        run(at) == 4 && (v[at..].starts_with(b"19") || v[at..].starts_with(b"20"))
+    let run = |at: usize| {
+        v[at.min(v.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
     };
+    let year =
+        |at: usize| run(at) == 4 && (v[at..].starts_with(b"19") || v[at..].starts_with(b"20"));
     if year(0) {
         return true;
     }

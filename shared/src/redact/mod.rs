@@ -685,6 +685,22 @@ impl Redactor {
         if findings.is_empty() {
             return None;
         }
+        // A login inside a person's longer name (`david` remembered from
+        // `/home/david/`, then `David Necas`): the name goes whole, or its
+        // surname would stay.
+        if findings.iter().any(|f| f.kind() == Some(Kind::Name)) {
+            let names: Vec<(usize, usize)> = findings
+                .iter()
+                .filter(|f| f.kind() == Some(Kind::Name))
+                .map(|f| (f.start, f.end))
+                .collect();
+            findings.retain(|f| {
+                f.kind() != Some(Kind::Username)
+                    || !names
+                        .iter()
+                        .any(|&(s, e)| s <= f.start && f.end <= e && e - s > f.end - f.start)
+            });
+        }
         // Highest priority first (then longest, then leftmost); a finding that
         // overlaps one already taken is dropped (its rest is re-scanned).
         findings.sort_by(|a, b| {

@@ -1397,8 +1397,20 @@ fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
 /// denied`).
 fn message_after(tail: &[u8]) -> bool {
     const FUNCTION_WORDS: &[&[u8]] = &[
-        b"for", b"of", b"to", b"is", b"was", b"has", b"had", b"not", b"and", b"with", b"from",
-        b"by", b"failed", b"succeeded",
+        b"for",
+        b"of",
+        b"to",
+        b"is",
+        b"was",
+        b"has",
+        b"had",
+        b"not",
+        b"and",
+        b"with",
+        b"from",
+        b"by",
+        b"failed",
+        b"succeeded",
     ];
     let mut words = tail.split(|b| *b == b' ');
     let first = words.next().unwrap_or_default();

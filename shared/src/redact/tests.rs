@@ -3334,6 +3334,21 @@ fn a_chat_speaker_is_redacted_on_later_lines() {
     assert!(out.ends_with(" is right"), "{out}");
 }
 
+/// A login remembered from an earlier line inside a full name: the name
+/// goes whole, surname and all.
+#[test]
+fn a_remembered_login_inside_a_name_takes_the_whole_name() {
+    let r = redactor();
+    let mut report = Report::default();
+    let text = "/home/david/x\n2014 David Necas (Yeti)\nStarted by user Marisol Gutierrez";
+    let out = String::from_utf8(r.redact_bytes(text.as_bytes(), &mut report)).unwrap();
+    for gone in ["david", "David", "Necas", "Marisol", "Gutierrez"] {
+        assert!(!out.contains(gone), "{gone}: {out}");
+    }
+    assert!(out.contains("\n2014 [NAME:"), "{out}");
+    assert!(out.contains("Started by user [NAME:"), "{out}");
+}
+
 /// Look-alikes the sixth corpus showed: netmasks, dates and flow-log
 /// numbers under phone-shaped rules, device serials, vendor ids, paths
 /// and domain labels that read as logins.
