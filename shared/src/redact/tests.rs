@@ -1832,6 +1832,19 @@ fn hostnames() {
             &["NL-PIETER-X1"],
             &["new-tab", "x1-carbon"],
         ),
+        // Code and locales are no mentions or logins; a list of handles is.
+        (
+            "my @parts = split; @defines = keys %h; shift @tok; # en_IE@euro",
+            &[],
+            &["@parts", "@defines", "@tok", "en_IE@euro"],
+        ),
+        (" * @enc_file:  the encrypted XML file name.", &[], &["@enc_file:"]),
+        ("* @mhdawson", &["mhdawson"], &["* @"]),
+        (
+            "add test for loading from global folders; Failed password for test from 203.0.113.9",
+            &["test from"],
+            &["for loading from global folders"],
+        ),
         // One letter after a backslash is an escape, not a domain's user.
         (
             r#""a": "CORP\n", printf "COMMAND  PID  USER\n"; "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n","#,

@@ -40,6 +40,9 @@ pub(crate) struct Users {
     prose_user: usize,
     keyed: usize,
     domain_user: usize,
+    /// `for U from`: sshd's, and a sentence's (`test for loading from
+    /// global folders`).
+    for_from: usize,
     /// A token's or an OpenID Connect claim's subject (`sub=U`): an opaque
     /// id as often as a login.
     subject: usize,
@@ -1041,6 +1044,15 @@ fn mention_is_user(line: &[u8], s: usize, e: usize) -> bool {
     if line.get(e).is_some_and(|b| matches!(b, b'/' | b'(' | b'@')) {
         return false;
     }
+    // Code: an assignment (`my @parts = split`, `@defines = keys`), a
+    // statement's end (`@tmp;`), a doc comment's parameter (` * @file:`).
+    let rest = line[e..].trim_ascii_start();
+    let assigned = rest.first() == Some(&b'=') && rest.get(1) != Some(&b'=');
+    let before = line[..s - 1].trim_ascii();
+    let doc_parameter = (before == b"*" || before == b"/**") && line.get(e) == Some(&b':');
+    if assigned || line.get(e) == Some(&b';') || doc_parameter {
+        return false;
+    }
     let closing_quote = s >= 3
         && matches!(line[s - 2], b'"' | b'\'')
         && !matches!(
@@ -1059,6 +1071,22 @@ fn mention_is_user(line: &[u8], s: usize, e: usize) -> bool {
     !MENTION_NOT_USERS
         .iter()
         .any(|w| w.as_bytes() == lower.as_slice())
+}
+
+/// `for U from`: an everyday word there is a sentence going on (`add test
+/// for loading from global folders`) unless an address or a host follows
+/// (`Failed password for test from 203.0.113.9`).
+fn for_from_is_user(line: &[u8], s: usize, e: usize) -> bool {
+    if !names::is_common_word(&line[s..e].to_ascii_lowercase()) {
+        return true;
+    }
+    let after = line[e..].trim_ascii_start().strip_prefix(b"from").unwrap_or_default();
+    let next = after.trim_ascii_start();
+    next.first().is_some_and(|b| b.is_ascii_hexdigit() || *b == b'[')
+        && next
+            .iter()
+            .take_while(|b| !b.is_ascii_whitespace())
+            .any(|b| matches!(b, b'.' | b':'))
 }
 
 /// A `login NAME` / `account NAME` hit in prose: a lowercase login shape
@@ -1275,6 +1303,7 @@ impl Users {
             prose_user: alternative("r"),
             keyed: alternative("c"),
             domain_user: alternative("ae"),
+            for_from: alternative("b"),
             subject: alternative("cr"),
             worded: [
                 alternative("ch"),
@@ -1374,6 +1403,8 @@ impl Users {
                 !names::is_common_word(&line[s..e].to_ascii_lowercase())
             } else if alt == self.domain_user {
                 domain_user_is_user(line, s)
+            } else if alt == self.for_from {
+                for_from_is_user(line, s, e)
             } else if alt == self.subject {
                 // An opaque id (`auth0|5f7c…`, `248289761001`; UUIDs are
                 // no login anywhere, see `plausible_user`) is no login.
@@ -1797,6 +1828,14 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     if v.iter().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    // A locale (`en_IE@euro`, `de_DE`): language, `_`, country.
+    let locale = matches!(v.iter().position(|b| *b == b'_'), Some(2 | 3))
+        && v.len() <= 6
+        && v[..v.len() - 3].iter().all(u8::is_ascii_lowercase)
+        && v[v.len() - 2..].iter().all(u8::is_ascii_uppercase);
+    if locale {
         return false;
     }
     // Ids, not logins: a UUID, a long value with a long number inside
