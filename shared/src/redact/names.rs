@@ -3950,13 +3950,35 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
             break;
         };
         let wl = w.to_lowercase();
-        if w.chars().count() == 1
-            && w.chars().all(char::is_uppercase)
-            && line.get(wend) == Some(&b'.')
-        {
-            // Initial: "John Q. Public".
-            cursor = wend + 1;
-            continue;
+        if w.chars().count() == 1 && w.chars().all(char::is_uppercase) {
+            match line.get(wend) {
+                // Initial: "John Q. Public".
+                Some(b'.') => {
+                    cursor = wend + 1;
+                    continue;
+                }
+                // Without its dot, before a capitalised word (`James M
+                // Snell`, `Pooja D P`).
+                Some(b' ')
+                    if line
+                        .get(wend + 1)
+                        .is_some_and(|b| b.is_ascii_uppercase() || *b >= 0xC0) =>
+                {
+                    cursor = wend;
+                    continue;
+                }
+                // Closing the name (`(Pooja D P)`).
+                None | Some(b')' | b',' | b';' | b']' | b'>') if parts > 0 || !need_surname => {
+                    end = wend;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        // A generational suffix after the surname (`Thomas Hunter II`).
+        if parts > 0 && matches!(w.as_str(), "II" | "III" | "IV" | "Jr" | "Sr") {
+            end = if line.get(wend) == Some(&b'.') { wend + 1 } else { wend };
+            break;
         }
         if PARTICLES.contains(&wl.as_str()) && !is_capitalized(&w) {
             // Only when a capitalised word follows, after more particles

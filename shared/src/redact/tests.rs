@@ -2110,6 +2110,14 @@ fn lone_first_names() {
             &[],
             &["Baker Street", "Sato Haruto Project"],
         ),
+        // Initials without their dots and generational suffixes go with
+        // the name.
+        (
+            "update (James M Snell) [#1]; printing (Thomas Hunter II); code (Pooja D P); owner: Anna K",
+            &["James", "M Snell", "Thomas", "Hunter II", "Pooja", "D P", "Anna K"],
+            &["update (", ") [#1]; printing (", "); code (", "); owner: "],
+        ),
+        ("Assigned to Maria Keller A new ticket", &["Maria Keller"], &[" A new ticket"]),
         // A given name the list lacks, or holds not as a name, before a
         // listed surname; not a title's, a place's or a sentence's words.
         (
