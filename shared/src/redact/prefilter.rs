@@ -25,19 +25,26 @@ use super::detect::builtin_bug;
 use super::Tables;
 
 /// Bits of [`Hints::groups`].
-pub(crate) const TOKENS: u8 = 1;
-pub(crate) const SECRETS: u8 = 1 << 1;
-pub(crate) const USERS: u8 = 1 << 2;
-pub(crate) const NAMES: u8 = 1 << 3;
-pub(crate) const HOSTS: u8 = 1 << 4;
-pub(crate) const SSIDS: u8 = 1 << 5;
-pub(crate) const CARDHOLDERS: u8 = 1 << 6;
+pub(crate) const TOKENS: u16 = 1;
+pub(crate) const SECRETS: u16 = 1 << 1;
+pub(crate) const USERS: u16 = 1 << 2;
+pub(crate) const NAMES: u16 = 1 << 3;
+pub(crate) const HOSTS: u16 = 1 << 4;
+pub(crate) const SSIDS: u16 = 1 << 5;
+pub(crate) const CARDHOLDERS: u16 = 1 << 6;
+/// The secret detectors that scan for cue words of their own (see
+/// [`super::secrets::Secrets::find`]): a line with a secret cue often has
+/// none of theirs (`publickey`, `PWD=`).
+pub(crate) const PASSWORD_PROSE: u16 = 1 << 7;
+pub(crate) const KEY_PROSE: u16 = 1 << 8;
+pub(crate) const SENT_CODES: u16 = 1 << 9;
+pub(crate) const GROUPED_CODES: u16 = 1 << 10;
 
 #[derive(Clone)]
 pub(crate) struct Prefilter {
     ac: AhoCorasick,
     /// The groups each pattern of `ac` belongs to.
-    groups: Vec<u8>,
+    groups: Vec<u16>,
     /// No cue holds '[' or ']', so [`Prefilter::rescan`] may carry cue hits
     /// over (false only for odd configured host-name device words).
     carry: bool,
@@ -47,7 +54,7 @@ pub(crate) struct Prefilter {
 #[derive(Default)]
 pub(crate) struct Hints {
     /// Groups with at least one cue on the line.
-    pub(crate) groups: u8,
+    pub(crate) groups: u16,
     /// Starts of name cue words at a word boundary, ascending, no repeats.
     pub(crate) name_starts: Vec<usize>,
     /// Every cue occurrence on the line, for [`Prefilter::rescan`].
@@ -61,7 +68,7 @@ pub(crate) struct Hints {
 struct Hit {
     start: usize,
     end: usize,
-    groups: u8,
+    groups: u16,
 }
 
 /// A value that redaction replaced with a token: its span in the line
@@ -73,19 +80,23 @@ pub(crate) struct Edit {
 }
 
 impl Hints {
-    pub(crate) fn has(&self, group: u8) -> bool {
+    pub(crate) fn has(&self, group: u16) -> bool {
         self.groups & group != 0
     }
 }
 
 /// Every detector group with its cue words, `names` giving the name and
 /// host-name cues of the configuration.
-pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u8, Vec<String>)> {
+pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u16, Vec<String>)> {
     let owned = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
     let (name_cues, host_cues) = names.cues();
     vec![
         (TOKENS, super::detect::token_cues()),
         (SECRETS, super::secrets::cues()),
+        (PASSWORD_PROSE, super::secrets::password_prose_cues()),
+        (KEY_PROSE, super::secrets::key_prose_cues()),
+        (SENT_CODES, super::secrets::sent_code_cues()),
+        (GROUPED_CODES, super::secrets::grouped_code_cues()),
         (USERS, owned(super::users::CUES)),
         (NAMES, name_cues.to_vec()),
         (HOSTS, host_cues.to_vec()),
@@ -96,9 +107,9 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u8, Vec<String>)> 
 
 impl Prefilter {
     /// `cues`: each group with its literal cues (ASCII, any case).
-    pub(crate) fn new(cues: &[(u8, Vec<String>)], tables: Tables) -> Self {
+    pub(crate) fn new(cues: &[(u16, Vec<String>)], tables: Tables) -> Self {
         let mut patterns: Vec<String> = Vec::new();
-        let mut groups: Vec<u8> = Vec::new();
+        let mut groups: Vec<u16> = Vec::new();
         for (group, words) in cues {
             for w in words {
                 let w = w.to_ascii_lowercase();
