@@ -430,8 +430,7 @@ fn windows_dhcp_mac(line: &[u8], out: &mut Vec<Finding>) {
 /// `HWaddr: 3ca9f41b7e20`): twelve hex digits.
 fn keyed_bare_macs(line: &[u8], out: &mut Vec<Finding>) {
     // Every key holds `ddr` in some case: most lines skip the automaton.
-    if memchr::memmem::find(line, b"ddr").is_none() && memchr::memmem::find(line, b"DDR").is_none()
-    {
+    if finder!(b"ddr").find(line).is_none() && finder!(b"DDR").find(line).is_none() {
         return;
     }
     static KEYS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();

@@ -3566,8 +3566,9 @@ fn weak_cue_before(line: &[u8], pos: usize) -> bool {
 /// The strength of a cue from its matched text (`opened by `, `Author: `).
 fn classify_cue(m: &[u8]) -> Cue {
     let has_sep = m.iter().any(|b| matches!(b, b':' | b'='));
-    let core = m.to_ascii_lowercase();
-    let text = String::from_utf8_lossy(&core);
+    // Lower-cased once joined: ASCII case changes neither the separators
+    // trimmed here nor the blanks split on.
+    let text = String::from_utf8_lossy(m);
     let text = text.trim_end_matches(|c: char| {
         matches!(
             c,
@@ -3581,6 +3582,7 @@ fn classify_cue(m: &[u8]) -> Cue {
         }
         norm.push_str(word);
     }
+    norm.make_ascii_lowercase();
     static FIELDS: OnceLock<WordSet<&'static str>> = OnceLock::new();
     static ONE_WORD_VERBS: OnceLock<WordSet<&'static str>> = OnceLock::new();
     if has_sep

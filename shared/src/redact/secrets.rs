@@ -1547,7 +1547,7 @@ fn policy_passwords(line: &[u8], out: &mut Vec<Finding>) {
             }
         }
         let mut w = &line[s..e];
-        if memchr::memmem::find(w, b"::").is_some() {
+        if finder!(b"::").find(w).is_some() {
             continue;
         }
         // `login:password`.
@@ -1567,8 +1567,8 @@ fn policy_passwords(line: &[u8], out: &mut Vec<Finding>) {
             && policy_symbol(w, carets)
             && !matches!(w[0], b'@' | b'$' | b'#' | b'!' | b'%' | b'-' | b'&' | b'*')
             && !w.iter().any(|b| matches!(b, b'/' | b'\\' | b'=' | b'%'))
-            && memchr::memmem::find(w, b"&#").is_none()
-            && memchr::memmem::find(w, b"@@").is_none()
+            && finder!(b"&#").find(w).is_none()
+            && finder!(b"@@").find(w).is_none()
             && !file_anchor(w);
         // Binary data read as text holds such words by chance.
         if policy && *text.get_or_insert_with(|| is_text(line)) {
