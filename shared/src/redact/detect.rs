@@ -249,9 +249,13 @@ impl Structured {
             scan(&self.num_group, line, out, handle_num);
         }
         windows_dhcp_mac(line, out);
-        keyed_bare_macs(line, out);
+        if hints.has(prefilter::MAC_KEY) {
+            keyed_bare_macs(line, out);
+        }
         random_runs(line, out);
-        webhook_ids(line, out);
+        if hints.has(prefilter::WEBHOOK) {
+            webhook_ids(line, out);
+        }
         link_tokens(line, out);
     }
 }

@@ -731,7 +731,9 @@ impl Secrets {
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         credential_file_line(line, out);
         policy_passwords(line, out);
-        redis_set_values(line, out);
+        if hints.has(prefilter::REDIS_SET) {
+            redis_set_values(line, out);
+        }
         if !hints.has(prefilter::SECRETS) {
             return;
         }
