@@ -475,24 +475,21 @@ fn login_person(login: &[u8]) -> Option<Person> {
         kept[n] = part;
         n += 1;
     }
-    let parts: Vec<Vec<u8>> = kept[..n].iter().map(|p| p.to_ascii_lowercase()).collect();
-    match parts.as_slice() {
-        [one] if one.len() >= 3 && names::is_plain_first_name(one) => {
-            Some(Person::Given(one.clone()))
+    let mut parts = kept[..n].iter().map(|p| p.to_ascii_lowercase());
+    match (parts.next(), parts.next()) {
+        (Some(one), None) if one.len() >= 3 && names::is_plain_first_name(&one) => {
+            Some(Person::Given(one))
         }
-        [one] if one.len() >= 5 => Some(Person::Compact(one.clone())),
+        (Some(one), None) if one.len() >= 5 => Some(Person::Compact(one)),
         // Two parts read as a name when one is an initial or a first name
         // (`crm_app`, `rpena_andina` are not).
-        [a, b]
+        (Some(a), Some(b))
             if a.len() + b.len() > 2
-                && [a, b]
+                && [&a, &b]
                     .iter()
                     .any(|p| p.len() == 1 || names::is_plain_first_name(p)) =>
         {
-            Some(Person::Pair(
-                Part::parse(a.clone())?,
-                Part::parse(b.clone())?,
-            ))
+            Some(Person::Pair(Part::parse(a)?, Part::parse(b)?))
         }
         _ => None,
     }

@@ -301,6 +301,12 @@ pub(crate) fn char_at(bytes: &[u8], i: usize) -> Option<char> {
     valid.chars().next()
 }
 
+/// Whether `needle` occurs in `hay`, a word or a few bytes: comparing in
+/// place costs less than building a substring searcher for one search.
+pub(crate) fn short_contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
 /// Digits in `s`.
 pub(crate) fn digit_count(s: &[u8]) -> usize {
     s.iter().filter(|b| b.is_ascii_digit()).count()

@@ -249,9 +249,13 @@ impl Structured {
             scan(&self.num_group, line, out, handle_num);
         }
         windows_dhcp_mac(line, out);
-        keyed_bare_macs(line, out);
+        if hints.has(prefilter::MAC_KEY) {
+            keyed_bare_macs(line, out);
+        }
         random_runs(line, out);
-        webhook_ids(line, out);
+        if hints.has(prefilter::WEBHOOK) {
+            webhook_ids(line, out);
+        }
         link_tokens(line, out);
     }
 }
@@ -430,8 +434,7 @@ fn windows_dhcp_mac(line: &[u8], out: &mut Vec<Finding>) {
 /// `HWaddr: 3ca9f41b7e20`): twelve hex digits.
 fn keyed_bare_macs(line: &[u8], out: &mut Vec<Finding>) {
     // Every key holds `ddr` in some case: most lines skip the automaton.
-    if memchr::memmem::find(line, b"ddr").is_none() && memchr::memmem::find(line, b"DDR").is_none()
-    {
+    if finder!(b"ddr").find(line).is_none() && finder!(b"DDR").find(line).is_none() {
         return;
     }
     static KEYS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();

@@ -1775,14 +1775,18 @@ impl Names {
         self.pairs(line, out);
         display_names(line, out);
         compound_person_fields(line, out);
-        name_object(line, out);
+        if hints.has(prefilter::NAME_KEY) {
+            name_object(line, out);
+        }
         travel_names(line, out);
         surname_comma_given(line, out);
         speaker(line, out);
-        sign_off(line, out);
+        sign_off(line, hints, out);
         name_alone(line, out);
         directory_entry(line, out);
-        name_options(line, out);
+        if hints.has(prefilter::DOUBLE_HYPHEN | prefilter::SN_KEY) {
+            name_options(line, out);
+        }
         escaped_comma_name(line, out);
         salutation_cells(line, out);
         if hints.has(prefilter::CARDHOLDERS) {
@@ -2848,8 +2852,13 @@ fn person_like(span: &[u8]) -> bool {
 
 /// Sign-offs after a dash: `— J. R. Smith, FerrisGrid`, `– Marieke`:
 /// name words from the dash to the end of the line, a comma or a period.
-fn sign_off(line: &[u8], out: &mut Vec<Finding>) {
-    let double_hyphen = finder!(b" -- ");
+fn sign_off(line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
+    // ` -- `, searched for only where the cue scan saw a `--`.
+    let spaced = hints
+        .has(prefilter::DOUBLE_HYPHEN)
+        .then(|| finder!(b" -- ").find_iter(line))
+        .into_iter()
+        .flatten();
     // '—' and '–' are E2 80 94 and E2 80 93 in UTF-8.
     let dashes = memchr::memchr_iter(0xE2, line)
         .filter(|d| {
@@ -2857,7 +2866,7 @@ fn sign_off(line: &[u8], out: &mut Vec<Finding>) {
             rest.starts_with("— ".as_bytes()) || rest.starts_with("– ".as_bytes())
         })
         .map(|d| d + 4)
-        .chain(double_hyphen.find_iter(line).map(|d| d + 4))
+        .chain(spaced.map(|d| d + 4))
         .chain(line.starts_with(b"-- ").then_some(3));
     for start in dashes {
         let mut end = start;
@@ -3668,8 +3677,9 @@ fn weak_cue_before(line: &[u8], pos: usize) -> bool {
 /// The strength of a cue from its matched text (`opened by `, `Author: `).
 fn classify_cue(m: &[u8]) -> Cue {
     let has_sep = m.iter().any(|b| matches!(b, b':' | b'='));
-    let core = m.to_ascii_lowercase();
-    let text = String::from_utf8_lossy(&core);
+    // Lower-cased once joined: ASCII case changes neither the separators
+    // trimmed here nor the blanks split on.
+    let text = String::from_utf8_lossy(m);
     let text = text.trim_end_matches(|c: char| {
         matches!(
             c,
@@ -3683,6 +3693,7 @@ fn classify_cue(m: &[u8]) -> Cue {
         }
         norm.push_str(word);
     }
+    norm.make_ascii_lowercase();
     static FIELDS: OnceLock<WordSet<&'static str>> = OnceLock::new();
     static ONE_WORD_VERBS: OnceLock<WordSet<&'static str>> = OnceLock::new();
     if has_sep

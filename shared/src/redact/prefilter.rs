@@ -7,7 +7,10 @@
 //! single overlapping scan of the line sets one bit per group that has a
 //! cue on the line, and records where name cue words start (the name
 //! scanner tries its anchored cue regex only there). A group whose bit is
-//! clear is skipped: none of its regexes can match.
+//! clear is skipped: none of its regexes can match. A few literals that
+//! single detectors test every line for (`ddr`, `--`, `"name"`, ...) ride
+//! along with a bit each, so those detectors search only lines that hold
+//! them.
 //!
 //! The automaton comes in two builds ([`Tables`]): a contiguous NFA (tens
 //! of KiB) for long-lived processes that redact a little now and then, and
@@ -25,19 +28,36 @@ use super::detect::builtin_bug;
 use super::Tables;
 
 /// Bits of [`Hints::groups`].
-pub(crate) const TOKENS: u8 = 1;
-pub(crate) const SECRETS: u8 = 1 << 1;
-pub(crate) const USERS: u8 = 1 << 2;
-pub(crate) const NAMES: u8 = 1 << 3;
-pub(crate) const HOSTS: u8 = 1 << 4;
-pub(crate) const SSIDS: u8 = 1 << 5;
-pub(crate) const CARDHOLDERS: u8 = 1 << 6;
+pub(crate) const TOKENS: u32 = 1;
+pub(crate) const SECRETS: u32 = 1 << 1;
+pub(crate) const USERS: u32 = 1 << 2;
+pub(crate) const NAMES: u32 = 1 << 3;
+pub(crate) const HOSTS: u32 = 1 << 4;
+pub(crate) const SSIDS: u32 = 1 << 5;
+pub(crate) const CARDHOLDERS: u32 = 1 << 6;
+/// The secret detectors that scan for cue words of their own (see
+/// [`super::secrets::Secrets::find`]): a line with a secret cue often has
+/// none of theirs (`publickey`, `PWD=`).
+pub(crate) const PASSWORD_PROSE: u32 = 1 << 7;
+pub(crate) const KEY_PROSE: u32 = 1 << 8;
+pub(crate) const SENT_CODES: u32 = 1 << 9;
+pub(crate) const GROUPED_CODES: u32 = 1 << 10;
+/// The literals single detectors test every line for, folded into the same
+/// scan (a substring search per literal and line cost more than the whole
+/// scan's extra hits): a clear bit says the literal is not on the line in
+/// any case, a set one sends the detector to its own exact test.
+pub(crate) const MAC_KEY: u32 = 1 << 11;
+pub(crate) const WEBHOOK: u32 = 1 << 12;
+pub(crate) const DOUBLE_HYPHEN: u32 = 1 << 13;
+pub(crate) const SN_KEY: u32 = 1 << 14;
+pub(crate) const NAME_KEY: u32 = 1 << 15;
+pub(crate) const REDIS_SET: u32 = 1 << 16;
 
 #[derive(Clone)]
 pub(crate) struct Prefilter {
     ac: AhoCorasick,
     /// The groups each pattern of `ac` belongs to.
-    groups: Vec<u8>,
+    groups: Vec<u32>,
     /// No cue holds '[' or ']', so [`Prefilter::rescan`] may carry cue hits
     /// over (false only for odd configured host-name device words).
     carry: bool,
@@ -47,7 +67,7 @@ pub(crate) struct Prefilter {
 #[derive(Default)]
 pub(crate) struct Hints {
     /// Groups with at least one cue on the line.
-    pub(crate) groups: u8,
+    pub(crate) groups: u32,
     /// Starts of name cue words at a word boundary, ascending, no repeats.
     pub(crate) name_starts: Vec<usize>,
     /// Every cue occurrence on the line, for [`Prefilter::rescan`].
@@ -61,7 +81,7 @@ pub(crate) struct Hints {
 struct Hit {
     start: usize,
     end: usize,
-    groups: u8,
+    groups: u32,
 }
 
 /// A value that redaction replaced with a token: its span in the line
@@ -73,32 +93,42 @@ pub(crate) struct Edit {
 }
 
 impl Hints {
-    pub(crate) fn has(&self, group: u8) -> bool {
+    pub(crate) fn has(&self, group: u32) -> bool {
         self.groups & group != 0
     }
 }
 
 /// Every detector group with its cue words, `names` giving the name and
 /// host-name cues of the configuration.
-pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u8, Vec<String>)> {
+pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u32, Vec<String>)> {
     let owned = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
     let (name_cues, host_cues) = names.cues();
     vec![
         (TOKENS, super::detect::token_cues()),
         (SECRETS, super::secrets::cues()),
+        (PASSWORD_PROSE, super::secrets::password_prose_cues()),
+        (KEY_PROSE, super::secrets::key_prose_cues()),
+        (SENT_CODES, super::secrets::sent_code_cues()),
+        (GROUPED_CODES, super::secrets::grouped_code_cues()),
         (USERS, owned(super::users::CUES)),
         (NAMES, name_cues.to_vec()),
         (HOSTS, host_cues.to_vec()),
         (SSIDS, owned(super::ssid::CUES)),
         (CARDHOLDERS, owned(super::names::CARDHOLDER_CUES)),
+        (MAC_KEY, owned(&["ddr"])),
+        (WEBHOOK, owned(&["hooks/"])),
+        (DOUBLE_HYPHEN, owned(&["--"])),
+        (SN_KEY, owned(&["sn="])),
+        (NAME_KEY, owned(&["\"name\""])),
+        (REDIS_SET, owned(&["\"set"])),
     ]
 }
 
 impl Prefilter {
     /// `cues`: each group with its literal cues (ASCII, any case).
-    pub(crate) fn new(cues: &[(u8, Vec<String>)], tables: Tables) -> Self {
+    pub(crate) fn new(cues: &[(u32, Vec<String>)], tables: Tables) -> Self {
         let mut patterns: Vec<String> = Vec::new();
-        let mut groups: Vec<u8> = Vec::new();
+        let mut groups: Vec<u32> = Vec::new();
         for (group, words) in cues {
             for w in words {
                 let w = w.to_ascii_lowercase();

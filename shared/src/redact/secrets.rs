@@ -193,6 +193,43 @@ pub(crate) fn cues() -> Vec<String> {
         .collect()
 }
 
+/// The cues of [`cues`] that some word of `lists` holds: a line with one
+/// of those words (in any ASCII case) holds one of these cues, so a
+/// detector that looks for nothing but those words skips a line without
+/// them (every word holds one: [`cues`] drops only words that hold a
+/// shorter one).
+fn cues_within(lists: &[&[&str]]) -> Vec<String> {
+    cues()
+        .into_iter()
+        .filter(|c| {
+            lists
+                .iter()
+                .flat_map(|l| l.iter())
+                .any(|w| w.contains(c.as_str()))
+        })
+        .collect()
+}
+
+/// The cues for [`prose_passwords`] (see [`cues_within`]).
+pub(crate) fn password_prose_cues() -> Vec<String> {
+    cues_within(&[PASSWORD_WORDS, PASSWORD_WHOLE_WORDS, PASSWORD_PHRASES])
+}
+
+/// The cues for [`prose_keys`].
+pub(crate) fn key_prose_cues() -> Vec<String> {
+    cues_within(&[KEY_PROSE_WORDS])
+}
+
+/// The cues for [`sent_codes`].
+pub(crate) fn sent_code_cues() -> Vec<String> {
+    cues_within(&[CODE_WORDS])
+}
+
+/// The cues for [`grouped_codes`].
+pub(crate) fn grouped_code_cues() -> Vec<String> {
+    cues_within(&[GROUPED_CODE_WORDS])
+}
+
 /// Key words that name a secret on their own.
 const STRONG: &[&str] = &[
     "password",
@@ -698,17 +735,29 @@ impl Secrets {
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         credential_file_line(line, out);
         policy_passwords(line, out);
-        redis_set_values(line, out);
+        if hints.has(prefilter::REDIS_SET) {
+            redis_set_values(line, out);
+        }
         if !hints.has(prefilter::SECRETS) {
             return;
         }
         self.assignments(line, out);
         self.phrases(line, out);
         oracle_logins(line, out);
-        prose_passwords(line, out);
-        prose_keys(line, out);
-        sent_codes(line, out);
-        grouped_codes(line, out);
+        // These four look for cue words of their own, each with an
+        // automaton over the whole line: only where the cue scan saw one.
+        if hints.has(prefilter::PASSWORD_PROSE) {
+            prose_passwords(line, out);
+        }
+        if hints.has(prefilter::KEY_PROSE) {
+            prose_keys(line, out);
+        }
+        if hints.has(prefilter::SENT_CODES) {
+            sent_codes(line, out);
+        }
+        if hints.has(prefilter::GROUPED_CODES) {
+            grouped_codes(line, out);
+        }
         if memchr::memchr(b'<', line).is_some() || finder!(b"value").find(line).is_some() {
             self.xml_values(line, out);
         }
@@ -1349,6 +1398,9 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// The words [`prose_keys`] looks for.
+const KEY_PROSE_WORDS: &[&str] = &["token", "key", "secret"];
+
 /// A key or token named in prose and given after a colon or `is`: `the
 /// datadog app key too pls: 3ae04733…`, `(token for rollback webhook:
 /// 79837833…)`, `the API key is 2506d06e-…`. The value is a hex key (32,
@@ -1357,7 +1409,7 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
 fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
     const WINDOW: usize = 40;
     static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let cues = CUES.get_or_init(|| any_case(["token", "key", "secret"]));
+    let cues = CUES.get_or_init(|| any_case(KEY_PROSE_WORDS));
     for m in cues.find_iter(line) {
         // A word of prose (`key`, `keys`, `tokens`; not `monkey`, nor a
         // header's last word: `Idempotency-Key: <uuid>`).
@@ -1652,7 +1704,7 @@ fn policy_passwords(line: &[u8], out: &mut Vec<Finding>) {
             }
         }
         let mut w = &line[s..e];
-        if memchr::memmem::find(w, b"::").is_some() {
+        if finder!(b"::").find(w).is_some() {
             continue;
         }
         // `login:password`.
@@ -1672,8 +1724,8 @@ fn policy_passwords(line: &[u8], out: &mut Vec<Finding>) {
             && policy_symbol(w, carets)
             && !matches!(w[0], b'@' | b'$' | b'#' | b'!' | b'%' | b'-' | b'&' | b'*')
             && !w.iter().any(|b| matches!(b, b'/' | b'\\' | b'=' | b'%'))
-            && memchr::memmem::find(w, b"&#").is_none()
-            && memchr::memmem::find(w, b"@@").is_none()
+            && finder!(b"&#").find(w).is_none()
+            && finder!(b"@@").find(w).is_none()
             && !file_anchor(w);
         // Binary data read as text holds such words by chance.
         if policy && *text.get_or_insert_with(|| is_text(line)) {
@@ -2202,6 +2254,31 @@ fn has_later_assignment(rest: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every word a detector with its own cue words looks for holds one of
+    /// the cues that wake it, so skipping it on lines without them loses
+    /// nothing.
+    #[test]
+    fn own_cue_words_hold_a_cue() {
+        let lists: [(&[&[&str]], Vec<String>); 4] = [
+            (
+                &[PASSWORD_WORDS, PASSWORD_WHOLE_WORDS, PASSWORD_PHRASES],
+                password_prose_cues(),
+            ),
+            (&[KEY_PROSE_WORDS], key_prose_cues()),
+            (&[CODE_WORDS], sent_code_cues()),
+            (&[GROUPED_CODE_WORDS], grouped_code_cues()),
+        ];
+        for (words, cues) in lists {
+            for w in words.iter().flat_map(|l| l.iter()) {
+                let lower = w.to_ascii_lowercase();
+                assert!(
+                    cues.iter().any(|c| lower.contains(&c.to_ascii_lowercase())),
+                    "{w:?} holds none of {cues:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn secret_key_names() {

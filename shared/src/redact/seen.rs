@@ -283,7 +283,7 @@ fn database_account(before: &[u8]) -> bool {
         .rposition(|b| !checks::is_login_byte(*b))
         .map_or(0, |i| i + 1);
     let key = before[key_start..key_end].to_ascii_lowercase();
-    let has = |w: &[u8]| memchr::memmem::find(&key, w).is_some();
+    let has = |w: &[u8]| checks::short_contains(&key, w);
     separated
         && (has(b"user") || has(b"login") || has(b"owner"))
         && (has(b"db")

@@ -306,7 +306,7 @@ fn is_rule(line: &[u8]) -> bool {
 /// rest on the rows' own text.
 fn aligned_header(line: &[u8]) -> Option<Table> {
     // Most lines that get here are prose: no wide gap, no word list.
-    memchr::memmem::find(line, b"  ")?;
+    finder!(b"  ").find(line)?;
     let words = space_words(line);
     if words.len() < 3
         || words.windows(2).filter(|w| w[1].0 - w[0].1 >= 2).count() < 2
