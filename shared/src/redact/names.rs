@@ -1866,7 +1866,7 @@ impl Names {
                 || !(line[i - 1].is_ascii_alphanumeric()
                     || line[i - 1] >= 0x80
                     || line[i - 1] == b'_');
-            if !starts_word {
+            if !starts_word || place_prefix_before(line, i) {
                 i += 1;
                 continue;
             }
@@ -3299,6 +3299,25 @@ fn ambiguous_pair(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
     Some(end)
 }
 
+/// Words that start a place's name before a word a first-name or surname
+/// list spells (`Santa Clara`, `San Jose`, `West Virginia`, `Porto
+/// Alegre`, `Via Toledo`), lower case.
+const PLACE_PREFIXES: &[&[u8]] = &[
+    b"porto", b"puerto", b"port", b"santa", b"santo", b"san", b"sao", b"rio", b"los", b"las",
+    b"mount", b"lake", b"fort", b"saint", b"st", b"new", b"north", b"south", b"east", b"west",
+    b"via", b"rue", b"calle", b"rua", b"avenida", b"piazza", b"plaza", b"bad", b"bay", b"cape",
+    b"isla",
+];
+
+/// Whether the word before `pos` starts a place's name (`Santa Clara`).
+fn place_prefix_before(line: &[u8], pos: usize) -> bool {
+    let before = word_before(line, pos);
+    before.first().is_some_and(u8::is_ascii_uppercase)
+        && PLACE_PREFIXES
+            .iter()
+            .any(|p| before.eq_ignore_ascii_case(p))
+}
+
 /// A name written surname first, as East Asian names and lists sorted by
 /// surname put it (`Sato Haruto`, `Yamamoto Yui`): the capitalised word
 /// ending at `e` (`lower`) a listed surname that is neither an everyday
@@ -3339,47 +3358,13 @@ fn surname_first(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
 /// curve”`), and no number follows (`Via Toledo 156`). Returns the
 /// name's end.
 fn given_surname(line: &[u8], start: usize, e: usize, lower: &[u8]) -> Option<usize> {
-    // Two-word names of things and places whose second word a surname
-    // spells (`Carnegie Mellon`, `Porto Alegre`, `Via Toledo`).
-    const NOT_GIVEN: &[&[u8]] = &[
-        b"carnegie",
-        b"lucida",
-        b"diffie",
-        b"porto",
-        b"puerto",
-        b"port",
-        b"santa",
-        b"santo",
-        b"san",
-        b"sao",
-        b"rio",
-        b"los",
-        b"las",
-        b"mount",
-        b"lake",
-        b"fort",
-        b"saint",
-        b"st",
-        b"new",
-        b"north",
-        b"south",
-        b"east",
-        b"west",
-        b"via",
-        b"rue",
-        b"calle",
-        b"rua",
-        b"avenida",
-        b"piazza",
-        b"plaza",
-        b"bad",
-        b"bay",
-        b"cape",
-        b"isla",
-    ];
+    // Two-word names of things whose second word a surname spells
+    // (`Carnegie Mellon`, `Diffie Hellman`).
+    const NOT_GIVEN: &[&[u8]] = &[b"carnegie", b"lucida", b"diffie"];
     if !(2..=12).contains(&lower.len())
         || is_org_word(lower)
         || NOT_GIVEN.contains(&lower)
+        || PLACE_PREFIXES.contains(&lower)
         || std::str::from_utf8(lower).is_ok_and(is_not_surname)
         || line.get(e) != Some(&b' ')
     {
@@ -3988,7 +3973,11 @@ fn name_extent(line: &[u8], pos: usize, cue: Cue) -> Option<usize> {
         }
         // A generational suffix after the surname (`Thomas Hunter II`).
         if parts > 0 && matches!(w.as_str(), "II" | "III" | "IV" | "Jr" | "Sr") {
-            end = if line.get(wend) == Some(&b'.') { wend + 1 } else { wend };
+            end = if line.get(wend) == Some(&b'.') {
+                wend + 1
+            } else {
+                wend
+            };
             break;
         }
         if PARTICLES.contains(&wl.as_str()) && !is_capitalized(&w) {

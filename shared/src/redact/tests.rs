@@ -2142,6 +2142,12 @@ fn lone_first_names() {
             ],
         ),
         ("| Rotates Jenkins admin password |", &[], &["Rotates Jenkins"]),
+        // A place's name that a first name ends.
+        (
+            "Saratoga Avenue, Santa Clara, CA; San Jose; West Virginia; contact Maria Keller",
+            &["Maria Keller"],
+            &["Santa Clara", "San Jose;", "West Virginia"],
+        ),
         // The name cells after a salutation cell in a headerless record.
         (
             "K-100237;Herr;Jan;de Boer;Weserstr. 55;28195;Bremen",

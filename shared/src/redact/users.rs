@@ -1080,9 +1080,13 @@ fn for_from_is_user(line: &[u8], s: usize, e: usize) -> bool {
     if !names::is_common_word(&line[s..e].to_ascii_lowercase()) {
         return true;
     }
-    let after = line[e..].trim_ascii_start().strip_prefix(b"from").unwrap_or_default();
+    let after = line[e..]
+        .trim_ascii_start()
+        .strip_prefix(b"from")
+        .unwrap_or_default();
     let next = after.trim_ascii_start();
-    next.first().is_some_and(|b| b.is_ascii_hexdigit() || *b == b'[')
+    next.first()
+        .is_some_and(|b| b.is_ascii_hexdigit() || *b == b'[')
         && next
             .iter()
             .take_while(|b| !b.is_ascii_whitespace())
