@@ -148,6 +148,14 @@ const CUES: &[&str] = &[
     "reisepass",
     // Nagios' HTTP checks (`check_http … -a U:P`).
     "check_",
+    // `netsh wlan show profile … key=clear` (`phrase`).
+    "key content",
+    "sselinhalt",
+    "contenu de la cl",
+    "contenido de la clave",
+    "contenuto chiave",
+    "sleutelinhoud",
+    "do da chave",
     // A card's verification code (`CID 4410` on an Amex).
     "cid ",
     "cid:",
@@ -672,6 +680,9 @@ impl Secrets {
             // `\"CONFIG\" \"SET\" \"requirepass\" \"x\"`.
             r"|(?:\x22auth\x22[ \t]+(?:\x22[^\x22]*\x22[ \t]+)?\x22(?P<redisauth>[^\x22]+)\x22)",
             r"|(?:\x22(?:requirepass|masterauth)\x22[ \t]+\x22(?P<redisset>[^\x22]+)\x22)",
+            // Windows' `netsh wlan show profile … key=clear`: the Wi-Fi
+            // passphrase, blanks and all, in the system's language.
+            r"|(?:^[ \t]*(?:key[ \t]+content|schl(?:\xC3\xBC|ue|u)sselinhalt|contenu[ \t]+de[ \t]+la[ \t]+cl(?:\xC3\xA9|e)|contenido[ \t]+de[ \t]+la[ \t]+clave|contenuto[ \t]+chiave|sleutelinhoud|conte(?:\xC3\xBA|u)do[ \t]+da[ \t]+chave)[ \t]*:[ \t]*(?P<wlankey>[^\r\n]*[^\s]))",
             // OpenWrt UCI: `option key 'x'` in a wifi-iface, `option password`.
             r"|(?:^[ \t]*option[ \t]+(?:key|password|psk|sae_password|auth_secret|priv_key|preshared_key|secret)[ \t]+[\x22']?(?P<uci>[^\s\x22']+))",
             // A card's verification code without a separator: `cvv 318`.

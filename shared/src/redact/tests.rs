@@ -2763,6 +2763,18 @@ fn secrets_in_tool_lines_and_compound_names() {
             &["hannah.schmidt"],
             &["BadCredentialsException: Bad credentials for user "],
         ),
+        // Windows' `netsh wlan show profile … key=clear`, in two languages.
+        (
+            "    Key Content            : Kran-Beton 7781 Ost",
+            &["Kran-Beton 7781 Ost"],
+            &["    Key Content            : "],
+        ),
+        ("    Schlüsselinhalt        : Sommer Wind 42", &["Sommer Wind 42"], &["Schlüsselinhalt"]),
+        (
+            "    Security key           : Present; Key Content is shown with key=clear",
+            &[],
+            &["Security key           : Present; Key Content is shown with key=clear"],
+        ),
         // A CSRF key alone holds a token when its value is one.
         (
             "POST /manager/html/undeploy?path=/v1&org.apache.catalina.filters.CSRF_NONCE=9E1B7C4A2D0F83561B2C9D8E7F6A5B40 HTTP/1.1",
