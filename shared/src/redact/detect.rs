@@ -1362,17 +1362,31 @@ fn random_path_pieces(
 
 /// The id in an incoming webhook's URL, which is all it takes to post
 /// (`https://chat.example/hooks/gzn0s9g1ta1v7zvdugg8m1v3x7`: Mattermost,
-/// Rocket.Chat): 16 or more letters and digits, with both, after
-/// `/hooks/` or `/webhooks/` (a numeric id, as GitHub's and Discord's,
-/// stays; Discord's token after it is a random run).
+/// Rocket.Chat; `/webhook/8f14e45f…`, Office 365's
+/// `/IncomingWebhook/<hex>/`): 16 or more letters and digits, with both,
+/// after a path segment `hook`, `hooks` or one that ends in `webhook` or
+/// `webhooks` (a numeric id, as GitHub's and Discord's, stays; Discord's
+/// token after it is a random run).
 fn webhook_ids(line: &[u8], out: &mut Vec<Finding>) {
-    for at in finder!(b"hooks/").find_iter(line) {
-        let slash_before = at >= 1 && line[at - 1] == b'/'
-            || at >= 4 && line[at - 4..at].eq_ignore_ascii_case(b"/web");
-        if !slash_before {
+    static HOOKS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let hooks = HOOKS.get_or_init(|| any_case(WEBHOOK_SEGMENT_ENDS));
+    for m in hooks.find_iter(line) {
+        let segment_start = line[..m.start()]
+            .iter()
+            .rposition(|b| *b == b'/')
+            .map_or(0, |p| p + 1);
+        let segment = &line[segment_start..m.end() - 1];
+        let named = segment.len() >= 4
+            && (segment.eq_ignore_ascii_case(b"hook")
+                || segment.eq_ignore_ascii_case(b"hooks")
+                || [&b"webhook"[..], b"webhooks"].iter().any(|w| {
+                    segment.len() >= w.len()
+                        && segment[segment.len() - w.len()..].eq_ignore_ascii_case(w)
+                }));
+        if !named || segment_start == 0 {
             continue;
         }
-        let s = at + b"hooks/".len();
+        let s = m.end();
         let n = line[s..]
             .iter()
             .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
@@ -1383,6 +1397,10 @@ fn webhook_ids(line: &[u8], out: &mut Vec<Finding>) {
         }
     }
 }
+
+/// How the path segment before a webhook's id ends ([`webhook_ids`]), in
+/// any ASCII case; also the cue of its prefilter group.
+pub(crate) const WEBHOOK_SEGMENT_ENDS: &[&str] = &["hook/", "hooks/"];
 
 /// Words in a link's path that make its query values one-time secrets:
 /// password reset, e-mail verification, invitations, magic sign-in and

@@ -116,7 +116,7 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u32, Vec<String>)>
         (SSIDS, owned(super::ssid::CUES)),
         (CARDHOLDERS, owned(super::names::CARDHOLDER_CUES)),
         (MAC_KEY, owned(&["ddr"])),
-        (WEBHOOK, owned(&["hooks/"])),
+        (WEBHOOK, owned(super::detect::WEBHOOK_SEGMENT_ENDS)),
         (DOUBLE_HYPHEN, owned(&["--"])),
         (SN_KEY, owned(&["sn="])),
         (NAME_KEY, owned(&["\"name\""])),

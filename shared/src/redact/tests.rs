@@ -821,6 +821,21 @@ fn webhooks_prose_keys_and_redis_values() {
         ("\"hook_url\":\"https://chat.univ.example/hooks/gzn0s9g1ta1v7zvdugg8m1v3x7\"", &["gzn0s9g1ta1v7zvdugg8m1v3x7"], &["https://chat.univ.example/hooks/"]),
         ("POST https://rocket.example/hooks/5f3a9b2c7d1e4f6a8b0c2d4e/abc", &["5f3a9b2c7d1e4f6a8b0c2d4e"], &["https://rocket.example/hooks/", "/abc"]),
         ("GET /settings/hooks/12345678 and /hooks/deploy-notifications-channel", &[], &["/settings/hooks/12345678", "/hooks/deploy-notifications-channel"]),
+        (
+            "https://hooks.example.com/webhook/8f14e45fceea167a5a36dedd4bea2543",
+            &["8f14e45fceea167a5a36dedd4bea2543"],
+            &["https://hooks.example.com/webhook/"],
+        ),
+        (
+            "https://outlook.office.com/webhook/abc/IncomingWebhook/8f14e45fceea167a5a36dedd4bea2543/xyz",
+            &["8f14e45fceea167a5a36dedd4bea2543"],
+            &["https://outlook.office.com/webhook/abc/IncomingWebhook/", "/xyz"],
+        ),
+        (
+            "https://git.example.com/commit/8f14e45fceea167a5a36dedd4bea2543 git hook/8f14e45fceea167a5a36dedd4bea2543",
+            &[],
+            &["/commit/8f14e45fceea167a5a36dedd4bea2543 git hook/8f14e45fceea167a5a36dedd4bea2543"],
+        ),
         ("[11:35] <dbeaumont> the datadog app key too pls: 3ae0473355c85924e0223db9e6b3235fd8f08508", &["3ae0473355c85924e0223db9e6b3235fd8f08508"], &["the datadog app key too pls:"]),
         ("Deploy finished (token for rollback webhook: 79837833d579e69671e675e1d4c1d5b359dd20c9)", &["79837833d579e69671e675e1d4c1d5b359dd20c9"], &["token for rollback webhook:"]),
         ("the API key is 2506d06e-1036-4937-b228-ad7b9c7638eb", &["2506d06e-1036-4937-b228-ad7b9c7638eb"], &["the API key is"]),
