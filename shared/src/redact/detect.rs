@@ -431,17 +431,29 @@ fn windows_dhcp_mac(line: &[u8], out: &mut Vec<Finding>) {
 
 /// MAC addresses without separators under a key that names one
 /// (`"wiFiMacAddress":"3CA9F41B7E20"`, `mac_address=c85acf0d2291`,
-/// `HWaddr: 3ca9f41b7e20`): twelve hex digits.
+/// `HWaddr: 3ca9f41b7e20`, `MAC=001A2B3C4D5E`, `"client_mac":"…"`; not an
+/// `hmac=`): twelve hex digits.
 fn keyed_bare_macs(line: &[u8], out: &mut Vec<Finding>) {
-    // Every key holds `ddr` in some case: most lines skip the automaton.
-    if finder!(b"ddr").find(line).is_none() && finder!(b"DDR").find(line).is_none() {
-        return;
-    }
     static KEYS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let keys =
-        KEYS.get_or_init(|| any_case(["macaddress", "mac_address", "mac-address", "hwaddr"]));
+    let keys = KEYS.get_or_init(|| any_case(MAC_KEYS));
     for m in keys.find_iter(line) {
-        let mut v = m.end();
+        let key_end = m.start()
+            + line[m.start()..m.end()]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+                .count();
+        // A message authentication code's key (`hmac`, `cmac`, `gmac`).
+        let bare = key_end - m.start() == 3;
+        if bare
+            && m.start() > 0
+            && matches!(
+                line[m.start() - 1].to_ascii_lowercase(),
+                b'h' | b'c' | b'g' | b'u'
+            )
+        {
+            continue;
+        }
+        let mut v = key_end;
         v += line[v..]
             .iter()
             .take(4)
@@ -452,7 +464,7 @@ fn keyed_bare_macs(line: &[u8], out: &mut Vec<Finding>) {
             .take_while(|b| b.is_ascii_hexdigit())
             .count();
         if hex == 12
-            && v > m.end()
+            && v > key_end
             && !line
                 .get(v + 12)
                 .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b':')
@@ -461,6 +473,20 @@ fn keyed_bare_macs(line: &[u8], out: &mut Vec<Finding>) {
         }
     }
 }
+
+/// The keys of [`keyed_bare_macs`], in any ASCII case (a bare `mac` with
+/// the separator after it); also the cues of its prefilter group.
+pub(crate) const MAC_KEYS: &[&str] = &[
+    "macaddress",
+    "mac_address",
+    "mac-address",
+    "hwaddr",
+    "mac\"",
+    "mac'",
+    "mac=",
+    "mac:",
+    "mac ",
+];
 
 /// The digits of a SIP URI's user part at `start..at` when it is a number
 /// (`sip:0612345678@…`, `sip:+4930555012@…`, `SIP:1002@…`).

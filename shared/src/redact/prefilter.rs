@@ -115,7 +115,7 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u32, Vec<String>)>
         (HOSTS, host_cues.to_vec()),
         (SSIDS, owned(super::ssid::CUES)),
         (CARDHOLDERS, owned(super::names::CARDHOLDER_CUES)),
-        (MAC_KEY, owned(&["ddr"])),
+        (MAC_KEY, owned(super::detect::MAC_KEYS)),
         (WEBHOOK, owned(super::detect::WEBHOOK_SEGMENT_ENDS)),
         (DOUBLE_HYPHEN, owned(&["--"])),
         (SN_KEY, owned(&["sn="])),

@@ -3463,6 +3463,11 @@ fn network_and_vendor_look_alikes() {
             &["3ca9f41b7e2012"],
         ),
         (
+            r#"MAC=001A2B3C4D5E {"client_mac":"3ca9f41b7e21","hmac":"0123456789ab"} mac: 0123456789abcdef"#,
+            &["001A2B3C4D5E", "3ca9f41b7e21"],
+            &[r#""hmac":"0123456789ab""#, "mac: 0123456789abcdef"],
+        ),
+        (
             " 1.MUELLER/ANNA MRS  2.MUELLER/JONAS MSTR(CHD/12MAR16) M1HERZOG/KATRIN",
             &["MUELLER", "ANNA", "JONAS", "HERZOG", "KATRIN"],
             &[" 1.", " MRS  2.", " MSTR(CHD/12MAR16) M1"],
