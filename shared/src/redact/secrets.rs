@@ -238,6 +238,11 @@ pub(crate) fn grouped_code_cues() -> Vec<String> {
     cues_within(&[GROUPED_CODE_WORDS])
 }
 
+/// The cues for [`oracle_logins`].
+pub(crate) fn oracle_login_cues() -> Vec<String> {
+    cues_within(&[ORACLE_TOOLS])
+}
+
 /// Key words that name a secret on their own.
 const STRONG: &[&str] = &[
     "password",
@@ -754,9 +759,11 @@ impl Secrets {
         }
         self.assignments(line, out);
         self.phrases(line, out);
-        oracle_logins(line, out);
-        // These four look for cue words of their own, each with an
+        // These five look for cue words of their own, each with an
         // automaton over the whole line: only where the cue scan saw one.
+        if hints.has(prefilter::ORACLE_LOGINS) {
+            oracle_logins(line, out);
+        }
         if hints.has(prefilter::PASSWORD_PROSE) {
             prose_passwords(line, out);
         }
@@ -2271,7 +2278,7 @@ mod tests {
     /// nothing.
     #[test]
     fn own_cue_words_hold_a_cue() {
-        let lists: [(&[&[&str]], Vec<String>); 4] = [
+        let lists: [(&[&[&str]], Vec<String>); 5] = [
             (
                 &[PASSWORD_WORDS, PASSWORD_WHOLE_WORDS, PASSWORD_PHRASES],
                 password_prose_cues(),
@@ -2279,6 +2286,7 @@ mod tests {
             (&[KEY_PROSE_WORDS], key_prose_cues()),
             (&[CODE_WORDS], sent_code_cues()),
             (&[GROUPED_CODE_WORDS], grouped_code_cues()),
+            (&[ORACLE_TOOLS], oracle_login_cues()),
         ];
         for (words, cues) in lists {
             for w in words.iter().flat_map(|l| l.iter()) {

@@ -1835,8 +1835,8 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
         return false;
     }
     // A locale (`en_IE@euro`, `de_DE`): language, `_`, country.
-    let locale = matches!(v.iter().position(|b| *b == b'_'), Some(2 | 3))
-        && v.len() <= 6
+    let locale = matches!(v.len(), 5 | 6)
+        && v[v.len() - 3] == b'_'
         && v[..v.len() - 3].iter().all(u8::is_ascii_lowercase)
         && v[v.len() - 2..].iter().all(u8::is_ascii_uppercase);
     if locale {
