@@ -49,6 +49,10 @@ enum Column {
     /// A password, PIN, one-time-password seed or key (password-manager
     /// exports: `login_password`, `Password`, `totp`).
     Secret,
+    /// A national identity, tax, passport or bank account number (HR and
+    /// payroll exports: `tax_id`, `passport_no`, `direct_deposit_account`):
+    /// a secret when it holds five digits or more.
+    IdNumber,
 }
 
 /// Words of a column name that make a `name` column something else than a
@@ -495,6 +499,7 @@ fn redact_row(
                 .contains(&checks::digit_count(value))
                 .then_some(Kind::Phone),
             Some(Column::Secret) => Some(Kind::Secret),
+            Some(Column::IdNumber) => (checks::digit_count(value) >= 5).then_some(Kind::Secret),
             _ => None,
         };
         if let Some(kind) = kind {
@@ -715,6 +720,9 @@ fn classify(name: &[u8]) -> Option<Column> {
     if words.iter().any(|w| PHONE_WORDS.contains(w)) {
         return Some(Column::Phone);
     }
+    if id_number_column(&words) {
+        return Some(Column::IdNumber);
+    }
     let one_time = words.iter().any(|w| {
         matches!(
             *w,
@@ -726,6 +734,44 @@ fn classify(name: &[u8]) -> Option<Column> {
     }
     let named = words.contains(&"name") && !words.iter().any(|w| NOT_PERSON.contains(w));
     (named || PERSON_COLUMNS.contains(&norm.as_str())).then_some(Column::Name)
+}
+
+/// Whether a column's words (lower case) name a national identity, tax,
+/// passport, driving licence or bank account number: `tax_id`,
+/// `national_insurance_number`, `passport_no`, `personnummer`,
+/// `direct_deposit_account`, `bank_account_number` (not `tax_rate`,
+/// `account_type`, `routing_number`).
+fn id_number_column(words: &[&str]) -> bool {
+    const ALONE: &[&str] = &[
+        "passport",
+        "passportnumber",
+        "taxid",
+        "tin",
+        "personnummer",
+        "bsn",
+        "nif",
+        "dni",
+        "cpf",
+        "pesel",
+        "aadhaar",
+        "nino",
+        "steuernummer",
+        "steueridentifikationsnummer",
+        "sozialversicherungsnummer",
+    ];
+    const NUMBER: &[&str] = &["id", "number", "no", "nr", "num", "identification"];
+    let has = |w: &str| words.contains(&w);
+    let numbered = words.iter().any(|w| NUMBER.contains(w));
+    words.iter().any(|w| ALONE.contains(w))
+        || (has("tax") && numbered)
+        || (has("national") && (numbered || has("insurance") || has("identity")))
+        || ((has("driver") || has("drivers") || has("driving"))
+            && (has("license") || has("licence")))
+        || (words.last() == Some(&"account")
+            && words
+                .iter()
+                .any(|w| matches!(*w, "bank" | "deposit" | "checking" | "savings")))
+        || (has("account") && words.last().is_some_and(|w| NUMBER.contains(w)) && !has("user"))
 }
 
 /// The fields of `line` split at `delimiter` outside double quotes, as

@@ -2597,6 +2597,25 @@ fn password_and_one_time_columns_of_tables() {
 }
 
 #[test]
+fn identity_and_bank_account_columns_of_tables() {
+    let r = redactor();
+    let text = "employee_id\tlegal_name\tdirect_deposit_routing\tdirect_deposit_account\n\
+                US-0082\tPriya Venkataraman\t021000021\t4820019377\n\
+                id;first_name;tax_id;passport_no;status\n\
+                4418;Sebastian;57 382 019 446;C01X00T47;n/a\n\
+                id,account_number,account_type,tax_rate\n\
+                1,000123457781,checking,19";
+    let (out, _) = run(&r, text);
+    for gone in ["4820019377", "57 382 019 446", "C01X00T47", "000123457781"] {
+        assert!(!out.contains(gone), "{gone}: {out}");
+    }
+    // The routing number names a bank; a rate, a type and a short value stay.
+    for kept in ["021000021", ";n/a", ",checking,19"] {
+        assert!(out.contains(kept), "{kept}: {out}");
+    }
+}
+
+#[test]
 fn random_tokens_whatever_names_them() {
     check(&[
         // Keys, salts, cookies and reset tokens under names no detector
