@@ -43,6 +43,7 @@ pub(crate) const KEY_PROSE: u32 = 1 << 8;
 pub(crate) const SENT_CODES: u32 = 1 << 9;
 pub(crate) const GROUPED_CODES: u32 = 1 << 10;
 pub(crate) const ORACLE_LOGINS: u32 = 1 << 17;
+pub(crate) const ID_KEYS: u32 = 1 << 18;
 /// The literals single detectors test every line for, folded into the same
 /// scan (a substring search per literal and line cost more than the whole
 /// scan's extra hits): a clear bit says the literal is not on the line in
@@ -112,6 +113,7 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u32, Vec<String>)>
         (SENT_CODES, super::secrets::sent_code_cues()),
         (GROUPED_CODES, super::secrets::grouped_code_cues()),
         (ORACLE_LOGINS, super::secrets::oracle_login_cues()),
+        (ID_KEYS, super::secrets::id_key_cues()),
         (USERS, owned(super::users::CUES)),
         (NAMES, name_cues.to_vec()),
         (HOSTS, host_cues.to_vec()),

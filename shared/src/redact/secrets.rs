@@ -193,6 +193,7 @@ pub(crate) fn cues() -> Vec<String> {
         .chain(CODE_WORDS)
         .chain(GROUPED_CODE_WORDS)
         .chain(ORACLE_TOOLS)
+        .chain(ID_KEY_CUES)
         .copied()
         .collect();
     all.iter()
@@ -241,6 +242,11 @@ pub(crate) fn grouped_code_cues() -> Vec<String> {
 /// The cues for [`oracle_logins`].
 pub(crate) fn oracle_login_cues() -> Vec<String> {
     cues_within(&[ORACLE_TOOLS])
+}
+
+/// The cues for [`identity_values`].
+pub(crate) fn id_key_cues() -> Vec<String> {
+    cues_within(&[ID_KEY_CUES])
 }
 
 /// Key words that name a secret on their own.
@@ -759,10 +765,13 @@ impl Secrets {
         }
         self.assignments(line, out);
         self.phrases(line, out);
-        // These five look for cue words of their own, each with an
+        // These six look for cue words of their own, each with an
         // automaton over the whole line: only where the cue scan saw one.
         if hints.has(prefilter::ORACLE_LOGINS) {
             oracle_logins(line, out);
+        }
+        if hints.has(prefilter::ID_KEYS) {
+            identity_values(line, out);
         }
         if hints.has(prefilter::PASSWORD_PROSE) {
             prose_passwords(line, out);
@@ -1461,6 +1470,64 @@ fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
         }
     }
 }
+
+/// National identity, tax, passport and bank account numbers as a key's
+/// value, the key named as a table's column would be
+/// ([`super::table::id_number_column`]): `"national_identification_number":
+/// "197903082446"`, `taxId=57382019446`, `"bankAccount": "000123457781"`;
+/// five digits or more.
+fn identity_values(line: &[u8], out: &mut Vec<Finding>) {
+    static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let cues = CUES.get_or_init(|| any_case(ID_KEY_CUES));
+    let key_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    let mut after = 0;
+    for m in cues.find_iter(line) {
+        if m.start() < after {
+            continue;
+        }
+        let ks = line[..m.start()]
+            .iter()
+            .rposition(|b| !key_byte(b))
+            .map_or(0, |p| p + 1);
+        let ke = m.end() + line[m.end()..].iter().take_while(|b| key_byte(b)).count();
+        let words = key_words(&line[ks..ke]);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        if !super::table::id_number_column(&words) {
+            continue;
+        }
+        // A quote may close the key; then blanks, `:` or `=`, blanks.
+        let mut v = ke;
+        if matches!(line.get(v), Some(b'"' | b'\'')) {
+            v += 1;
+        }
+        v += line[v..].iter().take_while(|b| **b == b' ').count();
+        if !matches!(line.get(v), Some(b':' | b'=')) {
+            continue;
+        }
+        v += 1;
+        v += line[v..].iter().take_while(|b| **b == b' ').count();
+        let Some((vs, ve)) = value_span(line, v, false) else {
+            continue;
+        };
+        let value = &line[vs..ve];
+        if value.len() <= 32 && checks::digit_count(value) >= 5 && !checks::is_uuid(value) {
+            out.push(Finding::new(vs, ve, Kind::Secret));
+            after = ve;
+        }
+    }
+}
+
+/// Words of the keys [`identity_values`] looks at, in any ASCII case.
+const ID_KEY_CUES: &[&str] = &[
+    "national",
+    "passport",
+    "tax",
+    "personnummer",
+    "aadhaar",
+    "pesel",
+    "licen",
+    "account",
+];
 
 /// Whether `tail` starts as a sentence does: a word of lower-case letters,
 /// then a function word (`authentication for user …`, `request was
@@ -2278,7 +2345,7 @@ mod tests {
     /// nothing.
     #[test]
     fn own_cue_words_hold_a_cue() {
-        let lists: [(&[&[&str]], Vec<String>); 5] = [
+        let lists: [(&[&[&str]], Vec<String>); 6] = [
             (
                 &[PASSWORD_WORDS, PASSWORD_WHOLE_WORDS, PASSWORD_PHRASES],
                 password_prose_cues(),
@@ -2287,6 +2354,7 @@ mod tests {
             (&[CODE_WORDS], sent_code_cues()),
             (&[GROUPED_CODE_WORDS], grouped_code_cues()),
             (&[ORACLE_TOOLS], oracle_login_cues()),
+            (&[ID_KEY_CUES], id_key_cues()),
         ];
         for (words, cues) in lists {
             for w in words.iter().flat_map(|l| l.iter()) {

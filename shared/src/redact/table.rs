@@ -740,8 +740,8 @@ fn classify(name: &[u8]) -> Option<Column> {
 /// passport, driving licence or bank account number: `tax_id`,
 /// `national_insurance_number`, `passport_no`, `personnummer`,
 /// `direct_deposit_account`, `bank_account_number` (not `tax_rate`,
-/// `account_type`, `routing_number`).
-fn id_number_column(words: &[&str]) -> bool {
+/// `account_type`, `account_id`, `routing_number`).
+pub(crate) fn id_number_column(words: &[&str]) -> bool {
     const ALONE: &[&str] = &[
         "passport",
         "passportnumber",
@@ -771,7 +771,11 @@ fn id_number_column(words: &[&str]) -> bool {
             && words
                 .iter()
                 .any(|w| matches!(*w, "bank" | "deposit" | "checking" | "savings")))
-        || (has("account") && words.last().is_some_and(|w| NUMBER.contains(w)) && !has("user"))
+        || (has("account")
+            && words
+                .last()
+                .is_some_and(|w| matches!(*w, "number" | "no" | "nr" | "num"))
+            && !has("user"))
 }
 
 /// The fields of `line` split at `delimiter` outside double quotes, as

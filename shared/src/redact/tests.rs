@@ -2809,6 +2809,17 @@ fn secrets_in_tool_lines_and_compound_names() {
             &[],
             &["Security key           : Present; Key Content is shown with key=clear"],
         ),
+        // Identity, tax and bank account numbers as a key's value.
+        (
+            r#""national_identification_number":"197903082446", taxId=57382019446, "bankAccount": "000123457781""#,
+            &["197903082446", "57382019446", "000123457781"],
+            &[r#""national_identification_number":""#, "taxId=", r#""bankAccount": ""#],
+        ),
+        (
+            r#""account_id": 123456, "account_type": "checking", "tax_rate": 19, tax_amount=12345.67"#,
+            &[],
+            &[r#""account_id": 123456, "account_type": "checking", "tax_rate": 19, tax_amount=12345.67"#],
+        ),
         // A CSRF key alone holds a token when its value is one.
         (
             "POST /manager/html/undeploy?path=/v1&org.apache.catalina.filters.CSRF_NONCE=9E1B7C4A2D0F83561B2C9D8E7F6A5B40 HTTP/1.1",
