@@ -1490,18 +1490,19 @@ fn identity_values(line: &[u8], out: &mut Vec<Finding>) {
             .rposition(|b| !key_byte(b))
             .map_or(0, |p| p + 1);
         let ke = m.end() + line[m.end()..].iter().take_while(|b| key_byte(b)).count();
-        let words = key_words(&line[ks..ke]);
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        if !super::table::id_number_column(&words) {
-            continue;
-        }
-        // A quote may close the key; then blanks, `:` or `=`, blanks.
+        // A quote may close the key; then blanks, `:` or `=`, blanks
+        // (cheapest test first: most hits are prose, `account locked`).
         let mut v = ke;
         if matches!(line.get(v), Some(b'"' | b'\'')) {
             v += 1;
         }
         v += line[v..].iter().take_while(|b| **b == b' ').count();
         if !matches!(line.get(v), Some(b':' | b'=')) {
+            continue;
+        }
+        let words = key_words(&line[ks..ke]);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        if !super::table::id_number_column(&words) {
             continue;
         }
         v += 1;
