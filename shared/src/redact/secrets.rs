@@ -765,25 +765,21 @@ impl Secrets {
         }
         self.assignments(line, out);
         self.phrases(line, out);
-        // These six look for cue words of their own, each with an
-        // automaton over the whole line: only where the cue scan saw one.
-        if hints.has(prefilter::ORACLE_LOGINS) {
-            oracle_logins(line, out);
-        }
-        if hints.has(prefilter::ID_KEYS) {
-            identity_values(line, out);
-        }
-        if hints.has(prefilter::PASSWORD_PROSE) {
-            prose_passwords(line, out);
-        }
-        if hints.has(prefilter::KEY_PROSE) {
-            prose_keys(line, out);
-        }
-        if hints.has(prefilter::SENT_CODES) {
-            sent_codes(line, out);
-        }
-        if hints.has(prefilter::GROUPED_CODES) {
-            grouped_codes(line, out);
+        // These look for cue words of their own, each with an automaton
+        // over the whole line: only where the cue scan saw one.
+        type Detector = fn(&[u8], &mut Vec<Finding>);
+        const OWN_CUES: [(u32, Detector); 6] = [
+            (prefilter::ORACLE_LOGINS, oracle_logins),
+            (prefilter::ID_KEYS, identity_values),
+            (prefilter::PASSWORD_PROSE, prose_passwords),
+            (prefilter::KEY_PROSE, prose_keys),
+            (prefilter::SENT_CODES, sent_codes),
+            (prefilter::GROUPED_CODES, grouped_codes),
+        ];
+        for (group, detect) in OWN_CUES {
+            if hints.has(group) {
+                detect(line, out);
+            }
         }
         if memchr::memchr(b'<', line).is_some() || finder!(b"value").find(line).is_some() {
             self.xml_values(line, out);
