@@ -105,15 +105,9 @@ impl Hints {
 pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u32, Vec<String>)> {
     let owned = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
     let (name_cues, host_cues) = names.cues();
-    vec![
+    let mut groups = vec![
         (TOKENS, super::detect::token_cues()),
         (SECRETS, super::secrets::cues()),
-        (PASSWORD_PROSE, super::secrets::password_prose_cues()),
-        (KEY_PROSE, super::secrets::key_prose_cues()),
-        (SENT_CODES, super::secrets::sent_code_cues()),
-        (GROUPED_CODES, super::secrets::grouped_code_cues()),
-        (ORACLE_LOGINS, super::secrets::oracle_login_cues()),
-        (ID_KEYS, super::secrets::id_key_cues()),
         (USERS, owned(super::users::CUES)),
         (NAMES, name_cues.to_vec()),
         (HOSTS, host_cues.to_vec()),
@@ -125,7 +119,9 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u32, Vec<String>)>
         (SN_KEY, owned(&["sn="])),
         (NAME_KEY, owned(&["\"name\""])),
         (REDIS_SET, owned(&["\"set"])),
-    ]
+    ];
+    groups.extend(super::secrets::own_cue_groups());
+    groups
 }
 
 impl Prefilter {

@@ -179,74 +179,77 @@ const CUES: &[&str] = &[
     "code ist ",
 ];
 
-/// The cues of the secret group: [`CUES`], the password words of
-/// [`prose_passwords`] and the code words of [`sent_codes`] and
-/// [`grouped_codes`] (see [`super::prefilter`]), without those that hold
-/// another (`password` holds `pass`): the overlapping scan would report
-/// both on every such line for nothing.
+/// The cues of the secret group: [`CUES`] and the words of the detectors
+/// in [`OWN_CUES`] (see [`super::prefilter`]), each once and without
+/// those that hold another (`password` holds `pass`): the overlapping
+/// scan would report both on every such line for nothing.
 pub(crate) fn cues() -> Vec<String> {
     let all: Vec<&str> = CUES
         .iter()
-        .chain(PASSWORD_WORDS)
-        .chain(PASSWORD_WHOLE_WORDS)
-        .chain(PASSWORD_PHRASES)
-        .chain(CODE_WORDS)
-        .chain(GROUPED_CODE_WORDS)
-        .chain(ORACLE_TOOLS)
-        .chain(ID_KEY_CUES)
+        .chain(
+            OWN_CUES
+                .iter()
+                .flat_map(|(_, lists, _)| lists.iter().copied().flatten()),
+        )
         .copied()
         .collect();
     all.iter()
-        .filter(|w| !all.iter().any(|c| c.len() < w.len() && w.contains(c)))
-        .map(|w| (*w).to_owned())
+        .enumerate()
+        .filter(|(i, w)| {
+            !all[..*i].contains(w) && !all.iter().any(|c| c.len() < w.len() && w.contains(c))
+        })
+        .map(|(_, w)| (*w).to_owned())
         .collect()
 }
 
-/// The cues of [`cues`] that some word of `lists` holds: a line with one
-/// of those words (in any ASCII case) holds one of these cues, so a
-/// detector that looks for nothing but those words skips a line without
-/// them (every word holds one: [`cues`] drops only words that hold a
-/// shorter one).
-fn cues_within(lists: &[&[&str]]) -> Vec<String> {
-    cues()
-        .into_iter()
-        .filter(|c| {
-            lists
+/// A detector of the secret group that looks for cue words of its own.
+type Detector = fn(&[u8], &mut Vec<Finding>);
+
+/// The detectors of the secret group that look for cue words of their
+/// own, each with an automaton over the whole line: each has a bit in the
+/// cue scan ([`own_cue_groups`]) and runs only where the scan saw one of
+/// its words, in this order.
+const OWN_CUES: [(u32, &[&[&str]], Detector); 6] = [
+    (prefilter::ORACLE_LOGINS, &[ORACLE_TOOLS], oracle_logins),
+    (prefilter::ID_KEYS, &[ID_KEY_CUES], identity_values),
+    (
+        prefilter::PASSWORD_PROSE,
+        &[PASSWORD_WORDS, PASSWORD_WHOLE_WORDS, PASSWORD_PHRASES],
+        prose_passwords,
+    ),
+    (prefilter::KEY_PROSE, &[KEY_PROSE_WORDS], prose_keys),
+    (prefilter::SENT_CODES, &[CODE_WORDS], sent_codes),
+    (
+        prefilter::GROUPED_CODES,
+        &[GROUPED_CODE_WORDS],
+        grouped_codes,
+    ),
+];
+
+/// The cue-scan groups of [`OWN_CUES`]: for each detector the cues of
+/// [`cues`] that one of its words holds. A line with one of those words
+/// (in any ASCII case) holds one of these cues, so skipping the detector
+/// on a line without them loses nothing (every word holds one: [`cues`]
+/// drops only words that hold a shorter one).
+pub(crate) fn own_cue_groups() -> Vec<(u32, Vec<String>)> {
+    let cues = cues();
+    OWN_CUES
+        .iter()
+        .map(|(group, lists, _)| {
+            let mine = cues
                 .iter()
-                .flat_map(|l| l.iter())
-                .any(|w| w.contains(c.as_str()))
+                .filter(|c| {
+                    lists
+                        .iter()
+                        .copied()
+                        .flatten()
+                        .any(|w| w.contains(c.as_str()))
+                })
+                .cloned()
+                .collect();
+            (*group, mine)
         })
         .collect()
-}
-
-/// The cues for [`prose_passwords`] (see [`cues_within`]).
-pub(crate) fn password_prose_cues() -> Vec<String> {
-    cues_within(&[PASSWORD_WORDS, PASSWORD_WHOLE_WORDS, PASSWORD_PHRASES])
-}
-
-/// The cues for [`prose_keys`].
-pub(crate) fn key_prose_cues() -> Vec<String> {
-    cues_within(&[KEY_PROSE_WORDS])
-}
-
-/// The cues for [`sent_codes`].
-pub(crate) fn sent_code_cues() -> Vec<String> {
-    cues_within(&[CODE_WORDS])
-}
-
-/// The cues for [`grouped_codes`].
-pub(crate) fn grouped_code_cues() -> Vec<String> {
-    cues_within(&[GROUPED_CODE_WORDS])
-}
-
-/// The cues for [`oracle_logins`].
-pub(crate) fn oracle_login_cues() -> Vec<String> {
-    cues_within(&[ORACLE_TOOLS])
-}
-
-/// The cues for [`identity_values`].
-pub(crate) fn id_key_cues() -> Vec<String> {
-    cues_within(&[ID_KEY_CUES])
 }
 
 /// Key words that name a secret on their own.
@@ -765,18 +768,7 @@ impl Secrets {
         }
         self.assignments(line, out);
         self.phrases(line, out);
-        // These look for cue words of their own, each with an automaton
-        // over the whole line: only where the cue scan saw one.
-        type Detector = fn(&[u8], &mut Vec<Finding>);
-        const OWN_CUES: [(u32, Detector); 6] = [
-            (prefilter::ORACLE_LOGINS, oracle_logins),
-            (prefilter::ID_KEYS, identity_values),
-            (prefilter::PASSWORD_PROSE, prose_passwords),
-            (prefilter::KEY_PROSE, prose_keys),
-            (prefilter::SENT_CODES, sent_codes),
-            (prefilter::GROUPED_CODES, grouped_codes),
-        ];
-        for (group, detect) in OWN_CUES {
+        for (group, _, detect) in OWN_CUES {
             if hints.has(group) {
                 detect(line, out);
             }
@@ -2342,19 +2334,8 @@ mod tests {
     /// nothing.
     #[test]
     fn own_cue_words_hold_a_cue() {
-        let lists: [(&[&[&str]], Vec<String>); 6] = [
-            (
-                &[PASSWORD_WORDS, PASSWORD_WHOLE_WORDS, PASSWORD_PHRASES],
-                password_prose_cues(),
-            ),
-            (&[KEY_PROSE_WORDS], key_prose_cues()),
-            (&[CODE_WORDS], sent_code_cues()),
-            (&[GROUPED_CODE_WORDS], grouped_code_cues()),
-            (&[ORACLE_TOOLS], oracle_login_cues()),
-            (&[ID_KEY_CUES], id_key_cues()),
-        ];
-        for (words, cues) in lists {
-            for w in words.iter().flat_map(|l| l.iter()) {
+        for ((_, words, _), (_, cues)) in OWN_CUES.iter().zip(own_cue_groups()) {
+            for w in words.iter().copied().flatten() {
                 let lower = w.to_ascii_lowercase();
                 assert!(
                     cues.iter().any(|c| lower.contains(&c.to_ascii_lowercase())),
