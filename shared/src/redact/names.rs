@@ -3380,19 +3380,10 @@ fn given_surname(line: &[u8], start: usize, e: usize, lower: &[u8]) -> Option<us
         }
     }
     let s = e + 1;
-    let mut end = s + 1;
-    while end < line.len() && line[end].is_ascii_lowercase() {
-        end += 1;
-    }
-    let surname = line[s..end].to_ascii_lowercase();
-    if surname.len() < 5
-        || !line[s].is_ascii_uppercase()
-        || !is_surname(&surname)
-        || is_common_word(&surname)
-        || listed_exactly(&surname)
-        || line.get(end).is_some_and(|b| {
-            b.is_ascii_alphanumeric() || *b >= 0x80 || matches!(b, b'.' | b'_' | b'-' | b'/')
-        })
+    let end = surname_at(line, s)?;
+    if end - s < 5
+        || listed_exactly(&line[s..end].to_ascii_lowercase())
+        || matches!(line.get(end), Some(b'.' | b'-'))
     {
         return None;
     }
