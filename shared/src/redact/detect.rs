@@ -1295,8 +1295,8 @@ fn date_first(v: &[u8]) -> bool {
     if year(0) {
         return true;
     }
-    let (d, sep) = (run(0), v.get(run(0)).copied());
-    let Some(sep) = sep.filter(|b| matches!(b, b'.' | b'/' | b'-')) else {
+    let d = run(0);
+    let Some(&sep) = v.get(d).filter(|b| matches!(b, b'.' | b'/' | b'-')) else {
         return false;
     };
     let m = run(d + 1);
@@ -1401,14 +1401,10 @@ fn webhook_ids(line: &[u8], out: &mut Vec<Finding>) {
             .iter()
             .rposition(|b| *b == b'/')
             .map_or(0, |p| p + 1);
-        let segment = &line[segment_start..m.end() - 1];
-        let named = segment.len() >= 4
-            && (segment.eq_ignore_ascii_case(b"hook")
-                || segment.eq_ignore_ascii_case(b"hooks")
-                || [&b"webhook"[..], b"webhooks"].iter().any(|w| {
-                    segment.len() >= w.len()
-                        && segment[segment.len() - w.len()..].eq_ignore_ascii_case(w)
-                }));
+        let segment = line[segment_start..m.end() - 1].to_ascii_lowercase();
+        let named = matches!(segment.as_slice(), b"hook" | b"hooks")
+            || segment.ends_with(b"webhook")
+            || segment.ends_with(b"webhooks");
         if !named || segment_start == 0 {
             continue;
         }
