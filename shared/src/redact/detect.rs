@@ -1242,8 +1242,12 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
     if prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b']') {
         return false;
     }
+    // A comma between two cells is no thousands separator: a number that
+    // fills its cell (`,+27 82 555 0194,2024117`) is still a phone number.
+    let cell = next == Some(b',') && (prev.is_none() || matches!(prev, Some(b',' | b';' | b'\t')));
     if matches!(next, Some(b'.' | b'-' | b':' | b'/' | b','))
         && line.get(e + 1).is_some_and(u8::is_ascii_digit)
+        && !cell
     {
         return false;
     }

@@ -1414,13 +1414,15 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
 }
 
 /// The words [`prose_keys`] looks for.
-const KEY_PROSE_WORDS: &[&str] = &["token", "key", "secret"];
+const KEY_PROSE_WORDS: &[&str] = &["token", "key", "secret", "session"];
 
 /// A key or token named in prose and given after a colon or `is`: `the
 /// datadog app key too pls: 3ae04733…`, `(token for rollback webhook:
 /// 79837833…)`, `the API key is 2506d06e-…`. The value is a hex key (32,
 /// 40 or 64 digits) or a UUID, which other detectors keep as ids; here
-/// the words before it say what it is.
+/// the words before it say what it is. A session's id may follow its word
+/// straight away (`session 7F3C0A9E…`, `session id 7f3c…`), but only as
+/// a hex key: a UUID there names a log's correlation id.
 fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
     const WINDOW: usize = 40;
     static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
@@ -1429,6 +1431,10 @@ fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
         // A word of prose (`key`, `keys`, `tokens`; not `monkey`, nor a
         // header's last word: `Idempotency-Key: <uuid>`).
         if m.start() > 0 && !matches!(line[m.start() - 1], b' ' | b'\t' | b'(') {
+            continue;
+        }
+        if m.end() - m.start() == b"session".len() {
+            session_in_prose(line, m.end(), out);
             continue;
         }
         let rest = &line[m.end()..(m.end() + WINDOW).min(line.len())];
@@ -1456,6 +1462,34 @@ fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
         if ends && (hex_key(&v.to_ascii_lowercase()) || checks::is_uuid(v)) {
             out.push(Finding::new(vs, vs + n, Kind::Token));
         }
+    }
+}
+
+/// The hex key after the word `session` ending at `at`: a blank, then
+/// an optional `id` and `:`, then the value.
+fn session_in_prose(line: &[u8], at: usize, out: &mut Vec<Finding>) {
+    let blanks = |i: usize| i + line[i..].iter().take_while(|b| **b == b' ').count();
+    if line.get(at) != Some(&b' ') {
+        return;
+    }
+    let mut vs = blanks(at);
+    if line
+        .get(vs..vs + 2)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"id"))
+    {
+        vs += 2;
+    }
+    if line.get(vs) == Some(&b':') {
+        vs += 1;
+    }
+    vs = blanks(vs);
+    let n = line[vs..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    let v = &line[vs..vs + n];
+    if hex_key(&v.to_ascii_lowercase()) && v.iter().any(u8::is_ascii_digit) {
+        out.push(Finding::new(vs, vs + n, Kind::Token));
     }
 }
 

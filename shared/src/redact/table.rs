@@ -692,8 +692,10 @@ fn classify(name: &[u8]) -> Option<Column> {
         }
         lower.push(char::from(b.to_ascii_lowercase()));
     }
+    // A numbered column is its word's (`phone1`, `email_2`).
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()))
         .filter(|w| !w.is_empty())
         .collect();
     let norm = words.join("_");

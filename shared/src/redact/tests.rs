@@ -839,6 +839,13 @@ fn webhooks_prose_keys_and_redis_values() {
         ("[11:35] <dbeaumont> the datadog app key too pls: 3ae0473355c85924e0223db9e6b3235fd8f08508", &["3ae0473355c85924e0223db9e6b3235fd8f08508"], &["the datadog app key too pls:"]),
         ("Deploy finished (token for rollback webhook: 79837833d579e69671e675e1d4c1d5b359dd20c9)", &["79837833d579e69671e675e1d4c1d5b359dd20c9"], &["token for rollback webhook:"]),
         ("the API key is 2506d06e-1036-4937-b228-ad7b9c7638eb", &["2506d06e-1036-4937-b228-ad7b9c7638eb"], &["the API key is"]),
+        ("Login success: jdoe from 10.0.0.1, session 7F3C0A9E51D24B6C8E0F1A2B3C4D5E6F", &["7F3C0A9E51D24B6C8E0F1A2B3C4D5E6F"], &["session "]),
+        ("Session ID: 7f3c0a9e51d24b6c8e0f1a2b3c4d5e6f created", &["7f3c0a9e51d24b6c8e0f1a2b3c4d5e6f"], &["Session ID: ", " created"]),
+        (
+            "New session 42 of user root. session 2506d06e-1036-4937-b228-ad7b9c7638eb sessions 7f3c0a9e51d24b6c8e0f1a2b3c4d5e6f",
+            &[],
+            &["session 42", "2506d06e-1036-4937-b228-ad7b9c7638eb", "7f3c0a9e51d24b6c8e0f1a2b3c4d5e6f"],
+        ),
         ("Stripe-Version: 2023-10-16 Idempotency-Key: d1b9c0a2-6f3e-4e8b-a7c5-9f0e1d2c3b4a", &[], &["d1b9c0a2-6f3e-4e8b-a7c5-9f0e1d2c3b4a"]),
         ("the key was rotated. Commit: 79837833d579e69671e675e1d4c1d5b359dd20c9", &[], &["79837833d579e69671e675e1d4c1d5b359dd20c9"]),
         ("1715672731.005003 [0 10.12.8.22:51020] \"SET\" \"pwreset:42\" \"ai1n96v54dic231caz256fizt8\" \"EX\" \"900\"", &["ai1n96v54dic231caz256fizt8"], &["\"EX\" \"900\""]),
@@ -2613,6 +2620,30 @@ fn identity_and_bank_account_columns_of_tables() {
     for kept in ["021000021", ";n/a", ",checking,19"] {
         assert!(out.contains(kept), "{kept}: {out}");
     }
+}
+
+/// A numbered column is its word's (`phone1`), and a phone number that
+/// fills a cell is one even when digits open the next cell.
+#[test]
+fn numbered_columns_and_phones_in_cells() {
+    let r = redactor();
+    let text = "username,firstname,email,phone1,idnumber,cohort1\n\
+                s2024119,Ayanda,ayanda@example.com,083 555 0171,2024119,BIO-2024";
+    let (out, _) = run(&r, text);
+    assert!(!out.contains("083 555 0171"), "{out}");
+    assert!(out.ends_with(",2024119,BIO-2024"), "{out}");
+    check(&[
+        (
+            "pvdberg,+27 82 555 0194,2024117",
+            &["+27 82 555 0194"],
+            &[",2024117"],
+        ),
+        (
+            "total: 1 555 0194,20 EUR; 12.555.019,4",
+            &[],
+            &["1 555 0194,20", "12.555.019,4"],
+        ),
+    ]);
 }
 
 #[test]
