@@ -45,7 +45,9 @@ pub(crate) fn parse_line(line: &str) -> Marked {
 }
 
 /// The labeled corpora (`tests/<name>/`), in the order they were written.
-pub(crate) const CORPORA: &[&str] = &["corpus", "holdout", "unseen", "blind", "cold", "fresh"];
+pub(crate) const CORPORA: &[&str] = &[
+    "corpus", "holdout", "unseen", "blind", "cold", "fresh", "novel",
+];
 
 /// The raw lines of a `.marked` file, markup stripped.
 pub(crate) fn raw_lines(path: &Path) -> Vec<String> {
