@@ -2507,6 +2507,7 @@ fn realm_users_dotted_domains_and_quoted_audit_accounts() {
             "User VSPHERE.LOCAL\\ling.wei logged in from 192.0.2.130",
             "ling.wei",
         ),
+        ("    Domain-User Name         : corp\\e.papadaki", "e.papadaki"),
         (
             r#"{"message":"Login attempt: \"bjorn.holm\"","app":"admin_audit"}"#,
             "bjorn.holm",

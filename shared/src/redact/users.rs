@@ -1368,16 +1368,23 @@ impl Users {
             };
             let (mut s, mut e) = (s.get(), e.get());
             // `for user 'CORP\alice'`, `[CORP]\[alice]`, `User
-            // VSPHERE.LOCAL\alice`: the user follows the (upper-case) domain.
-            let domain = line[s..e]
+            // VSPHERE.LOCAL\alice`, `user: corp\e.papadaki`: the user
+            // follows the domain. A lower-case one is a domain unless what
+            // follows reads as a string escape (`bob\nnext`).
+            let domain_byte = |b: &u8| b.is_ascii_digit() || matches!(b, b'-' | b'.');
+            let upper = line[s..e]
                 .iter()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.'));
+                .all(|b| b.is_ascii_uppercase() || domain_byte(b));
+            let lower = line[s..e]
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || domain_byte(b));
             let sep = line[e..]
                 .iter()
                 .take(4)
                 .take_while(|b| matches!(b, b'\\' | b'[' | b']'))
                 .count();
-            if domain && line[e..e + sep].contains(&b'\\') {
+            let escape = || matches!(line.get(e + sep), Some(b'n' | b't' | b'r'));
+            if (upper || lower && !escape()) && line[e..e + sep].contains(&b'\\') {
                 let t = e + sep;
                 let n = line[t..]
                     .iter()
