@@ -119,6 +119,30 @@ const CUES: &[&str] = &[
     "$argon2",
     "dni",
     "cpf",
+    "tckn",
+    "rut ",
+    "rut=",
+    "rut:",
+    "rut\"",
+    "itin ",
+    "itin:",
+    "itin=",
+    "pps ",
+    "ppsn",
+    "pps:",
+    "pps=",
+    "pps\"",
+    "pps'",
+    "kvnr",
+    "medicaid",
+    "medicare",
+    "henkil",
+    "hetu",
+    "rodn",
+    "slo op",
+    "azonos",
+    "dowód",
+    "dowod",
     "cnpj",
     "personnummer",
     "kimlik",
@@ -163,6 +187,8 @@ const CUES: &[&str] = &[
     "pin ",
     "pin:",
     "pin=",
+    "pin\"",
+    "pin'",
     "otp",
     "passcode",
     "verification code",
@@ -708,15 +734,22 @@ impl Secrets {
             r"|(?P<md5crypt>\$(?:1|apr1)\$[A-Za-z0-9./]{1,8}\$[A-Za-z0-9./]{22}\b)",
             // National identity numbers after their name (Spain's DNI,
             // Brazil's CPF/CNPJ, Sweden's personnummer, Turkey's TC kimlik
-            // no, Poland's PESEL, Italy's codice fiscale), and driving
-            // licences (`Licence: AE-DXB-4471902`): at least six digits.
-            r"|(?:\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|aadhaar|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta|(?:driver'?s?[ \t]+|driving[ \t]+)?licen[cs]e(?:[ \t]+(?:no|number|nr))?|f(?:u|ü|ue)hrerschein(?:nummer)?)\.?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#][ \t]*)?\(?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{1,19}(?:[ \t][0-9]{2,6}){0,4}))",
+            // no and TCKN, Chile's RUT, the US ITIN, Poland's PESEL and
+            // dowód, Italy's codice fiscale, Ireland's PPS, Finland's
+            // henkilötunnus, the Czech rodné číslo and ID card, Hungary's
+            // tax id, health insurance numbers: KVNR, Medicaid), also as a
+            // key (`CPF=`, `"bsn":`) and with whose it is between (`NIF do
+            // Tiago Moreira é …`, `Codice fiscale di Luca Ferri: …`), and
+            // driving licences (`Licence: AE-DXB-4471902`): at least six
+            // digits.
+            r"|(?:(?:(?:č|\bc)(?:í|i)slo[ \t]+op|\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|tckn|rut|itin|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|ppsn?|aadhaar|kvnr|medicaid[ \t]+(?:id|no|number)|medicare[ \t]+(?:id|no|number)|henkil(?:ö|o)tunnus|hetu|rodn(?:é|e)[ \t]+(?:č|c)(?:í|i)slo|ad(?:ó|o)azonos(?:í|i)t(?:ó|o)[ \t]+jel|dow(?:ó|o)d(?:[ \t]+osobisty)?|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta|(?:driver'?s?[ \t]+|driving[ \t]+)?licen[cs]e(?:[ \t]+(?:no|number|nr))?|f(?:u|ü|ue)hrerschein(?:nummer)?))\.?[\x22']?(?:[ \t]+(?:of|do|da|di|de|del|von|van)(?:[ \t]+(?-i:[A-Z])[^\s:,]*){1,3})?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#=][ \t]*)?[\x22']?\(?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{1,19}(?:[ \t][0-9]{2,6}){0,4}))",
             // Passport numbers after their name, also as a key
             // (`passport=P1234567`, `"passportNumber":"C4J7X2M91"`):
             // five digits or more.
             r"|(?:\b(?:passport|reisepass|passeport|pasaporte|passaporte|passnummer)(?:[ \t_\-]?(?:number|no|nr|num|nummer))?\.?[\x22']?[ \t]*(?:is[ \t]+|[:#=][ \t]*)?[\x22']?(?P<passport>[0-9A-Z]{6,12})\b)",
             // PINs and one-time codes: four to eight digits after `PIN` or
-            // `OTP` in the same clause (the verb `pin` only as a name:
+            // `OTP` (also a key's last word: `mgr_pin=`, `"simPin":`) in
+            // the same clause (the verb `pin` only as a name:
             // `pin: 0519`, `pin is`), after a blank, `:`, `=` or a quote
             // (not `#8074`, `windows-2019`) (`Alarm PIN 0519`, `PIN for the
             // safe …: 740215`), after a one-time code's name (`verification
@@ -724,7 +757,7 @@ impl Secrets {
             // languages (`kód je 448812`, `Il codice è 590224`; English's
             // `the code is` names error codes as often); not a
             // date's or a time's digits (see `phrases`).
-            r"|(?:\b(?:(?:PIN|OTP)\b|(?:[Pp]in|otp)(?:[ \t]*[:=]|[ \t]+(?:is|code|number)\b)|(?i:passcode|verification[ \t]+code|security[ \t]+code|confirmation[ \t]+code|one-time[ \t]+code)\b)[^0-9\n.;!?#]{0,60}?[ \t:=\x22'](?P<pin>[0-9]{4,8})\b)",
+            r"|(?:(?:(?:\b|_)(?:(?:PIN|OTP)\b|(?:[Pp]in|otp)(?:[ \t]*[:=]|[ \t]+(?:is|code|number)\b)|(?i:passcode|verification[ \t]+code|security[ \t]+code|confirmation[ \t]+code|one-time[ \t]+code)\b)|(?-i:[a-z](?:Pin|PIN|Otp|OTP))\b)[^0-9\n.;!?#]{0,60}?[ \t:=\x22'](?P<pin>[0-9]{4,8})\b)",
             r"|(?:\b(?:(?:[Kk]ód|[Kk]od|[Cc]odice|[Cc]ódigo)[ \t]+(?:je|jest|è|es|é|:)|[Cc]ode[ \t]+(?:est|ist))[ \t]+(?P<otp>[0-9]{4,8})\b)",
             // Meeting and door access codes in several languages
             // (`Kenncode: 839201`, `Kod dostępu: Xq7pRb`, `Code d'accès :

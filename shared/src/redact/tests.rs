@@ -2508,6 +2508,7 @@ fn realm_users_dotted_domains_and_quoted_audit_accounts() {
             "ling.wei",
         ),
         ("    Domain-User Name         : corp\\e.papadaki", "e.papadaki"),
+        (r"Windows path: C:\Users\adeyek\AppData\Local\Temp", "adeyek"),
         (
             r#"{"message":"Login attempt: \"bjorn.holm\"","app":"admin_audit"}"#,
             "bjorn.holm",
@@ -2777,6 +2778,11 @@ fn secrets_in_tool_lines_and_compound_names() {
         // PINs and one-time codes; the verb `pin`, dates and error codes stay.
         ("NOTE:Alarm PIN 0519 – house-sitting July", &["0519"], &["Alarm PIN", "house-sitting July"]),
         (
+            r#"mgr_pin=5820 {"simPin": "4412", "pin": "9931"} spin 12345 rpm, spinning 1234"#,
+            &["5820", "4412", "9931"],
+            &["mgr_pin=", "simPin", "spin 12345 rpm, spinning 1234"],
+        ),
+        (
             "- PIN for the safe with the break-glass envelope: 740215 (only us)",
             &["740215"],
             &["PIN for the safe"],
@@ -2957,6 +2963,31 @@ fn secrets_in_tool_lines_and_compound_names() {
             "O meu NIF é 234567890, BSN 123456782, National Insurance number: QQ123456C",
             &["234567890", "123456782", "QQ123456C"],
             &["O meu NIF"],
+        ),
+        (
+            "CPF=979.865.043-31 TCKN=10000000146 RUT=12.345.678-5 GET /v?bsn=111222333&y=1 'pps': '1234567TA'",
+            &["979.865.043-31", "10000000146", "12.345.678-5", "111222333", "1234567TA"],
+            &["CPF=", "TCKN=", "RUT=", "?bsn=", "&y=1"],
+        ),
+        (
+            "o NIF do Tiago Moreira é 245 118 920, pode; Codice fiscale di Luca Ferri: FRRLCU90A01F205P, IBAN",
+            &["245 118 920", "FRRLCU90A01F205P"],
+            &["o NIF do", ", IBAN"],
+        ),
+        (
+            "henkilötunnus 131052-308T; číslo OP 204518743; rodné číslo 845612/0123; adóazonosító jel 8412345673",
+            &["131052-308T", "204518743", "845612/0123", "8412345673"],
+            &["henkilötunnus ", "číslo OP ", "rodné číslo ", "adóazonosító jel "],
+        ),
+        (
+            "used ITIN 912-78-4401; Medicaid ID MC44120931; KVNR H229741853; Dowód ABA300000",
+            &["912-78-4401", "MC44120931", "H229741853", "ABA300000"],
+            &["used ITIN ", "Medicaid ID ", "KVNR ", "Dowód "],
+        ),
+        (
+            "the truth is 123456, a brute 1234567 waiting 123456, apps 1234567, rut 12 of the year",
+            &[],
+            &["the truth is 123456, a brute 1234567 waiting 123456, apps 1234567, rut 12 of the year"],
         ),
         (
             "Account Number:1018849203; IncorrectAccountNumber; account number 12",

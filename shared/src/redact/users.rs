@@ -1369,15 +1369,17 @@ impl Users {
             let (mut s, mut e) = (s.get(), e.get());
             // `for user 'CORP\alice'`, `[CORP]\[alice]`, `User
             // VSPHERE.LOCAL\alice`, `user: corp\e.papadaki`: the user
-            // follows the domain. A lower-case one is a domain unless what
-            // follows reads as a string escape (`bob\nnext`).
+            // follows the domain. A lower-case one is a domain unless it is
+            // a path's directory (`C:\Users\anna\AppData`) or what follows
+            // reads as a string escape (`bob\nnext`).
             let domain_byte = |b: &u8| b.is_ascii_digit() || matches!(b, b'-' | b'.');
             let upper = line[s..e]
                 .iter()
                 .all(|b| b.is_ascii_uppercase() || domain_byte(b));
-            let lower = line[s..e]
-                .iter()
-                .all(|b| b.is_ascii_lowercase() || domain_byte(b));
+            let lower = !(s > 0 && matches!(line[s - 1], b'\\' | b'/'))
+                && line[s..e]
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || domain_byte(b));
             let sep = line[e..]
                 .iter()
                 .take(4)
