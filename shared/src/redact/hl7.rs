@@ -1,5 +1,6 @@
-//! People in HL7 v2 messages and X12 name segments ([`x12_names`]), as
-//! integration engines (Mirth, Rhapsody, Cloverleaf) log them. HL7 v2: one segment per line, `|` between fields, `~`
+//! People in HL7 v2 messages, X12 name segments ([`x12_names`]) and DICOM
+//! dumps ([`dicom_person_names`]), as integration engines (Mirth,
+//! Rhapsody, Cloverleaf) and imaging tools log them. HL7 v2: one segment per line, `|` between fields, `~`
 //! between repetitions, `^` between components. The fields that hold a
 //! person's name (data type XPN: family^given^middle^…) or a person with
 //! an id (XCN: id^family^given^middle^…) are read by position, as HL7 2.x
@@ -9,6 +10,7 @@
 
 use super::checks;
 use super::finding::Finding;
+use super::prefilter::{self, Hints};
 use super::token::Kind;
 
 /// How a field holds people.
@@ -50,8 +52,11 @@ fn person_fields(segment: &[u8]) -> &'static [(usize, Person)] {
 
 /// Appends the people of `line` if it is an HL7 v2 segment or holds X12
 /// name segments.
-pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
+pub(crate) fn find(line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
     x12_names(line, out);
+    if hints.has(prefilter::DICOM_PN) {
+        dicom_person_names(line, out);
+    }
     if line.len() < 5
         || line[3] != b'|'
         || !line[..3]
@@ -100,6 +105,33 @@ fn x12_names(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// The cue of [`dicom_person_names`] (see [`super::prefilter`]).
+pub(crate) const DICOM_PN_CUE: &str = ") pn ";
+
+/// DICOM elements of value representation PN, a person's name, as
+/// `dcmdump` and `dcm2json`'s tools print them: `(0010,0010) PN
+/// [OKONKWO^CHIAMAKA^ADAEZE]  #  24, 1 PatientName`. The whole value goes
+/// (family^given^middle^prefix^suffix).
+fn dicom_person_names(line: &[u8], out: &mut Vec<Finding>) {
+    let pn = finder!(b") PN [");
+    let mut from = 0;
+    while let Some(at) = pn.find(&line[from..]).map(|i| from + i) {
+        let s = at + 6;
+        from = s;
+        let Some(len) = memchr::memchr(b']', &line[s..]) else {
+            break;
+        };
+        let value = &line[s..s + len];
+        let parts_named = value
+            .split(|b| *b == b'^')
+            .filter(|p| !p.is_empty())
+            .all(checks::name_field);
+        if parts_named && value.first().is_some_and(|b| *b != b'^') {
+            out.push(Finding::new(s, s + len, Kind::Name));
+        }
+    }
+}
+
 /// The repetitions of one person field, which starts at byte `at` of its
 /// line.
 fn people(at: usize, field: &[u8], person: Person, out: &mut Vec<Finding>) {
@@ -136,7 +168,13 @@ mod tests {
 
     fn found(line: &str) -> Vec<(&str, Kind)> {
         let mut out = Vec::new();
-        find(line.as_bytes(), &mut out);
+        let mut hints = Hints::default();
+        prefilter::Prefilter::new(
+            &[(prefilter::DICOM_PN, vec![DICOM_PN_CUE.to_owned()])],
+            crate::redact::Tables::Compact,
+        )
+        .scan(line.as_bytes(), &mut hints);
+        find(line.as_bytes(), &hints, &mut out);
         out.iter()
             .map(|f| (&line[f.start..f.end], f.kind().unwrap()))
             .collect()
@@ -197,6 +235,22 @@ mod tests {
         assert!(found("NM1*IL*1*12345*JANE~")
             .iter()
             .all(|(v, _)| *v == "JANE"));
+    }
+
+    #[test]
+    fn dicom_person_names_whole() {
+        assert_eq!(
+            found("(0008,0090) PN [Vasquez^Elena^^Dr]                      #  18, 1 ReferringPhysicianName"),
+            [("Vasquez^Elena^^Dr", Kind::Name)]
+        );
+        assert_eq!(
+            found("I: (0010,0010) PN [OKONKWO^CHIAMAKA]  #  16, 1 PatientName"),
+            [("OKONKWO^CHIAMAKA", Kind::Name)]
+        );
+        // Not a name (a code, an empty value), not a PN element.
+        assert!(found("(0010,0010) PN [ANON123]  # 7").is_empty());
+        assert!(found("(0010,0010) PN (no value available)").is_empty());
+        assert!(found("(0008,0060) CS [CT]  #   2, 1 Modality").is_empty());
     }
 
     #[test]

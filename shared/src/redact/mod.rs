@@ -584,7 +584,7 @@ impl Redactor {
             3 => users::dotted_logins(line, out),
             4 => users::compact_logins(line, out),
             5 => accounts::find(line, out),
-            6 => hl7::find(line, out),
+            6 => hl7::find(line, hints, out),
             7 => self.names.find(line, hints, out),
             8 => self.ssids.find(line, hints, out),
             _ => self.custom_patterns(line, out),

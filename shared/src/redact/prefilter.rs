@@ -54,6 +54,7 @@ pub(crate) const DOUBLE_HYPHEN: u32 = 1 << 13;
 pub(crate) const SN_KEY: u32 = 1 << 14;
 pub(crate) const NAME_KEY: u32 = 1 << 15;
 pub(crate) const REDIS_SET: u32 = 1 << 16;
+pub(crate) const DICOM_PN: u32 = 1 << 19;
 
 #[derive(Clone)]
 pub(crate) struct Prefilter {
@@ -119,6 +120,7 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u32, Vec<String>)>
         (SN_KEY, owned(&["sn="])),
         (NAME_KEY, owned(&["\"name\""])),
         (REDIS_SET, owned(&["\"set"])),
+        (DICOM_PN, owned(&[super::hl7::DICOM_PN_CUE])),
     ];
     groups.extend(super::secrets::own_cue_groups());
     groups

@@ -26,8 +26,9 @@ pub(crate) struct Secrets {
     /// identity and bank account numbers (six), passport numbers (five).
     digits: [(usize, usize); 2],
     /// The groups whose value must read as an access code
-    /// ([`access_code`]): meeting and door codes, a config line's value.
-    codes: [usize; 2],
+    /// ([`access_code`]): meeting and door codes, a config line's value, a
+    /// directive's.
+    codes: [usize; 3],
     /// PINs and one-time codes: not part of a date or a time.
     pins: [usize; 2],
     xml: Regex,
@@ -187,6 +188,7 @@ const CUES: &[&str] = &[
     "pin ",
     "pin:",
     "pin=",
+    "pin,",
     "pin\"",
     "pin'",
     "otp",
@@ -667,6 +669,12 @@ impl Secrets {
             // `htpasswd -b FILE USER PASS`, `useradd -p HASH`.
             r"|(?:\bhtpasswd\b[^\n]*?[ \t]-[a-zA-Z]*b[a-zA-Z]*[ \t]+\S+[ \t]+\S+[ \t]+[\x22']?(?P<htpasswd>[^\s\x22']+))",
             r"|(?:\b(?:useradd|usermod)\b[^\n]*?[ \t](?:-p|--password)[ \t]+[\x22']?(?P<useradd>[^\s\x22']+))",
+            // A directive of a config file or a device's console, a
+            // camelCase key ending in a secret's word and its value after
+            // a blank or a comma (`BindPassword x`, Tasmota's `MqttPassword
+            // x` and `Password1 x`, a settings export's `ldapBindPassword,x`,
+            // `adminPIN,40917`).
+            r"|(?:\b(?-i:[A-Za-z][A-Za-z0-9]*[a-z0-9](?:Password|Passphrase|Passwd|Secret|Pin|PIN|Community)|Password[0-9])[ \t]*[ \t,][ \t]*[\x22']?(?P<directive>[^\s,;\x22']+))",
             // SNMP: `community "public2"`; French prose: `mot de passe x`.
             r"|(?:\bcommunity(?:[ \t]+string)?[ \t]+(?:is[ \t]+)?[\x22'](?P<community>[^\x22'\s]+)[\x22'])",
             r"|(?:\bmot[ \t]+de[ \t]+passe[ \t]*(?:est[ \t]+|:[ \t]*)?[\x22']?[ \t]*(?P<fr>[^\s\x22',;]+))",
@@ -782,7 +790,7 @@ impl Secrets {
         Secrets {
             checked: [group("bare"), group("dashp")],
             digits: [(group("natid"), 6), (group("passport"), 5)],
-            codes: [group("acode"), group("cfgline")],
+            codes: [group("acode"), group("cfgline"), group("directive")],
             pins: [group("pin"), group("otp")],
             assign,
             phrase,

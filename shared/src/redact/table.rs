@@ -53,6 +53,9 @@ enum Column {
     /// payroll exports: `tax_id`, `passport_no`, `direct_deposit_account`):
     /// a secret when it holds five digits or more.
     IdNumber,
+    /// A network card's address (`macAddress`, `scanner_mac`): the
+    /// detectors find one with separators, the column one without.
+    Mac,
 }
 
 /// Words of a column name that make a `name` column something else than a
@@ -500,6 +503,9 @@ fn redact_row(
                 .then_some(Kind::Phone),
             Some(Column::Secret) => Some(Kind::Secret),
             Some(Column::IdNumber) => (checks::digit_count(value) >= 5).then_some(Kind::Secret),
+            Some(Column::Mac) => {
+                (value.len() == 12 && value.iter().all(u8::is_ascii_hexdigit)).then_some(Kind::Mac)
+            }
             _ => None,
         };
         if let Some(kind) = kind {
@@ -721,6 +727,9 @@ fn classify(name: &[u8]) -> Option<Column> {
     }
     if words.iter().any(|w| PHONE_WORDS.contains(w)) {
         return Some(Column::Phone);
+    }
+    if words.contains(&"mac") {
+        return Some(Column::Mac);
     }
     if id_number_column(&words) {
         return Some(Column::IdNumber);

@@ -2648,6 +2648,25 @@ fn numbered_columns_and_phones_in_cells() {
     ]);
 }
 
+/// A MAC column's addresses without separators; a container's id of the
+/// same shape in another column stays.
+#[test]
+fn mac_columns_of_tables() {
+    let r = redactor();
+    let text = "deviceId,lastSync,macAddress,ethernetMacAddress,containerId\n\
+                d-1,2024-05-14T07:02:40Z,2c36e6533915,,4f1c2b3a9e0d\n\
+                tracking;driver;scanner_mac;lat\n\
+                1Z999;Jan;843C7E0B2E03;50.07";
+    let (out, _) = run(&r, text);
+    for gone in ["2c36e6533915", "843C7E0B2E03"] {
+        assert!(!out.contains(gone), "{gone}: {out}");
+    }
+    assert!(
+        out.contains(",4f1c2b3a9e0d") && out.ends_with(";50.07"),
+        "{out}"
+    );
+}
+
 #[test]
 fn random_tokens_whatever_names_them() {
     check(&[
@@ -2777,6 +2796,23 @@ fn secrets_in_tool_lines_and_compound_names() {
         ("build,win: pass --debug-nghttp2 to configure", &[], &["pass --debug-nghttp2 to"]),
         // PINs and one-time codes; the verb `pin`, dates and error codes stay.
         ("NOTE:Alarm PIN 0519 – house-sitting July", &["0519"], &["Alarm PIN", "house-sitting July"]),
+        // Directives: a camelCase key ending in a secret's word, a blank
+        // or a comma, the value; a word after such a key is prose.
+        (
+            "BindPassword XSdP3HMiuqiQ6yBpQy; ldapBindPassword,Pqc20aJUZFCX7jJg2v; adminPIN,40917",
+            &["XSdP3HMiuqiQ6yBpQy", "Pqc20aJUZFCX7jJg2v", "40917"],
+            &["BindPassword ", "ldapBindPassword,", "adminPIN,"],
+        ),
+        (
+            "Backlog SSId1 Home; Password1 96965551560662512198; MqttUser u; MqttPassword P28DmqTozLoQbmkI; snmpV2Community,c0rp-r3ad",
+            &["96965551560662512198", "P28DmqTozLoQbmkI", "c0rp-r3ad"],
+            &["MqttPassword ", "snmpV2Community,"],
+        ),
+        (
+            "calling resetPassword for the user; MqttPassword 1; Password expired 2024-05-14; Secret Santa 2024",
+            &[],
+            &["resetPassword for the user", "MqttPassword 1", "Password expired 2024-05-14", "Secret Santa 2024"],
+        ),
         (
             r#"mgr_pin=5820 {"simPin": "4412", "pin": "9931"} spin 12345 rpm, spinning 1234"#,
             &["5820", "4412", "9931"],
