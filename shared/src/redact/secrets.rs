@@ -2155,6 +2155,17 @@ fn sent_codes(line: &[u8], out: &mut Vec<Finding>) {
             continue;
         }
         we = blanks(we);
+        // After a word that makes it one-time (`TOTP code 417093`,
+        // `override code 880412`, `SMS kodu 840-116`) the code may follow
+        // straight away.
+        if ONE_TIME_QUALIFIERS
+            .iter()
+            .any(|q| prev == q.as_bytes() || stem.ends_with(q.as_bytes()))
+            && line.get(we).is_some_and(u8::is_ascii_digit)
+        {
+            push_code(line, we, out);
+            continue;
+        }
         for _ in 0..2 {
             let next = word_end(we);
             let copula = COPULAS.iter().any(|c| &line[we..next] == *c);
@@ -2254,13 +2265,74 @@ fn grouped_codes(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// Whether dash-joined digit groups read as a date: a year of four digits
+/// (`2024-05-14`), or three groups with a month in the middle and a day
+/// at one end (`24-05-14`, `14-05-24`).
+fn reads_as_date(groups: &[&[u8]]) -> bool {
+    let value = |g: &[u8]| g.iter().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    let day = |g: &[u8]| (1..=31).contains(&value(g));
+    groups
+        .iter()
+        .any(|g| g.len() == 4 && (g.starts_with(b"19") || g.starts_with(b"20")))
+        || (groups.len() == 3
+            && (1..=12).contains(&value(groups[1]))
+            && (day(groups[0]) || day(groups[2])))
+}
+
+/// Words before a code's word that make it a secret one (lower case; also
+/// as the end of the code's own word: `TOTP code`, `otpcode`).
+const ONE_TIME_QUALIFIERS: &[&str] = &[
+    "otp",
+    "totp",
+    "sms",
+    "mfa",
+    "2fa",
+    "override",
+    "activation",
+    "verification",
+    "confirmation",
+    "authentication",
+    "unlock",
+    "pairing",
+    "access",
+    "door",
+    "gate",
+    "safe",
+    "keypad",
+    "alarm",
+];
+
 /// Six to eight digits at `at` that stand alone and are no date's or
-/// time's part: a sent code ([`sent_codes`]).
+/// time's part, also in groups of two to four joined by dashes (`840-116`,
+/// `19-73-46`; not a date, `2024-05-14`): a sent code ([`sent_codes`]).
 fn push_code(line: &[u8], at: usize, out: &mut Vec<Finding>) {
-    let n = line[at..].iter().take_while(|b| b.is_ascii_digit()).count();
-    let end = at + n;
-    if (6..=8).contains(&n)
-        && !line.get(end).is_some_and(|b| b.is_ascii_alphanumeric())
+    let mut end = at;
+    let mut groups: Vec<&[u8]> = Vec::new();
+    loop {
+        let n = line[end..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        groups.push(&line[end..end + n]);
+        end += n;
+        let more =
+            line.get(end) == Some(&b'-') && line.get(end + 1).is_some_and(u8::is_ascii_digit);
+        if !more || groups.len() == 4 {
+            break;
+        }
+        end += 1;
+    }
+    let digits: usize = groups.iter().map(|g| g.len()).sum();
+    let shape_ok = if groups.len() == 1 {
+        true
+    } else {
+        groups.iter().all(|g| (2..=4).contains(&g.len())) && !reads_as_date(&groups)
+    };
+    if (6..=8).contains(&digits)
+        && shape_ok
+        && !line
+            .get(end)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-')
         && !date_or_time_part(line, at, end)
     {
         out.push(Finding::new(at, end, Kind::Secret));

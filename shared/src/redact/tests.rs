@@ -3117,6 +3117,18 @@ fn meeting_access_codes() {
             &["551930", "551931", "804117"],
             &["Ihr Anmeldecode: ", "doğrulama kodunuz ", "código de acesso é "],
         ),
+        // Straight after a word that makes the code one-time; in dashed
+        // groups that are no date.
+        (
+            "teacher override code 880412 entered; the TOTP code 417093 for; SMS kodu 840-116; safe code=19-73-46",
+            &["880412", "417093", "840-116", "19-73-46"],
+            &["override code ", "TOTP code ", "SMS kodu ", "safe code="],
+        ),
+        (
+            "Code de retrait: 7741-29 | exit code 137, status code 404, code=2024-05-14, code=24-05-14, access code 2024",
+            &["7741-29"],
+            &["exit code 137", "status code 404", "code=2024-05-14", "code=24-05-14", "access code 2024"],
+        ),
         (
             r#""channel":"email","code":"804117" --data-urlencode "Code=390552" verification_code=300061"#,
             &["804117", "390552", "300061"],
