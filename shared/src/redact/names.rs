@@ -1785,6 +1785,7 @@ impl Names {
             name_object(line, out);
         }
         travel_names(line, out);
+        caps_names(line, out);
         surname_comma_given(line, out);
         speaker(line, out);
         sign_off(line, hints, out);
@@ -4098,6 +4099,83 @@ fn surname_comma_given(line: &[u8], out: &mut Vec<Finding>) {
             out.push(Finding::new(s, comma, Kind::Name));
             out.push(Finding::new(comma + 2, e, Kind::Name));
         }
+    }
+}
+
+/// Names set in capitals, as bank files, card receipts and payment
+/// exports print them (`PAYEE ROSALIND FAIRWEATHER`, `"KORHONEN VILLE"`,
+/// `IND NAME=DELACROIX, MARIE`, `ANDERSON, KEISHA M`): a listed first name
+/// and a listed surname side by side, in either order, or a surname, a
+/// comma and a first name; with a middle initial after them. Neither may
+/// be an everyday word (`GRACE PERIOD`, `MAY DAY`) or a product's name,
+/// nor be followed by an everyday word in capitals.
+fn caps_names(line: &[u8], out: &mut Vec<Finding>) {
+    let caps_end = |i: usize| {
+        i + line[i..]
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase() || **b == b'-')
+            .count()
+    };
+    let first = |w: &[u8]| {
+        let lower = w.to_ascii_lowercase();
+        is_plain_first_name(&lower) && !is_common_word(&lower)
+    };
+    let surname = |w: &[u8]| {
+        let lower = w.to_ascii_lowercase();
+        let listed = |p: &[u8]| p.len() >= 4 && is_surname(p) && !is_common_word(p);
+        listed(&lower) || lower.contains(&b'-') && lower.split(|b| *b == b'-').any(listed)
+    };
+    let mut i = 0;
+    while i + 1 < line.len() {
+        // The next two capitals in a row that start a word.
+        let Some(p) = line[i..]
+            .windows(2)
+            .position(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
+            .map(|p| i + p)
+        else {
+            return;
+        };
+        let e1 = caps_end(p);
+        i = e1;
+        if p > 0 && line[p - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let comma = line[e1..].starts_with(b", ");
+        let s2 = if comma { e1 + 2 } else { e1 + 1 };
+        if !(comma || line.get(e1) == Some(&b' '))
+            || !line.get(s2).is_some_and(u8::is_ascii_uppercase)
+        {
+            continue;
+        }
+        let e2 = caps_end(s2);
+        if e2 - s2 < 2 || line.get(e2).is_some_and(u8::is_ascii_alphanumeric) {
+            continue;
+        }
+        let (w1, w2) = (&line[p..e1], &line[s2..e2]);
+        let found = if comma {
+            surname(w1) && first(w2)
+        } else {
+            first(w1) && surname(w2) || surname(w1) && first(w2)
+        };
+        // An organisation's words after them (`GUANG DONG CERTIFICATE
+        // AUTHORITY`): a place's or a company's name.
+        let next_word = line.get(e2) == Some(&b' ') && {
+            let e3 = caps_end(e2 + 1);
+            e3 - (e2 + 1) >= 4 && is_common_word(&line[e2 + 1..e3].to_ascii_lowercase())
+        };
+        if !found || next_word {
+            continue;
+        }
+        // A middle initial: `KEISHA M`, `SEAN P`.
+        let mut end = e2;
+        if line.get(e2) == Some(&b' ')
+            && line.get(e2 + 1).is_some_and(u8::is_ascii_uppercase)
+            && !line.get(e2 + 2).is_some_and(u8::is_ascii_alphanumeric)
+        {
+            end = e2 + 2;
+        }
+        out.push(Finding::new(p, end, Kind::Name));
+        i = end;
     }
 }
 

@@ -3516,6 +3516,23 @@ fn cardholder_names_in_capitals() {
             &[],
             &["ACME TRADING LTD"],
         ),
+        // Without a cue: a listed first name and a listed surname, either
+        // way round, or a surname, a comma and a first name.
+        (
+            r#"TITOLARE: NNAMDI OKAFOR | "KORHONEN VILLE" | EMP-0263350    ANDERSON, KEISHA M      1121 | AMELIA THORNTON-WHYTE"#,
+            &[
+                "NNAMDI OKAFOR",
+                "KORHONEN VILLE",
+                "ANDERSON, KEISHA M",
+                "AMELIA THORNTON-WHYTE",
+            ],
+            &["TITOLARE: ", "EMP-0263350", "1121"],
+        ),
+        (
+            "GRACE PERIOD EXPIRED, MAY DAY, ERROR MESSAGE; GUANG DONG CERTIFICATE AUTHORITY",
+            &[],
+            &["GRACE PERIOD EXPIRED, MAY DAY, ERROR MESSAGE; GUANG DONG CERTIFICATE AUTHORITY"],
+        ),
     ]);
 }
 
