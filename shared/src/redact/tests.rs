@@ -2510,6 +2510,10 @@ fn realm_users_dotted_domains_and_quoted_audit_accounts() {
         ("    Domain-User Name         : corp\\e.papadaki", "e.papadaki"),
         (r"Windows path: C:\Users\adeyek\AppData\Local\Temp", "adeyek"),
         (
+            "Session _4f42 for principal erikssonm was bound to a different address",
+            "erikssonm",
+        ),
+        (
             r#"{"message":"Login attempt: \"bjorn.holm\"","app":"admin_audit"}"#,
             "bjorn.holm",
         ),

@@ -158,6 +158,7 @@ pub(crate) const CUES: &[&str] = &[
     "/account",
     "_by",
     "nickname",
+    "principal",
     "ssh-",
     "assumed-role",
     "'@",
@@ -977,7 +978,10 @@ fn alternatives() -> Vec<String> {
         // shadow a more specific alternative at the same place.
         // Prose: `login jpark from 198.51.100.23`, `his own account hfarouk.`
         // (checked by `prose_login_is_user`).
-        format!(r"(?i:\b(?:login|account|nickname)(?:[ \t]+is)?)[ \t]+['\x22(]?(?P<ar>{NAME})"),
+        // Shibboleth and Kerberos: `for principal erikssonm was bound`.
+        format!(
+            r"(?i:\b(?:login|account|nickname|principal)(?:[ \t]+is)?)[ \t]+['\x22(]?(?P<ar>{NAME})"
+        ),
     ]
 }
 
@@ -1140,6 +1144,7 @@ fn prose_login_is_user(line: &[u8], s: usize, e: usize) -> bool {
                     | b"removed"
                     | b"expired"
                     | b"suspended"
+                    | b"was"
             ) || (next.is_empty() && matches!(rest.get(1), Some(b'/' | b'(')))
         }
         _ => false,
