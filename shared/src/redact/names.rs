@@ -4223,7 +4223,7 @@ fn travel_names(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
-/// The parts of a name object in a document (MongoDB, APIs:
+/// The parts of a name object in a document (MongoDB, APIs, FHIR:
 /// `"name":{"first":"Akosua","last":"Frimpong"}`): the values of its
 /// `first`, `middle`, `last`, `given` and `family` keys.
 fn name_object(line: &[u8], out: &mut Vec<Finding>) {
@@ -4237,7 +4237,11 @@ fn name_object(line: &[u8], out: &mut Vec<Finding>) {
         (line.get(j) == Some(&byte)).then_some(j)
     };
     for at in finder!(b"\"name\"").find_iter(line) {
-        let Some(open) = at_byte(at + 6, b':').and_then(|c| at_byte(c + 1, b'{')) else {
+        // An object, or a list of them (FHIR's `"name": [ { "use":
+        // "official", "family": … } ]`: its first).
+        let Some(open) = at_byte(at + 6, b':').and_then(|c| {
+            at_byte(c + 1, b'{').or_else(|| at_byte(c + 1, b'[').and_then(|l| at_byte(l + 1, b'{')))
+        }) else {
             continue;
         };
         let close = memchr::memchr(b'}', &line[open..]).map_or(line.len(), |c| open + c);
