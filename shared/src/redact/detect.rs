@@ -160,7 +160,7 @@ fn num_pattern() -> String {
         r"(?P<ssncue>\b(?i:ssn|social security(?: number| no\.?)?)[^0-9A-Za-z\n]{0,5})(?P<ssncue_v>[0-9]{3}[ \-]?[0-9]{2}[ \-]?[0-9]{4})\b".to_owned(),
         r"(?P<ssn>\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b|\b[0-9]{3} [0-9]{2} [0-9]{4}\b)".to_owned(),
         r"(?P<card>\b[0-9](?:[ \-]?[0-9]){12,18}\b)".to_owned(),
-        r"(?P<phonecue>\b(?i:phone|tel|telephone|t(?:\xC3\xA9|e)l(?:\xC3\xA9|e)phone|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|contact|m(?:\xC3\xB3|o)vil|handy|mobil|telefon|telefono|tel(?:\xC3\xA9|e)fono|telefone|celular|cellulare|portable|gsm)[a-z._]*[\x22']?[ \t]*(?i:no\.?|number|nr\.?|#)?[ \t]*[:=#]?[ \t]*[\x22']?[ \t]*(?:(?i:is|es|est|ist|(?:\xC3\xA9|\xC3\xA8)|me[ \t]+(?:on|at))[ \t]+)?)(?P<phonecue_v>\+?\(?[0-9][0-9 .\-()/]{5,20}[0-9])".to_owned(),
+        r"(?P<phonecue>\b(?i:phone|tel|telephone|t(?:\xC3\xA9|e)l(?:\xC3\xA9|e)phone|mobile|mob|cell|cellphone|fax|call|sms|whatsapp|contact|m(?:\xC3\xB3|o)vil|handy|mobil|telefon|telefono|tel(?:\xC3\xA9|e)fono|telefone|celular|cellulare|portable|gsm)[a-z._]*[\x22']?[ \t]*(?i:no\.?|number|nr\.?|#)?[ \t]*[:=#,]?[ \t]*[\x22']?[ \t]*(?:(?i:is|es|est|ist|(?:\xC3\xA9|\xC3\xA8)|me[ \t]+(?:on|at))[ \t]+)?)(?P<phonecue_v>\+?\(?[0-9][0-9 .\-()/]{5,20}[0-9])".to_owned(),
         concat!(
             r"(?P<phone>\+[0-9]{1,3}(?:[ .\-]?\(?[0-9]{1,5}\)?){1,6}",
             r"|\([0-9]{2,5}\)[ ]?[0-9]{2,4}[ .\-]?[0-9]{3,4}\b",

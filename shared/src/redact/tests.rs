@@ -2660,6 +2660,12 @@ fn numbered_columns_and_phones_in_cells() {
             &[],
             &["1 555 0194,20", "12.555.019,4"],
         ),
+        // A comma after the cue word; a date stays.
+        (
+            "Cliente: El móvil, 611 55 50 22. Si no; phone, 2024-05-14 10:00",
+            &["611 55 50 22"],
+            &["El móvil, ", "2024-05-14 10:00"],
+        ),
     ]);
 }
 
