@@ -4125,30 +4125,31 @@ fn caps_names(line: &[u8], out: &mut Vec<Finding>) {
         let listed = |p: &[u8]| p.len() >= 4 && is_surname(p) && !is_common_word(p);
         listed(&lower) || lower.contains(&b'-') && lower.split(|b| *b == b'-').any(listed)
     };
-    let mut i = 0;
-    while i + 1 < line.len() {
-        // The next two capitals in a row that start a word.
-        let Some(p) = line[i..]
-            .windows(2)
-            .position(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
-            .map(|p| i + p)
-        else {
-            return;
-        };
-        let e1 = caps_end(p);
-        i = e1;
-        if p > 0 && line[p - 1].is_ascii_alphanumeric() {
-            continue;
-        }
-        let comma = line[e1..].starts_with(b", ");
-        let s2 = if comma { e1 + 2 } else { e1 + 1 };
-        if !(comma || line.get(e1) == Some(&b' '))
-            || !line.get(s2).is_some_and(u8::is_ascii_uppercase)
+    let upper = |i: usize| line.get(i).is_some_and(u8::is_ascii_uppercase);
+    // Where the last name found ended.
+    let mut after = 0;
+    // Each blank between two words of capitals (most lines have none).
+    for sp in memchr::memchr_iter(b' ', line) {
+        let comma = sp >= 1 && line[sp - 1] == b',';
+        let e1 = if comma { sp - 1 } else { sp };
+        if sp < after
+            || e1 < 2
+            || !(upper(e1 - 1) && upper(e1 - 2) && upper(sp + 1) && upper(sp + 2))
         {
             continue;
         }
+        let p = e1
+            - line[..e1]
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_uppercase() || **b == b'-')
+                .count();
+        if p < after || p > 0 && line[p - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let s2 = sp + 1;
         let e2 = caps_end(s2);
-        if e2 - s2 < 2 || line.get(e2).is_some_and(u8::is_ascii_alphanumeric) {
+        if line.get(e2).is_some_and(u8::is_ascii_alphanumeric) {
             continue;
         }
         let (w1, w2) = (&line[p..e1], &line[s2..e2]);
@@ -4169,13 +4170,13 @@ fn caps_names(line: &[u8], out: &mut Vec<Finding>) {
         // A middle initial: `KEISHA M`, `SEAN P`.
         let mut end = e2;
         if line.get(e2) == Some(&b' ')
-            && line.get(e2 + 1).is_some_and(u8::is_ascii_uppercase)
+            && upper(e2 + 1)
             && !line.get(e2 + 2).is_some_and(u8::is_ascii_alphanumeric)
         {
             end = e2 + 2;
         }
         out.push(Finding::new(p, end, Kind::Name));
-        i = end;
+        after = end;
     }
 }
 

@@ -120,15 +120,18 @@ const CUES: &[&str] = &[
     "$argon2",
     "dni",
     "cpf",
+    // Short ids with a blank before them, or a key's punctuation after:
+    // `itin `, `pps ` and `rut ` alone are parts of `waiting `, `apps `,
+    // `brut `.
     "tckn",
-    "rut ",
+    " rut ",
     "rut=",
     "rut:",
     "rut\"",
-    "itin ",
+    " itin ",
     "itin:",
     "itin=",
-    "pps ",
+    " pps ",
     "ppsn",
     "pps:",
     "pps=",
@@ -801,6 +804,9 @@ impl Secrets {
     pub(crate) fn find(&self, line: &[u8], hints: &Hints, out: &mut Vec<Finding>) {
         credential_file_line(line, out);
         policy_passwords(line, out);
+        if hints.has(prefilter::SESSION_WORD) {
+            sessions_in_prose(line, out);
+        }
         if hints.has(prefilter::REDIS_SET) {
             redis_set_values(line, out);
         }
@@ -1455,15 +1461,13 @@ fn prose_passwords(line: &[u8], out: &mut Vec<Finding>) {
 }
 
 /// The words [`prose_keys`] looks for.
-const KEY_PROSE_WORDS: &[&str] = &["token", "key", "secret", "session"];
+const KEY_PROSE_WORDS: &[&str] = &["token", "key", "secret"];
 
 /// A key or token named in prose and given after a colon or `is`: `the
 /// datadog app key too pls: 3ae04733…`, `(token for rollback webhook:
 /// 79837833…)`, `the API key is 2506d06e-…`. The value is a hex key (32,
 /// 40 or 64 digits) or a UUID, which other detectors keep as ids; here
-/// the words before it say what it is. A session's id may follow its word
-/// straight away (`session 7F3C0A9E…`, `session id 7f3c…`), but only as
-/// a hex key: a UUID there names a log's correlation id.
+/// the words before it say what it is.
 fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
     const WINDOW: usize = 40;
     static CUES: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
@@ -1472,10 +1476,6 @@ fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
         // A word of prose (`key`, `keys`, `tokens`; not `monkey`, nor a
         // header's last word: `Idempotency-Key: <uuid>`).
         if m.start() > 0 && !matches!(line[m.start() - 1], b' ' | b'\t' | b'(') {
-            continue;
-        }
-        if m.end() - m.start() == b"session".len() {
-            session_in_prose(line, m.end(), out);
             continue;
         }
         let rest = &line[m.end()..(m.end() + WINDOW).min(line.len())];
@@ -1506,13 +1506,28 @@ fn prose_keys(line: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
-/// The hex key after the word `session` ending at `at`: a blank, then
-/// an optional `id` and `:`, then the value.
-fn session_in_prose(line: &[u8], at: usize, out: &mut Vec<Finding>) {
-    let blanks = |i: usize| i + line[i..].iter().take_while(|b| **b == b' ').count();
-    if line.get(at) != Some(&b' ') {
-        return;
+/// The cue of [`sessions_in_prose`], its own in the cue scan: as a cue of
+/// the secret group it would wake the group on every `Started Session 4
+/// of User` line.
+pub(crate) const SESSION_WORD: &str = "session ";
+
+/// A session's id straight after its word (`session 7F3C0A9E…`, `Session
+/// ID: 7f3c…`): a blank, an optional `id` and `:`, then a hex key (32, 40
+/// or 64 digits; a UUID there names a log's correlation id, a number a
+/// login session).
+fn sessions_in_prose(line: &[u8], out: &mut Vec<Finding>) {
+    static CUE: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let cue = CUE.get_or_init(|| any_case(&[SESSION_WORD]));
+    for m in cue.find_iter(line) {
+        if m.start() == 0 || matches!(line[m.start() - 1], b' ' | b'\t' | b'(') {
+            session_id_at(line, m.end(), out);
+        }
     }
+}
+
+/// The hex key of [`sessions_in_prose`] after the blank at `at`.
+fn session_id_at(line: &[u8], at: usize, out: &mut Vec<Finding>) {
+    let blanks = |i: usize| i + line[i..].iter().take_while(|b| **b == b' ').count();
     let mut vs = blanks(at);
     if line
         .get(vs..vs + 2)
