@@ -2524,6 +2524,7 @@ fn realm_users_dotted_domains_and_quoted_audit_accounts() {
             "Session _4f42 for principal erikssonm was bound to a different address",
             "erikssonm",
         ),
+        (r"Target: \\10.1.1.1\backup\jdoe, credentials nasbackup", "nasbackup"),
         (
             r#"{"message":"Login attempt: \"bjorn.holm\"","app":"admin_audit"}"#,
             "bjorn.holm",

@@ -158,7 +158,7 @@ pub(crate) const CUES: &[&str] = &[
     "/account",
     "_by",
     "nickname",
-    "principal",
+    "credentials ",
     "ssh-",
     "assumed-role",
     "'@",
@@ -978,9 +978,10 @@ fn alternatives() -> Vec<String> {
         // shadow a more specific alternative at the same place.
         // Prose: `login jpark from 198.51.100.23`, `his own account hfarouk.`
         // (checked by `prose_login_is_user`).
-        // Shibboleth and Kerberos: `for principal erikssonm was bound`.
+        // Shibboleth and Kerberos: `for principal erikssonm was bound`;
+        // a backup job's `credentials nasbackup`.
         format!(
-            r"(?i:\b(?:login|account|nickname|principal)(?:[ \t]+is)?)[ \t]+['\x22(]?(?P<ar>{NAME})"
+            r"(?i:\b(?:login|account|nickname|principal|credentials)(?:[ \t]+is)?)[ \t]+['\x22(]?(?P<ar>{NAME})"
         ),
     ]
 }
