@@ -2526,6 +2526,10 @@ fn realm_users_dotted_domains_and_quoted_audit_accounts() {
         ),
         (r"Target: \\10.1.1.1\backup\jdoe, credentials nasbackup", "nasbackup"),
         (
+            "polkit: sanne.b is not authorized to perform org.freedesktop.packagekit.system-update",
+            "sanne.b",
+        ),
+        (
             r#"{"message":"Login attempt: \"bjorn.holm\"","app":"admin_audit"}"#,
             "bjorn.holm",
         ),

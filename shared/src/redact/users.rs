@@ -191,6 +191,7 @@ pub(crate) const CUES: &[&str] = &[
     "pid ",
     "logged ",
     "signed ",
+    "not authorized to perform",
     "notification:",
     "command=",
     "ecdsa-",
@@ -859,9 +860,10 @@ fn alternatives() -> Vec<String> {
         format!(r"\bLogin[ \t]+(?:OK|incorrect)\b[^\n\[]*\[(?P<bc>{NAME})[/\]]"),
         // `Login by jonas (AFP3.4)`, `last logins by alice from`.
         format!(r"(?i:\b(?:login|logon|logins|logons)[ \t]+(?:by|of))[ \t]+['\x22]?(?P<bd>{NAME})"),
-        // `alice logged in from`, `alice is not in the sudoers file`.
+        // `alice logged in from`, `alice is not in the sudoers file`,
+        // polkit's `alice is not authorized to perform`.
         format!(
-            r"(?:^|[\s\]:])(?P<be>{LOGIN})[ \t]+(?:logged[ \t]+(?:in|on|out)|signed[ \t]+(?:in|out)|is[ \t]+not[ \t]+in[ \t]+the[ \t]+sudoers)\b"
+            r"(?:^|[\s\]:])(?P<be>{LOGIN})[ \t]+(?:logged[ \t]+(?:in|on|out)|signed[ \t]+(?:in|out)|is[ \t]+not[ \t]+(?:in[ \t]+the[ \t]+sudoers|authorized[ \t]+to[ \t]+perform))\b"
         ),
         // Nagios and Icinga: `SERVICE NOTIFICATION: alice;host;service;…`.
         format!(r"\b(?:SERVICE|HOST)[ \t]+NOTIFICATION:[ \t]+(?P<bf>{NAME});"),
