@@ -1371,6 +1371,21 @@ const PASSWORD_WORDS: &[&str] = &[
     "losenord",
     "has\u{142}o",
     "haslo",
+    // Czech and Slovak, Italian, Romanian, Turkish, Latvian and Estonian
+    // (`parola`, `parolă`, `parole`, `parool`), Hungarian, Norwegian,
+    // Turkish, Croatian and Serbian, Slovenian, Russian and Ukrainian,
+    // Vietnamese.
+    "heslo",
+    "parol",
+    "jelsz",
+    "passord",
+    "\u{15f}ifre",
+    "sifre",
+    "lozinka",
+    "geslo",
+    "\u{43f}\u{430}\u{440}\u{43e}\u{43b}\u{44c}",
+    "m\u{1ead}t kh\u{1ea9}u",
+    "mat khau",
     "credential",
     "chpasswd",
 ];

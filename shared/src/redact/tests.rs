@@ -1037,6 +1037,16 @@ fn secrets_in_other_formats() {
         ),
         // Near a password word, in any order and language.
         (
+            "parola temporară: Munte-2024. | nové heslo je Praha-Vltava-77 | новый пароль: Moskva-2024",
+            &["Munte-2024", "Praha-Vltava-77", "Moskva-2024"],
+            &["parola temporară: ", "nové heslo je ", "новый пароль: "],
+        ),
+        (
+            "jelszó: Duna-Part-88 | mật khẩu mới là Saigon-2024 | parole e musica 2024",
+            &["Duna-Part-88", "Saigon-2024"],
+            &["jelszó: ", "parole e musica 2024"],
+        ),
+        (
             "Mi contraseña era Tacos-al-pastor-9 pero ya no funciona",
             &["Tacos-al-pastor-9"],
             &["pero ya no funciona"],
