@@ -109,7 +109,7 @@ fn x12_names(line: &[u8], out: &mut Vec<Finding>) {
 pub(crate) const DICOM_PN_CUE: &str = ") pn ";
 
 /// DICOM elements of value representation PN, a person's name, as
-/// `dcmdump` and `dcm2json`'s tools print them: `(0010,0010) PN
+/// DCMTK's `dcmdump` prints them: `(0010,0010) PN
 /// [OKONKWO^CHIAMAKA^ADAEZE]  #  24, 1 PatientName`. The whole value goes
 /// (family^given^middle^prefix^suffix).
 fn dicom_person_names(line: &[u8], out: &mut Vec<Finding>) {

@@ -4110,12 +4110,8 @@ fn surname_comma_given(line: &[u8], out: &mut Vec<Finding>) {
 /// be an everyday word (`GRACE PERIOD`, `MAY DAY`) or a product's name,
 /// nor be followed by an everyday word in capitals.
 fn caps_names(line: &[u8], out: &mut Vec<Finding>) {
-    let caps_end = |i: usize| {
-        i + line[i..]
-            .iter()
-            .take_while(|b| b.is_ascii_uppercase() || **b == b'-')
-            .count()
-    };
+    let caps = |b: &&u8| b.is_ascii_uppercase() || **b == b'-';
+    let caps_end = |i: usize| i + line[i..].iter().take_while(caps).count();
     let first = |w: &[u8]| {
         let lower = w.to_ascii_lowercase();
         is_plain_first_name(&lower) && !is_common_word(&lower)
@@ -4138,12 +4134,7 @@ fn caps_names(line: &[u8], out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let p = e1
-            - line[..e1]
-                .iter()
-                .rev()
-                .take_while(|b| b.is_ascii_uppercase() || **b == b'-')
-                .count();
+        let p = e1 - line[..e1].iter().rev().take_while(caps).count();
         if p < after || p > 0 && line[p - 1].is_ascii_alphanumeric() {
             continue;
         }
