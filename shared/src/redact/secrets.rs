@@ -758,7 +758,8 @@ impl Secrets {
             // (`passport=P1234567`, `"passportNumber":"C4J7X2M91"`):
             // five digits or more.
             r"|(?:\b(?:passport|reisepass|passeport|pasaporte|passaporte|passnummer)(?:[ \t_\-]?(?:number|no|nr|num|nummer))?\.?[\x22']?[ \t]*(?:is[ \t]+|[:#=][ \t]*)?[\x22']?(?P<passport>[0-9A-Z]{6,12})\b)",
-            // PINs and one-time codes: four to eight digits after `PIN` or
+            // PINs and one-time codes: four to eight digits (also in dashed
+            // groups, `4471-09`: `pin_shape`) after `PIN` or
             // `OTP` (also a key's last word: `mgr_pin=`, `"simPin":`) in
             // the same clause (the verb `pin` only as a name:
             // `pin: 0519`, `pin is`), after a blank, `:`, `=` or a quote
@@ -768,7 +769,7 @@ impl Secrets {
             // languages (`kód je 448812`, `Il codice è 590224`; English's
             // `the code is` names error codes as often); not a
             // date's or a time's digits (see `phrases`).
-            r"|(?:(?:(?:\b|_)(?:(?:PIN|OTP)\b|(?:[Pp]in|otp)(?:[ \t]*[:=]|[ \t]+(?:is|code|number)\b)|(?i:passcode|verification[ \t]+code|security[ \t]+code|confirmation[ \t]+code|one-time[ \t]+code)\b)|(?-i:[a-z](?:Pin|PIN|Otp|OTP))\b)[^0-9\n.;!?#]{0,60}?[ \t:=\x22'](?P<pin>[0-9]{4,8})\b)",
+            r"|(?:(?:(?:\b|_)(?:(?:PIN|OTP)\b|(?:[Pp]in|otp)(?:[ \t]*[:=]|[ \t]+(?:is|code|number)\b)|(?i:passcode|verification[ \t]+code|security[ \t]+code|confirmation[ \t]+code|one-time[ \t]+code)\b)|(?-i:[a-z](?:Pin|PIN|Otp|OTP))\b)[^0-9\n.;!?#]{0,60}?[ \t:=\x22'](?P<pin>[0-9]{2,8}(?:-[0-9]{2,4}){0,3})\b)",
             r"|(?:\b(?:(?:[Kk]ód|[Kk]od|[Cc]odice|[Cc]ódigo)[ \t]+(?:je|jest|è|es|é|:)|[Cc]ode[ \t]+(?:est|ist))[ \t]+(?P<otp>[0-9]{4,8})\b)",
             // Meeting and door access codes in several languages
             // (`Kenncode: 839201`, `Kod dostępu: Xq7pRb`, `Code d'accès :
@@ -1057,7 +1058,7 @@ impl Secrets {
                         .iter()
                         .any(|(g, n)| *g == i && checks::digit_count(v) < *n)
                     || (self.codes.contains(&i) && !access_code(v))
-                    || (self.pins.contains(&i) && date_or_time_part(line, s, e))
+                    || (self.pins.contains(&i) && (!pin_shape(v) || date_or_time_part(line, s, e)))
                 {
                     continue;
                 }
@@ -2307,6 +2308,17 @@ fn reads_as_date(groups: &[&[u8]]) -> bool {
         || (groups.len() == 3
             && (1..=12).contains(&value(groups[1]))
             && (day(groups[0]) || day(groups[2])))
+}
+
+/// A PIN's or one-time code's digits: four to eight, also in groups of
+/// two to four joined by dashes that are no date (`4471-09`; not
+/// `2024-05-14`).
+fn pin_shape(v: &[u8]) -> bool {
+    let groups: Vec<&[u8]> = v.split(|b| *b == b'-').collect();
+    let digits: usize = groups.iter().map(|g| g.len()).sum();
+    (4..=8).contains(&digits)
+        && (groups.len() == 1
+            || groups.iter().all(|g| (2..=4).contains(&g.len())) && !reads_as_date(&groups))
 }
 
 /// Words before a code's word that make it a secret one (lower case; also

@@ -2850,6 +2850,11 @@ fn secrets_in_tool_lines_and_compound_names() {
             &["resetPassword for the user", "MqttPassword 1", "Password expired 2024-05-14", "Secret Santa 2024"],
         ),
         (
+            "Your new temporary PIN is 4471-09. | PIN 24-05-14 | PIN 12 then",
+            &["4471-09"],
+            &["PIN 24-05-14", "PIN 12 then"],
+        ),
+        (
             r#"mgr_pin=5820 {"simPin": "4412", "pin": "9931"} spin 12345 rpm, spinning 1234"#,
             &["5820", "4412", "9931"],
             &["mgr_pin=", "simPin", "spin 12345 rpm, spinning 1234"],
