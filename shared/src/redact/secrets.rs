@@ -2316,9 +2316,13 @@ fn reads_as_date(groups: &[&[u8]]) -> bool {
 fn pin_shape(v: &[u8]) -> bool {
     let groups: Vec<&[u8]> = v.split(|b| *b == b'-').collect();
     let digits: usize = groups.iter().map(|g| g.len()).sum();
-    (4..=8).contains(&digits)
-        && (groups.len() == 1
-            || groups.iter().all(|g| (2..=4).contains(&g.len())) && !reads_as_date(&groups))
+    (4..=8).contains(&digits) && code_groups(&groups)
+}
+
+/// Digit groups of a code: one, or two to four digits each joined by
+/// dashes that do not read as a date.
+fn code_groups(groups: &[&[u8]]) -> bool {
+    groups.len() == 1 || groups.iter().all(|g| (2..=4).contains(&g.len())) && !reads_as_date(groups)
 }
 
 /// Words before a code's word that make it a secret one (lower case; also
@@ -2365,13 +2369,8 @@ fn push_code(line: &[u8], at: usize, out: &mut Vec<Finding>) {
         end += 1;
     }
     let digits: usize = groups.iter().map(|g| g.len()).sum();
-    let shape_ok = if groups.len() == 1 {
-        true
-    } else {
-        groups.iter().all(|g| (2..=4).contains(&g.len())) && !reads_as_date(&groups)
-    };
     if (6..=8).contains(&digits)
-        && shape_ok
+        && code_groups(&groups)
         && !line
             .get(end)
             .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-')
