@@ -688,12 +688,13 @@ impl Redactor {
         // A login inside a person's longer name (`david` remembered from
         // `/home/david/`, then `David Necas`): the name goes whole, or its
         // surname would stay.
-        if findings.iter().any(|f| f.kind() == Some(Kind::Name)) {
-            let names: Vec<(usize, usize)> = findings
-                .iter()
-                .filter(|f| f.kind() == Some(Kind::Name))
-                .map(|f| (f.start, f.end))
-                .collect();
+        // (Collecting none allocates nothing.)
+        let names: Vec<(usize, usize)> = findings
+            .iter()
+            .filter(|f| f.kind() == Some(Kind::Name))
+            .map(|f| (f.start, f.end))
+            .collect();
+        if !names.is_empty() {
             findings.retain(|f| {
                 f.kind() != Some(Kind::Username)
                     || !names

@@ -2094,9 +2094,7 @@ fn in_text(line: &[u8], start: usize, end: usize) -> bool {
 /// an everyday word, a product or a first name, and not beside a
 /// capitalised word or a number (`Franklin Street`, `London 2012`).
 fn lone_surname(line: &[u8], start: usize, end: usize, lower: &[u8]) -> bool {
-    lower.len() >= 4
-        && is_surname(lower)
-        && !is_common_word(lower)
+    is_plain_surname(lower)
         && !listed(&LOOKALIKE_SLOTS, lower)
         && std::str::from_utf8(lower).is_ok_and(|w| {
             !is_not_surname(w)
@@ -3332,7 +3330,7 @@ fn place_prefix_before(line: &[u8], pos: usize) -> bool {
 /// not an everyday word, and no further capitalised word (a title's
 /// words). Returns the name's end.
 fn surname_first(line: &[u8], e: usize, lower: &[u8]) -> Option<usize> {
-    if lower.len() < 4 || !is_surname(lower) || is_common_word(lower) || listed_exactly(lower) {
+    if !is_plain_surname(lower) || listed_exactly(lower) {
         return None;
     }
     let (given, end) = word_at(line, e + 1)?;
@@ -3546,7 +3544,7 @@ fn surname_at(line: &[u8], at: usize) -> Option<usize> {
         buf[k] = c.to_ascii_lowercase();
     }
     let lower = &buf[..n];
-    (is_surname(lower) && !is_common_word(lower)).then_some(end)
+    is_plain_surname(lower).then_some(end)
 }
 
 /// Where a name whose initials start at `pos` starts: at the capitalised
@@ -3613,6 +3611,12 @@ fn listed_word(line: &[u8], pos: usize) -> bool {
 /// every capitalised word of every line.
 fn is_listed_ascii(lower: &[u8]) -> bool {
     listed_exactly(lower) && !is_ambiguous_bytes(lower)
+}
+
+/// A listed surname of four letters or more that is not an everyday word
+/// (`baker` is listed; `major` and `long` are not): lowercase ASCII.
+fn is_plain_surname(lower: &[u8]) -> bool {
+    lower.len() >= 4 && is_surname(lower) && !is_common_word(lower)
 }
 
 /// A listed first name that is neither an everyday word (`will`, `may`)
@@ -4118,8 +4122,8 @@ fn caps_names(line: &[u8], out: &mut Vec<Finding>) {
     };
     let surname = |w: &[u8]| {
         let lower = w.to_ascii_lowercase();
-        let listed = |p: &[u8]| p.len() >= 4 && is_surname(p) && !is_common_word(p);
-        listed(&lower) || lower.contains(&b'-') && lower.split(|b| *b == b'-').any(listed)
+        is_plain_surname(&lower)
+            || lower.contains(&b'-') && lower.split(|b| *b == b'-').any(is_plain_surname)
     };
     let upper = |i: usize| line.get(i).is_some_and(u8::is_ascii_uppercase);
     // Where the last name found ended.
