@@ -32,6 +32,11 @@ fn main() {
             "surnames_table.rs",
         ),
         (
+            "src/redact/surnames_us.txt",
+            "US_SURNAME_SLOTS",
+            "surnames_us_table.rs",
+        ),
+        (
             "src/redact/surname_lookalikes.txt",
             "LOOKALIKE_SLOTS",
             "surname_lookalikes_table.rs",

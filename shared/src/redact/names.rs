@@ -37,7 +37,8 @@ impl Hasher for WordHasher {
 
 type WordSet<T> = HashSet<T, BuildHasherDefault<WordHasher>>;
 
-// `NAME_SLOTS`, `WORD_SLOTS`, `SURNAME_SLOTS` and `LOOKALIKE_SLOTS`: the
+// `NAME_SLOTS`, `WORD_SLOTS`, `SURNAME_SLOTS`, `US_SURNAME_SLOTS` and
+// `LOOKALIKE_SLOTS`: the
 // bundled lists as open-addressing tables of 32-bit fingerprints (0:
 // empty), laid out by the build script with `word_hash::slot`. Read-only
 // data: nothing to build at start, only the pages look-ups touch are
@@ -47,6 +48,7 @@ type WordSet<T> = HashSet<T, BuildHasherDefault<WordHasher>>;
 include!(concat!(env!("OUT_DIR"), "/first_names_table.rs"));
 include!(concat!(env!("OUT_DIR"), "/common_words_table.rs"));
 include!(concat!(env!("OUT_DIR"), "/surnames_table.rs"));
+include!(concat!(env!("OUT_DIR"), "/surnames_us_table.rs"));
 include!(concat!(env!("OUT_DIR"), "/surname_lookalikes_table.rs"));
 
 /// Whether `word` (lowercase bytes) is in the table `slots`.
@@ -74,11 +76,13 @@ pub(crate) fn is_common_word(lower: &[u8]) -> bool {
     listed(&WORD_SLOTS, lower)
 }
 
-/// Whether `lower` (lowercase ASCII) is in the bundled surname list
-/// (`surnames.txt`: surnames of four letters or more, accents taken off,
-/// not everyday English words unless they are mostly surnames, `smith`).
+/// Whether `lower` (lowercase ASCII) is in the bundled surname lists
+/// (`surnames.txt`: surnames of four letters or more from many countries,
+/// accents taken off, not everyday English words unless they are mostly
+/// surnames, `smith`; `surnames_us.txt`: more of the common surnames of
+/// the United States, `trott`, `caplan`).
 pub(crate) fn is_surname(lower: &[u8]) -> bool {
-    listed(&SURNAME_SLOTS, lower) || female_form(lower)
+    listed(&SURNAME_SLOTS, lower) || listed(&US_SURNAME_SLOTS, lower) || female_form(lower)
 }
 
 /// A woman's form of a listed surname: Polish, Czech or Slovak `-ska`,
@@ -126,7 +130,11 @@ pub(crate) fn is_compact_login(lower: &[u8]) -> bool {
 }
 
 /// Whether `lower` is a letter and a listed surname of four letters or
-/// more, also with the surname's particle (`jvandijk`).
+/// more, also with the surname's particle (`jvandijk`). From the longer
+/// list of the United States' surnames (`surnames_us.txt`) only one of six
+/// letters or more counts, and not in a word that is a listed surname
+/// itself: a letter before a short rare surname spells too many words of
+/// code (`frotz`, `chage`, `nelem`), and `hellman` is no H. Ellman.
 fn spells_initial_and_surname(lower: &[u8]) -> bool {
     const PARTICLES: &[&[u8]] = &[
         b"van", b"von", b"de", b"der", b"den", b"da", b"di", b"del", b"della", b"dos", b"le",
@@ -135,7 +143,10 @@ fn spells_initial_and_surname(lower: &[u8]) -> bool {
     let Some(rest) = lower.get(1..) else {
         return false;
     };
-    let surname = |r: &[u8]| r.len() >= 4 && is_surname(r);
+    let surname = |r: &[u8]| {
+        r.len() >= 4 && (listed(&SURNAME_SLOTS, r) || female_form(r))
+            || r.len() >= 6 && listed(&US_SURNAME_SLOTS, r) && !is_surname(lower)
+    };
     surname(rest)
         || PARTICLES
             .iter()
@@ -4605,7 +4616,10 @@ mod tests {
     /// an initial and a listed surname, and so is no compact login.
     #[test]
     fn bundled_surnames_and_lookalikes() {
-        for line in include_str!("surnames.txt").lines() {
+        for line in include_str!("surnames.txt")
+            .lines()
+            .chain(include_str!("surnames_us.txt").lines())
+        {
             assert!(
                 line.len() >= 4 && line.bytes().all(|b| b.is_ascii_lowercase()),
                 "surnames.txt: {line:?}"

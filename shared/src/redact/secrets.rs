@@ -1663,7 +1663,7 @@ fn oracle_logins(line: &[u8], out: &mut Vec<Finding>) {
     let cues = CUES.get_or_init(|| any_case(ORACLE_TOOLS));
     for m in cues.find_iter(line) {
         let glued = m.end() > 0 && matches!(line[m.end() - 1], b':' | b'=');
-        // A tool's whole name (`rmanfredi/dist` is no `rman`).
+        // A tool's whole name (`rmanager/dist` is no `rman`).
         if (m.start() > 0 && line[m.start() - 1].is_ascii_alphanumeric())
             || (!glued && line.get(m.end()) != Some(&b' '))
         {

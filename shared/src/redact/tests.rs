@@ -1798,6 +1798,12 @@ fn person_names() {
             &[],
         ),
         ("Dear Zbigniew,", &["Zbigniew"], &[]),
+        // Surnames of the longer United States list (`surnames_us.txt`).
+        (
+            "- **meta**: move Trott to TSC regular member (Rich Trott); remove assignments (Gus Caplan)",
+            &["Trott", "Gus Caplan"],
+            &["- **meta**: move ", " to TSC regular member ("],
+        ),
         ("Hi Priya, the job failed", &["Priya"], &["the job failed"]),
         (
             "From: \"Jean-Luc Picard\" <jl@example.com>",
@@ -2964,9 +2970,9 @@ fn secrets_in_tool_lines_and_compound_names() {
             &["SQL> conn ", "@localhost", "control=load.ctl"],
         ),
         (
-            "sqlplus / as sysdba; see sqlplus/admin, rmanfredi/dist.git; jdbc:oracle:thin:@//db:1521/svc",
+            "sqlplus / as sysdba; see sqlplus/admin, rmanager/dist.git; jdbc:oracle:thin:@//db:1521/svc",
             &[],
-            &["sqlplus / as sysdba; see sqlplus/admin, rmanfredi/dist.git; jdbc:oracle:thin:@//db:1521/svc"],
+            &["sqlplus / as sysdba; see sqlplus/admin, rmanager/dist.git; jdbc:oracle:thin:@//db:1521/svc"],
         ),
         (
             "$ rabbitmqctl add_user olga 'Rmq-Olga!2024'",
@@ -3459,6 +3465,24 @@ fn compact_logins_wherever_they_stand() {
             "l'identifiant de Théo est tbernard et le mot de passe",
             &["tbernard"],
             &["l'identifiant de ", " est ", " et le mot de passe"],
+        ),
+        // A surname of the longer United States list: six letters or more
+        // after the initial, and not a word that is a surname itself.
+        (
+            "OVERRIDE void TRN 7733 by dmarchetti; test fix (hschwalm)",
+            &["dmarchetti", "hschwalm"],
+            &["OVERRIDE void TRN 7733 by ", "; test fix ("],
+        ),
+        (
+            "git add frotz/nitfol; see chage(1); nelem, Diffie-Hellman and diffie-hellman-group14",
+            &[],
+            &[
+                "frotz/nitfol",
+                "chage(1)",
+                "nelem,",
+                "Diffie-Hellman",
+                "diffie-hellman-group14",
+            ],
         ),
         (
             "emitter as follows: adieu; babel 6696/udp; space-in-parens.html",
