@@ -1455,6 +1455,13 @@ fn usernames_in_other_formats() {
             &[],
             &["b490e591-ca3a-4333-b3ac-493f0ac56cc3", "auth0|5f7c8ec7c33c6c004bbafe82", "248289761001"],
         ),
+        // `user_id` (also Sift's `$user_id`) when it holds a login; ids
+        // with a short type prefix stay.
+        (
+            "{\"user_id\":\"lchen\",\"$user_id\":\"segun_a88\",\"owner\":\"u_481920\"} user_id=user-231",
+            &["lchen", "segun_a88"],
+            &["u_481920", "user-231"],
+        ),
         ("STATEMENT:  ALTER ROLE lcosta WITH LOGIN", &["lcosta"], &["WITH LOGIN"]),
         ("UPDATE users SET x = 1 WHERE login = 'kenji52'", &["kenji52"], &["UPDATE users"]),
         ("Logon: CORP\\jdoe from WS-17", &["jdoe"], &["CORP\\"]),

@@ -660,7 +660,7 @@ fn alternatives() -> Vec<String> {
         format!(r"\bfor[ \t]+(?P<b>{NAME})[ \t]+from\b"),
         format!(
             concat!(
-                r"(?i:(?:\b|_)(?:user|username|user_name|user-name|userid|login|logname|loginname|login_name|",
+                r"(?i:(?:\b|_)(?:user|username|user_name|user-name|userid|user_id|user-id|login|logname|loginname|login_name|",
                 r"uid|ruser|euser|suser|account|acct|account[ \t]name|user[ \t]name|login[ \t]name|owner|auth_user|remote_user|login_id|loginid|",
                 r"sasl_username|db_user|dbuser|os_user|osuser|user_login|login_user|logon[ \t]account|",
                 r"principal|principalname|principal_name|createuser|dropuser|updateuser|samaccountname|sam_account_name|",
@@ -1869,7 +1869,16 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
         .iter()
         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         && v.iter().any(u8::is_ascii_digit);
-    if checks::is_uuid(v)
+    // An id with a short type prefix (`u_481920`, `user-231`, `usr-00042`)
+    // is no login either.
+    let typed_id = v.iter().position(|b| matches!(b, b'-' | b'_')).is_some_and(|p| {
+        (1..=4).contains(&p)
+            && v[..p].iter().all(u8::is_ascii_lowercase)
+            && v.len() - p > 3
+            && v[p + 1..].iter().all(u8::is_ascii_digit)
+    });
+    if typed_id
+        || checks::is_uuid(v)
         || (v.len() >= 16 && checks::digit_count(v) >= 8)
         || (capitals_and_digits
             && (v.len() >= 16 || (v.len() >= 9 && checks::letter_digit_changes(v) >= 3)))
