@@ -166,6 +166,13 @@ const CUES: &[&str] = &[
     "account number",
     "account no",
     "account nr",
+    " acct ",
+    "_acct",
+    "acct=",
+    "acct:",
+    " acc ",
+    "számlaszám",
+    "szamlaszam",
     "kontonummer",
     "rekeningnummer",
     "de cuenta",
@@ -753,7 +760,7 @@ impl Secrets {
             // Tiago Moreira é …`, `Codice fiscale di Luca Ferri: …`), and
             // driving licences (`Licence: AE-DXB-4471902`): at least six
             // digits.
-            r"|(?:(?:(?:č|\bc)(?:í|i)slo[ \t]+op|\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|tckn|rut|itin|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|ppsn?|aadhaar|kvnr|medicaid[ \t]+(?:id|no|number)|medicare[ \t]+(?:id|no|number)|henkil(?:ö|o)tunnus|hetu|rodn(?:é|e)[ \t]+(?:č|c)(?:í|i)slo|ad(?:ó|o)azonos(?:í|i)t(?:ó|o)[ \t]+jel|dow(?:ó|o)d(?:[ \t]+osobisty)?|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta|(?:driver'?s?[ \t]+|driving[ \t]+)?licen[cs]e(?:[ \t]+(?:no|number|nr))?|f(?:u|ü|ue)hrerschein(?:nummer)?))\.?[\x22']?(?:[ \t]+(?:of|do|da|di|de|del|von|van)(?:[ \t]+(?-i:[A-Z])[^\s:,]*){1,3})?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#=][ \t]*)?[\x22']?\(?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{1,19}(?:[ \t][0-9]{2,6}){0,4}))",
+            r"|(?:(?:(?:č|\bc)(?:í|i)slo[ \t]+op|(?:\b|_)acct\b|\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|tckn|rut|itin|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|ppsn?|aadhaar|kvnr|medicaid[ \t]+(?:id|no|number)|medicare[ \t]+(?:id|no|number)|henkil(?:ö|o)tunnus|hetu|rodn(?:é|e)[ \t]+(?:č|c)(?:í|i)slo|ad(?:ó|o)azonos(?:í|i)t(?:ó|o)[ \t]+jel|dow(?:ó|o)d(?:[ \t]+osobisty)?|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|acc\b|sz(?:á|a)mlasz(?:á|a)m(?:a|ot)?|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta|(?:driver'?s?[ \t]+|driving[ \t]+)?licen[cs]e(?:[ \t]+(?:no|number|nr))?|f(?:u|ü|ue)hrerschein(?:nummer)?))\b\.?[\x22']?(?:[ \t]+(?:of|do|da|di|de|del|von|van)(?:[ \t]+(?-i:[A-Z])[^\s:,]*){1,3})?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#=][ \t]*)?[\x22']?\(?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{1,29}(?:[ \t][0-9]{2,6}){0,4}))",
             // Passport numbers after their name, also as a key
             // (`passport=P1234567`, `"passportNumber":"C4J7X2M91"`):
             // five digits or more.
@@ -762,14 +769,15 @@ impl Secrets {
             // groups, `4471-09`: `pin_shape`) after `PIN` or
             // `OTP` (also a key's last word: `mgr_pin=`, `"simPin":`) in
             // the same clause (the verb `pin` only as a name:
-            // `pin: 0519`, `pin is`), after a blank, `:`, `=` or a quote
-            // (not `#8074`, `windows-2019`) (`Alarm PIN 0519`, `PIN for the
+            // `pin: 0519`, `pin is`), after a blank, `:`, `=`, a quote or
+            // a parenthesis (`online banking PIN (48207)`; not `#8074`,
+            // `windows-2019`) (`Alarm PIN 0519`, `PIN for the
             // safe …: 740215`), after a one-time code's name (`verification
             // code is 448812`), or after `code` and a copula in other
             // languages (`kód je 448812`, `Il codice è 590224`; English's
             // `the code is` names error codes as often); not a
             // date's or a time's digits (see `phrases`).
-            r"|(?:(?:(?:\b|_)(?:(?:PIN|OTP)\b|(?:[Pp]in|otp)(?:[ \t]*[:=]|[ \t]+(?:is|code|number)\b)|(?i:passcode|verification[ \t]+code|security[ \t]+code|confirmation[ \t]+code|one-time[ \t]+code)\b)|(?-i:[a-z](?:Pin|PIN|Otp|OTP))\b)[^0-9\n.;!?#]{0,60}?[ \t:=\x22'](?P<pin>[0-9]{2,8}(?:-[0-9]{2,4}){0,3})\b)",
+            r"|(?:(?:(?:\b|_)(?:(?:PIN|OTP)\b|(?:[Pp]in|otp)(?:[ \t]*[:=]|[ \t]+(?:is|code|number)\b)|(?i:passcode|verification[ \t]+code|security[ \t]+code|confirmation[ \t]+code|one-time[ \t]+code)\b)|(?-i:[a-z](?:Pin|PIN|Otp|OTP))\b)[^0-9\n.;!?#]{0,60}?[ \t:=\x22'(](?P<pin>[0-9]{2,8}(?:-[0-9]{2,4}){0,3})\b)",
             r"|(?:\b(?:(?:[Kk]ód|[Kk]od|[Cc]odice|[Cc]ódigo)[ \t]+(?:je|jest|è|es|é|:)|[Cc]ode[ \t]+(?:est|ist))[ \t]+(?P<otp>[0-9]{4,8})\b)",
             // Meeting and door access codes in several languages
             // (`Kenncode: 839201`, `Kod dostępu: Xq7pRb`, `Code d'accès :

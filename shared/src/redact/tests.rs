@@ -2873,6 +2873,11 @@ fn secrets_in_tool_lines_and_compound_names() {
             &["mgr_pin=", "simPin", "spin 12345 rpm, spinning 1234"],
         ),
         (
+            "please stop pasting the online banking PIN (48207) here; PIN (4 digits) required",
+            &["48207"],
+            &["online banking PIN (", ") here; PIN (4 digits) required"],
+        ),
+        (
             "- PIN for the safe with the break-glass envelope: 740215 (only us)",
             &["740215"],
             &["PIN for the safe"],
@@ -3058,6 +3063,19 @@ fn secrets_in_tool_lines_and_compound_names() {
             "CPF=979.865.043-31 TCKN=10000000146 RUT=12.345.678-5 GET /v?bsn=111222333&y=1 'pps': '1234567TA'",
             &["979.865.043-31", "10000000146", "12.345.678-5", "111222333", "1234567TA"],
             &["CPF=", "TCKN=", "RUT=", "?bsn=", "&y=1"],
+        ),
+        // Bank account numbers after `acct`, `acc` or Hungarian
+        // `számlaszáma` (six digits or more); a key word inside a longer
+        // word is no key (`nifty`, `account`), and routing numbers stay.
+        (
+            "routing 011000015 acct 004471209933; acc 63849217; beneficiary_acct=\"11773016-11111018-00000000\"; Régi számlaszáma 10918001-00000068-65290008 törölve",
+            &["004471209933", "63849217", "11773016-11111018-00000000", "10918001-00000068-65290008"],
+            &["routing 011000015 acct ", "beneficiary_acct=", "Régi számlaszáma ", " törölve"],
+        ),
+        (
+            "GuardDuty finding, account 210987654321; a nifty 123456 thing; acc 2024; acct=jdoe",
+            &["jdoe"],
+            &["account 210987654321", "a nifty 123456 thing", "acc 2024"],
         ),
         (
             "o NIF do Tiago Moreira é 245 118 920, pode; Codice fiscale di Luca Ferri: FRRLCU90A01F205P, IBAN",

@@ -1871,12 +1871,15 @@ pub(crate) fn plausible_user(line: &[u8], s: usize, e: usize) -> bool {
         && v.iter().any(u8::is_ascii_digit);
     // An id with a short type prefix (`u_481920`, `user-231`, `usr-00042`)
     // is no login either.
-    let typed_id = v.iter().position(|b| matches!(b, b'-' | b'_')).is_some_and(|p| {
-        (1..=4).contains(&p)
-            && v[..p].iter().all(u8::is_ascii_lowercase)
-            && v.len() - p > 3
-            && v[p + 1..].iter().all(u8::is_ascii_digit)
-    });
+    let typed_id = v
+        .iter()
+        .position(|b| matches!(b, b'-' | b'_'))
+        .is_some_and(|p| {
+            (1..=4).contains(&p)
+                && v[..p].iter().all(u8::is_ascii_lowercase)
+                && v.len() - p > 3
+                && v[p + 1..].iter().all(u8::is_ascii_digit)
+        });
     if typed_id
         || checks::is_uuid(v)
         || (v.len() >= 16 && checks::digit_count(v) >= 8)
