@@ -870,7 +870,11 @@ fn handle_num(line: &[u8], s: usize, e: usize, out: &mut Vec<Finding>) -> bool {
                 return push(out, s + 18, s + 35, Kind::Mac);
             }
         }
+        // A longer run goes on with the address's own separator: after
+        // `00-1A-2B-3C-4D-5E` a colon starts something else (RADIUS's
+        // `Called-Station-Id = "00-1A-2B-3C-4D-5E:Acme-Corp"`, the SSID).
         let longer = matches!(next, Some(b':' | b'-'))
+            && (next == Some(v[2]) || !matches!(v[2], b':' | b'-'))
             && line.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
             || matches!(prev, Some(b':' | b'-' | b'.'));
         if longer && prev != Some(b':') {
@@ -1002,6 +1006,14 @@ fn ipv4_ok(line: &[u8], s: usize, e: usize) -> bool {
     if next == Some(b'.') && line.get(e + 1).is_some_and(u8::is_ascii_digit) {
         return false;
     }
+    // A version inside a file name: `app.4.17.21.3.min.js`.
+    if prev == Some(b'.')
+        && before(line, s - 1).is_some_and(|b| b.is_ascii_alphabetic())
+        && next == Some(b'.')
+        && line.get(e + 1).is_some_and(u8::is_ascii_alphabetic)
+    {
+        return false;
+    }
     // Product tokens such as `Chrome/120.0.0.0`: a capitalised product name
     // (`HIER_DIRECT/10.0.0.1`, `alice/10.0.0.1` hold addresses), or a token
     // that replaced one.
@@ -1057,10 +1069,15 @@ fn product_name_before(line: &[u8], end: usize) -> bool {
         && !before(line, i).is_some_and(|b| checks::is_word(b) || b == b'.')
 }
 
-fn ipv6(line: &[u8], s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {
+fn ipv6(line: &[u8], mut s: usize, mut e: usize, out: &mut Vec<Finding>) -> bool {
     e = embedded_ipv4_end(line, s, e);
     let prev = before(line, s);
-    if prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'.' || b == b'_') {
+    if s >= 3 && line[s - 3..s].eq_ignore_ascii_case(b"ipv") && line[s..e].starts_with(b"6:") {
+        // An address literal: SMTP's `helo=<[IPv6:2001:db8::25]>`, Samba's
+        // `"ipv6:2001:db8:12::5:445"`; the hit starts at the prefix's `6`.
+        s += 2;
+    } else if prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'.' || b == b'_')
+    {
         return false;
     }
     if line

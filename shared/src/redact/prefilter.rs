@@ -56,6 +56,7 @@ pub(crate) const NAME_KEY: u32 = 1 << 15;
 pub(crate) const REDIS_SET: u32 = 1 << 16;
 pub(crate) const DICOM_PN: u32 = 1 << 19;
 pub(crate) const SESSION_WORD: u32 = 1 << 20;
+pub(crate) const CHPASSWD: u32 = 1 << 21;
 
 #[derive(Clone)]
 pub(crate) struct Prefilter {
@@ -123,6 +124,7 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u32, Vec<String>)>
         (REDIS_SET, owned(&["\"set"])),
         (DICOM_PN, owned(&[super::hl7::DICOM_PN_CUE])),
         (SESSION_WORD, owned(&[super::secrets::SESSION_WORD])),
+        (CHPASSWD, owned(&["chpasswd"])),
     ];
     groups.extend(super::secrets::own_cue_groups());
     groups

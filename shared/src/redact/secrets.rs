@@ -98,6 +98,12 @@ const CUES: &[&str] = &[
     "smbclient",
     "net use",
     "requirepass",
+    "マイナンバー",
+    "個人番号",
+    "pdo->__construct",
+    "new pdo",
+    "mysqli",
+    "real_connect",
     "masterauth",
     "isakmp",
     "login ok",
@@ -312,6 +318,8 @@ const STRONG: &[&str] = &[
     "accesskey",
     "apitoken",
     "authtoken",
+    // SSSD and PAM: `ldap_default_authtok = x`.
+    "authtok",
     "cookie",
     "sessionkey",
     "pgpassword",
@@ -392,6 +400,8 @@ const KEY_QUALIFIERS: &[&str] = &[
 const NEGATIVE: &[&str] = &[
     // sudoers' tag (`NOPASSWD: /usr/bin/systemctl`).
     "nopasswd",
+    // PAM's control value `new_authtok_reqd=done`.
+    "reqd",
     "file",
     "files",
     "path",
@@ -755,12 +765,21 @@ impl Secrets {
             // no and TCKN, Chile's RUT, the US ITIN, Poland's PESEL and
             // dowód, Italy's codice fiscale, Ireland's PPS, Finland's
             // henkilötunnus, the Czech rodné číslo and ID card, Hungary's
-            // tax id, health insurance numbers: KVNR, Medicaid), also as a
-            // key (`CPF=`, `"bsn":`) and with whose it is between (`NIF do
+            // tax id, health insurance numbers: KVNR, Medicaid), bank
+            // account numbers (`account number`, `acct`, `acc`,
+            // `beneficiary_acct=`, Hungarian `számlaszáma`), also as a key
+            // (`CPF=`, `"bsn":`, a Ruby hash's `"tckn"=>"…"` in Rails'
+            // parameter logs) and with whose it is between (`NIF do
             // Tiago Moreira é …`, `Codice fiscale di Luca Ferri: …`), and
             // driving licences (`Licence: AE-DXB-4471902`): at least six
             // digits.
-            r"|(?:(?:(?:č|\bc)(?:í|i)slo[ \t]+op|(?:\b|_)acct\b|\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|tckn|rut|itin|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|ppsn?|aadhaar|kvnr|medicaid[ \t]+(?:id|no|number)|medicare[ \t]+(?:id|no|number)|henkil(?:ö|o)tunnus|hetu|rodn(?:é|e)[ \t]+(?:č|c)(?:í|i)slo|ad(?:ó|o)azonos(?:í|i)t(?:ó|o)[ \t]+jel|dow(?:ó|o)d(?:[ \t]+osobisty)?|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|acc\b|sz(?:á|a)mlasz(?:á|a)m(?:a|ot)?|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta|(?:driver'?s?[ \t]+|driving[ \t]+)?licen[cs]e(?:[ \t]+(?:no|number|nr))?|f(?:u|ü|ue)hrerschein(?:nummer)?))\b\.?[\x22']?(?:[ \t]+(?:of|do|da|di|de|del|von|van)(?:[ \t]+(?-i:[A-Z])[^\s:,]*){1,3})?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|[:#=][ \t]*)?[\x22']?\(?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{1,29}(?:[ \t][0-9]{2,6}){0,4}))",
+            r"|(?:(?:(?:č|\bc)(?:í|i)slo[ \t]+op|(?:\b|_)acct\b|\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|tckn|rut|itin|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|ppsn?|aadhaar|kvnr|medicaid[ \t]+(?:id|no|number)|medicare[ \t]+(?:id|no|number)|henkil(?:ö|o)tunnus|hetu|rodn(?:é|e)[ \t]+(?:č|c)(?:í|i)slo|ad(?:ó|o)azonos(?:í|i)t(?:ó|o)[ \t]+jel|dow(?:ó|o)d(?:[ \t]+osobisty)?|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|acc\b|sz(?:á|a)mlasz(?:á|a)m(?:a|ot)?|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta|(?:driver'?s?[ \t]+|driving[ \t]+)?licen[cs]e(?:[ \t]+(?:no|number|nr))?|f(?:u|ü|ue)hrerschein(?:nummer)?))\b\.?[\x22']?(?:[ \t]+(?:of|do|da|di|de|del|von|van)(?:[ \t]+(?-i:[A-Z])[^\s:,]*){1,3})?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|=>[ \t]*|[:#=][ \t]*)?[\x22']?\(?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{1,29}(?:[ \t][0-9]{2,6}){0,4}))",
+            // Database credentials in a PHP stack trace's arguments:
+            // `PDO->__construct('mysql:host=db01', 'app', 'x')`,
+            // `mysqli_connect('db01', 'app', 'x')`: the third argument.
+            r"|(?:(?-i:PDO->__construct|new[ \t]+PDO|mysqli->__construct|mysqli_connect|mysqli_real_connect|->real_connect)\([ \t]*['\x22][^'\x22\n]*['\x22][ \t]*,[ \t]*['\x22][^'\x22\n]*['\x22][ \t]*,[ \t]*['\x22](?P<pdopass>[^'\x22\n]+)['\x22])",
+            // Japan's My Number (twelve digits) after its name.
+            r"|(?:(?:マイナンバー|個人番号)[ \t]*(?:(?::|：)[ \t]*)?(?P<mynumber>[0-9]{4}[ \t]?[0-9]{4}[ \t]?[0-9]{4})\b)",
             // Passport numbers after their name, also as a key
             // (`passport=P1234567`, `"passportNumber":"C4J7X2M91"`):
             // five digits or more.
@@ -818,6 +837,9 @@ impl Secrets {
         }
         if hints.has(prefilter::REDIS_SET) {
             redis_set_values(line, out);
+        }
+        if hints.has(prefilter::CHPASSWD) {
+            chpasswd_pairs(line, out);
         }
         if !hints.has(prefilter::SECRETS) {
             return;
@@ -1084,6 +1106,44 @@ impl Secrets {
     }
 }
 
+/// chpasswd(8)'s input, `user:password` pairs, on a line that names it:
+/// `echo 'alice:S3cret-Pass' | chpasswd`, cloud-init's `chpasswd input
+/// echoed …: ubuntu:ChangeMe-App07 alice:Palermo1987x`. A pair is a login,
+/// one `:` and a password-like value (no further `:`), standing as a word
+/// of its own or quoted; `[WARNING]:`, `hook:` and times are no pairs.
+fn chpasswd_pairs(line: &[u8], out: &mut Vec<Finding>) {
+    if memchr::memmem::find(line, b"chpasswd").is_none() {
+        return;
+    }
+    let mut start = 0;
+    for end in line
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.is_ascii_whitespace() || matches!(b, b'\'' | b'"'))
+        .map(|(i, _)| i)
+        .chain([line.len()])
+    {
+        let word = &line[start..end];
+        let pair_start = start;
+        start = end + 1;
+        let Some(c) = memchr::memchr(b':', word) else {
+            continue;
+        };
+        let (user, pass) = (&word[..c], &word[c + 1..]);
+        let login = !user.is_empty()
+            && (user[0].is_ascii_alphabetic() || user[0] == b'_')
+            && user.iter().all(|b| checks::is_login_byte(*b));
+        if login && pass.len() >= 4 && !pass.contains(&b':') && password_like(pass) {
+            push_user(line, pair_start, pair_start + c, out);
+            out.push(Finding::new(
+                pair_start + c + 1,
+                pair_start + word.len(),
+                Kind::Secret,
+            ));
+        }
+    }
+}
+
 /// Lines of credential files, which have no key names: htpasswd and shadow
 /// (`alice:$apr1$...`, `bob:{SHA}...`, `carol:$6$salt$hash:19000:0:...`)
 /// and `.pgpass` (`host:port:database:user:password`). The user is a
@@ -1294,6 +1354,12 @@ const ENDS_IN_PASS: &[&str] = &[
 /// `sessionid`, `PHPSESSID`, `JSESSIONID`, `connect.sid`, `token_id` (not
 /// `session_timeout`, whose value is no id: see [`session_id`]).
 fn session_key(words: &[String]) -> bool {
+    // RADIUS accounting's `Acct-Session-Id`, `Acct-Multi-Session-Id` and
+    // `Acct-Unique-Session-Id` number a connection in the accounting
+    // records; they open nothing.
+    if words.first().is_some_and(|w| w == "acct") {
+        return false;
+    }
     // A token's id (Keycloak's `token_id`, `tokenId`): a random one is as
     // good as the session it names.
     words.windows(2).any(|p| p[0] == "token" && p[1] == "id")

@@ -90,6 +90,18 @@ fn emails() {
 #[test]
 fn ip_addresses() {
     check(&[
+        // Address literals with their prefix: SMTP's `[IPv6:…]`, Samba's
+        // `ipv6:…:port`; a version inside a file name stays.
+        (
+            "helo=<[IPv6:2001:db8:5::25]> \"localAddress\": \"ipv6:2001:db8:12::5:445\"",
+            &["2001:db8:5::25", "2001:db8:12::5"],
+            &["helo=<[IPv6:", "\"localAddress\": \"ipv6:"],
+        ),
+        (
+            "GET /static/app.4.17.21.3.min.js HTTP/2.0 from 198.51.100.7",
+            &["198.51.100.7"],
+            &["/static/app.4.17.21.3.min.js"],
+        ),
         // An embedded IPv4 cut short at the line's end (it once sliced past it).
         ("2024-03-11T13::12:28.2", &[], &["2024-03-11T13"]),
         (
@@ -148,6 +160,13 @@ fn ip_addresses() {
 #[test]
 fn macs() {
     check(&[
+        // A colon after a dashed address starts something else (RADIUS's
+        // `Called-Station-Id`, the SSID after the access point's MAC).
+        (
+            "Called-Station-Id = \"00-1A-2B-3C-4D-5E:Acme-Corp\"",
+            &["00-1A-2B-3C-4D-5E"],
+            &[":Acme-Corp\""],
+        ),
         (
             "eth0 ether 00:1a:2b:3c:4d:5e txqueuelen",
             &["00:1a:2b:3c:4d:5e"],
@@ -1479,6 +1498,24 @@ fn usernames_in_other_formats() {
 #[test]
 fn usernames_in_tool_output() {
     check(&[
+        // systemd-coredump, sshd's process title, su's log, getent,
+        // OpenVPN's client environment, Japanese login fields.
+        (
+            "  UID: 1021 (jvdberg) GID: 1021 (jvdberg) _CMDLINE=sshd: amaier [priv]",
+            &["jvdberg", "amaier"],
+            &["UID: 1021 (", "GID: 1021 (", "_CMDLINE=sshd: ", " [priv]"],
+        ),
+        (
+            "su[71266]: BAD SU siobhan.m to root on /dev/pts/1; Successful su for root by kdoe",
+            &["siobhan.m", "kdoe"],
+            &["BAD SU ", " to root on /dev/pts/1", "Successful su for root by "],
+        ),
+        (
+            "$ getent passwd ylee; >CLIENT:ENV,common_name=mkhan; ログインID：htanaka 、",
+            &["ylee", "mkhan", "htanaka"],
+            &["$ getent passwd ", ">CLIENT:ENV,common_name=", "ログインID："],
+        ),
+        ("sshd: root@pts/1; sshd: [accepted]", &[], &["sshd: root@pts/1; sshd: [accepted]"]),
         // Session tables: `last`, `w`, `who`, `lastb`, `query user`, `loginctl`, `utmpdump`.
         (
             "jdevries pts/1        Tue Mar  4 08:14 - 09:02  (00:48)",
@@ -1794,6 +1831,28 @@ fn usernames_in_tool_output() {
 #[test]
 fn person_names() {
     check(&[
+        // A passwd(5) line's full name, for a regular user's uid only.
+        (
+            "ylee:*:1380400101:1380400101:Yeon-woo Lee:/home/ylee:/bin/bash",
+            &["Yeon-woo Lee", "ylee"],
+            &[":/bin/bash"],
+        ),
+        (
+            "postgres:x:114:120:PostgreSQL administrator,,,:/var/lib/postgresql:/bin/bash",
+            &[],
+            &["PostgreSQL administrator"],
+        ),
+        (
+            "backup:x:1005:1005:Backup Operator:/home/backup:/bin/sh",
+            &[],
+            &["Backup Operator"],
+        ),
+        // An acronym glued to a word is no name, even after a cue.
+        (
+            "Faulting package full name: MSTeams_24033.811.2738.2546_x64__8wekyb3d8bbwe",
+            &[],
+            &["MSTeams_24033.811.2738.2546_x64__8wekyb3d8bbwe"],
+        ),
         (
             "Ticket opened by Maria Keller yesterday",
             &["Maria Keller"],
@@ -2876,6 +2935,36 @@ fn secrets_in_tool_lines_and_compound_names() {
             "please stop pasting the online banking PIN (48207) here; PIN (4 digits) required",
             &["48207"],
             &["online banking PIN (", ") here; PIN (4 digits) required"],
+        ),
+        // SSSD's `authtok`; PAM's `new_authtok_reqd=done` is a control
+        // value.
+        (
+            "ldap_default_authtok = Ss5d-Bind-Q3xR9w [success=1 new_authtok_reqd=done default=ignore]",
+            &["Ss5d-Bind-Q3xR9w"],
+            &["new_authtok_reqd=done"],
+        ),
+        // A PHP stack trace's database password; chpasswd's input.
+        (
+            "#0 /var/www/lib/db.php(42): PDO->__construct('mysql:host=db01', 'intranet', 'Gr8-Intra-Net-2024')",
+            &["Gr8-Intra-Net-2024"],
+            &["PDO->__construct('mysql:host=db01', '"],
+        ),
+        (
+            "echo 'asha:Welcome-Bengaluru-01' | chpasswd; chpasswd input: ubuntu:ChangeMe-App07 jdoe:Palermo1987x at 10:42:01",
+            &["Welcome-Bengaluru-01", "ChangeMe-App07", "Palermo1987x", "jdoe"],
+            &["| chpasswd; chpasswd input: ubuntu:", " at 10:42:01"],
+        ),
+        // A Ruby hash's key (Rails' parameter logs); Japan's My Number.
+        (
+            "params={\"account\"=>{\"tckn\"=>\"10000000146\"}} マイナンバー：4182 5730 9619、",
+            &["10000000146", "4182 5730 9619"],
+            &["params={\"account\"=>{\"tckn\"=>\"", "マイナンバー："],
+        ),
+        // RADIUS accounting ids open nothing.
+        (
+            "Acct-Session-Id = \"5E3F1A22-00000001\" Acct-Unique-Session-Id = \"3f1c9a7e2b4d6f80a1c3e5b7d9f1a3c5\"",
+            &[],
+            &["5E3F1A22-00000001", "3f1c9a7e2b4d6f80a1c3e5b7d9f1a3c5"],
         ),
         (
             "- PIN for the safe with the break-glass envelope: 740215 (only us)",

@@ -67,6 +67,14 @@ pub(crate) const CUES: &[&str] = &[
     "tty=",
     "uid=",
     "gid=",
+    "gid:",
+    "sshd: ",
+    "bad su ",
+    "su for ",
+    "getent",
+    "ログイン",
+    "ユーザ",
+    "common_name",
     "home/",
     "homes/",
     "/users/",
@@ -668,7 +676,7 @@ fn alternatives() -> Vec<String> {
                 r"user[ \t]id|authenticated|benutzername|benutzer|gebruikersnaam|gebruiker|usuario|utilizador|utente|",
                 r"utilisateur|identifiant|uname|adminuser|admin_user|clientusername|remoteusername|dbusername|",
                 r"created_by|updated_by|modified_by|changed_by|deleted_by|approved_by|requested_by|assigned_to|",
-                r"auid|memberuid|accountid|account_id|user\.name)\b)",
+                r"auid|memberuid|accountid|account_id|user\.name|common_name)\b)",
                 r"(?:[ \t]*=[ \t]*['\x22<]?|[ \t]*:[ \t]*['\x22]?|['\x22][ \t]*:[ \t]*['\x22]|\\\x22:[ \t]*\\\x22)(?P<c>{NAME})"
             ),
             NAME = NAME
@@ -697,7 +705,23 @@ fn alternatives() -> Vec<String> {
         format!(
             r"(?i:\b(?:password|passwd|login|logon|authentication|auth|session|access|lockout|account|refresh|renewal)[ \t]+(?:verification[ \t]+)?(?:changed|updated|reset|expired|failed|failure|succeeded|successful|denied|granted|locked|attempt|attempts|opened|closed|started|ended|ok)[ \t]+(?:for|of|by)[ \t]+(?:user[ \t]+)?)['\x22]?(?P<q>{NAME})"
         ),
-        format!(r"\b(?:uid|gid|euid|egid)=[0-9]+\((?P<i>{NAME})\)"),
+        // `uid=1000(alice)`, systemd-coredump's `UID: 1021 (alice)`.
+        format!(r"\b(?i:uid|gid|euid|egid)(?:=|:[ \t]*)[0-9]+[ \t]*\((?P<i>{NAME})\)"),
+        // sshd's process title (`ps`, journald's `_CMDLINE=`): `sshd:
+        // alice [priv]`, `sshd: alice@pts/0`.
+        format!(
+            r"\bsshd:[ \t]+(?P<cw>{NAME})(?:[ \t]+\[(?:priv|net|accepted)\]|@(?:pts|tty|notty))"
+        ),
+        // su's log: `BAD SU alice to root on /dev/pts/1`, `Successful su
+        // for root by alice`.
+        format!(r"\bBAD[ \t]+SU[ \t]+(?P<cx>{NAME})[ \t]+to\b"),
+        format!(r"\b(?i:successful|failed)[ \t]+su[ \t]+for[ \t]+\S+[ \t]+by[ \t]+(?P<cy>{NAME})"),
+        // Japanese: `ログインID：alice`, `ユーザー名: alice`.
+        format!(
+            r"(?:ログインID|ログイン名|ユーザーID|ユーザID|ユーザー名|ユーザ名)[ \t]*(?::|：)[ \t]*(?P<da>{NAME})"
+        ),
+        // `getent passwd alice`, `getent initgroups alice`.
+        format!(r"\bgetent[ \t]+(?:passwd|shadow|initgroups)[ \t]+(?P<cz>{NAME})"),
         format!(
             r"(?i:cron)[^:]*:[ \t]+\((?P<j>{NAME})\)[ \t]+(?:CMD|LIST|REPLACE|BEGIN|END|RELOAD|DELETE)"
         ),
