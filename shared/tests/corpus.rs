@@ -248,7 +248,7 @@ fn unseen_recall_and_keep_rate() {
     // names (`Provider Name="Microsoft-Windows-Security-Auditing"`); 0.9924
     // with a capitalised common word after `User:` a title; 0.9947 with
     // UUIDs no longer logins and Windows SIDs kept.
-    assert_floors(&scores, floor, 0.994);
+    assert_floors(&scores, floor, 0.995);
 }
 
 /// A fourth corpus (`tests/blind/`), written the same way once the
@@ -297,7 +297,7 @@ fn blind_recall_and_keep_rate() {
     // brackets were no longer addresses (`<CAF9x2mB0@example.com>`);
     // 0.9933 with AWS unique ids, acronyms joined to a word (`SLA-Engine`)
     // and a remote shell's host (`ssh mkaya@bastion-02…`) kept.
-    assert_floors(&scores, floor, 0.993);
+    assert_floors(&scores, floor, 0.994);
 }
 
 /// A fifth corpus (`tests/cold/`), written the same way in formats none
@@ -451,11 +451,13 @@ fn novel_recall_and_keep_rate() {
     // and FHIR names, names in capitals, `principal U`, vendor tokens by
     // prefix: 0.935 overall (names 0.908, user names 0.904, secrets 0.732,
     // tokens 0.781, MACs 1.00). Password words in more languages
-    // (`parola`, `heslo`): secrets 0.739.
+    // (`parola`, `heslo`): secrets 0.739. More surnames, `user_id`, bank
+    // account numbers after `acct`/`acc`, a PIN in parentheses: user
+    // names 0.936, secrets 0.781.
     let floor = |kind: &str| match kind {
         "name" => 0.908,
-        "username" => 0.904,
-        "secret" => 0.739,
+        "username" => 0.936,
+        "secret" => 0.781,
         "token" => 0.780,
         "ssn" => 0.888,
         "phone" => 0.968,
@@ -463,6 +465,31 @@ fn novel_recall_and_keep_rate() {
         _ => 0.99,
     };
     assert_floors(&scores, floor, 0.991);
+}
+
+/// An eighth corpus (`tests/reworded/`), written the same way in the
+/// issue's own formats (auth.log, web servers, JSON application logs,
+/// traces, journald, mail, config dumps, shell history, crash reports)
+/// with other phrasings. Floors as above.
+#[test]
+fn reworded_recall_and_keep_rate() {
+    let scores = score("reworded");
+    // First measured, with the detectors of the seventh corpus's rounds,
+    // at 0.971 overall (names 0.961, user names 0.961, secrets 0.884,
+    // host names 0.953, IPv6 0.931 (`[IPv6:…]` address literals), MACs
+    // 0.950, the other structured kinds 1.00), keep-rate 0.9875. Rules
+    // for the misses (coredump, sshd, su, getent and OpenVPN logins,
+    // passwd GECOS names, SSSD's `authtok`, PHP's PDO arguments,
+    // chpasswd input, recovery codes, address literals, message ids):
+    // 0.989, keep-rate 0.9929.
+    let floor = |kind: &str| match kind {
+        "name" => 0.967,
+        "username" => 0.988,
+        "secret" => 0.973,
+        "hostname" => 0.953,
+        _ => 0.99,
+    };
+    assert_floors(&scores, floor, 0.992);
 }
 
 /// Redacting runs of lines detector by detector (`redact_bytes`,

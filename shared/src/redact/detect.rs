@@ -587,11 +587,28 @@ fn not_a_mailbox(line: &[u8], start: usize, at: usize, end: usize) -> bool {
 
 /// Whether the address-shaped value at `start..end` (its `@` at `at`) is
 /// a message's id: right after `id=` or `msgid=` (Postfix, Exim), in angle
-/// brackets after a `message-id=`, `msgid=` or `Message-ID:` key, anywhere
+/// brackets after a `message-id=`, `msgid=`, `id=` or `Message-ID:` key, anywhere
 /// in angle brackets on an `In-Reply-To:` or `References:` header line or
 /// when its local part reads as generated ([`generated_local`]), or an
-/// iCalendar event's `UID:`.
+/// iCalendar event's `UID:`. The id may begin before the address's local
+/// part, with bytes no mailbox holds (`<CAF8x2=kP7Q1@…>`, Exim's
+/// `id=<0a1b2c3d$9f8e@…>`): it is read from the angle bracket then.
 fn message_id(line: &[u8], start: usize, at: usize, end: usize) -> bool {
+    let open = start
+        - line[..start]
+            .iter()
+            .rev()
+            .take(64)
+            .take_while(|b| !matches!(b, b'<' | b'>' | b' ' | b'\t' | b'"' | b'\'' | b',' | b';'))
+            .count();
+    message_id_from(line, start, at, end)
+        || (open < start
+            && open > 0
+            && line[open - 1] == b'<'
+            && message_id_from(line, open, at, end))
+}
+
+fn message_id_from(line: &[u8], start: usize, at: usize, end: usize) -> bool {
     let head = &line[..start];
     if head == b"UID:" {
         return true;
@@ -617,7 +634,7 @@ fn message_id(line: &[u8], start: usize, at: usize, end: usize) -> bool {
         .trim_ascii_end();
     let header =
         |name: &[u8]| line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name);
-    key_before(h, &[b"message-id", b"msgid"])
+    key_before(h, &[b"message-id", b"msgid", b"id"])
         || header(b"in-reply-to:")
         || header(b"references:")
         || (line.get(end) == Some(&b'>') && generated_local(&line[start..at]))

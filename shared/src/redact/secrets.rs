@@ -420,6 +420,8 @@ const NEGATIVE: &[&str] = &[
     "exp",
     "age",
     "count",
+    "remaining",
+    "left",
     "max",
     "min",
     "limit",
@@ -667,7 +669,7 @@ const PROSE_STOP: &[&str] = &[
 impl Secrets {
     pub(crate) fn new() -> Self {
         let assign = big_regex(concat!(
-            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|sess|sid|sig|psk|cvc|cvv|csrf|xsrf|community|passwort|kennwort|wachtwoord|senha|contrasena)[A-Za-z0-9_.\-]*)",
+            r"(?-u)(?i)(?P<key>[A-Za-z0-9_.\-]*(?:pass|pw|secret|token|key|cred|auth|cookie|sess|sid|sig|psk|cvc|cvv|csrf|xsrf|community|codes|passwort|kennwort|wachtwoord|senha|contrasena)[A-Za-z0-9_.\-]*)",
             r"(?P<q>\\?[\x22']?\]?)[ \t]*(?P<sep>:=|=>|[:=])[ \t]*"
         ))
         .unwrap_or_else(|e| builtin_bug(&e));
@@ -935,11 +937,10 @@ impl Secrets {
             // A CSRF key alone (`_csrf`, `CSRF_NONCE`) holds a token bound to
             // the session when its value is one (`csrf_protection: enabled`
             // configures).
+            let csrf_word = |w: &String| w == "csrf" || w == "xsrf";
             let csrf = named
-                && words
-                    .iter()
-                    .filter(|w| is_secret_word(w))
-                    .all(|w| w == "csrf" || w == "xsrf");
+                && words.iter().any(csrf_word)
+                && words.iter().filter(|w| is_secret_word(w)).all(csrf_word);
             let session = csrf || (!named && !blob_key && session_key(&words));
             if !named && !blob_key && !session {
                 continue;
@@ -1299,9 +1300,14 @@ pub(crate) fn secret_key(key: &[u8]) -> bool {
         return false;
     }
     // Compound words written without separators count: `dbpassword`, `apitoken`.
-    let strong = words
-        .iter()
-        .any(|w| is_secret_word(w) && w != "key" && w != "keys");
+    // Recovery and backup codes (`recovery_codes="7F3K-9QXM R2D8-LW4P"`).
+    let codes = words.windows(2).position(|p| {
+        matches!(p[0].as_str(), "recovery" | "backup") && matches!(p[1].as_str(), "code" | "codes")
+    });
+    let strong = codes.is_some()
+        || words
+            .iter()
+            .any(|w| is_secret_word(w) && w != "key" && w != "keys");
     let keyed = words.iter().enumerate().any(|(i, w)| {
         (w == "key" || w == "keys")
             && (words.len() == 1 || (i > 0 && KEY_QUALIFIERS.contains(&words[i - 1].as_str())))
@@ -1312,7 +1318,11 @@ pub(crate) fn secret_key(key: &[u8]) -> bool {
     // Words before the last secret word qualify it (`key-store-password`,
     // `reset_token`); only words after it make the key describe something
     // else (`password_min_length`, `token_ttl`).
-    let last_secret = words.iter().rposition(|w| is_secret_word(w)).unwrap_or(0);
+    let last_secret = words
+        .iter()
+        .rposition(|w| is_secret_word(w))
+        .max(codes.map(|i| i + 1))
+        .unwrap_or(0);
     !words[last_secret..]
         .iter()
         .any(|w| NEGATIVE.contains(&w.as_str()) && w != "auth")
@@ -2611,6 +2621,7 @@ mod tests {
     fn secret_key_names() {
         for k in [
             "password",
+            "recovery_codes",
             "DB_PASSWORD",
             "dbPassword",
             "spring.datasource.password",

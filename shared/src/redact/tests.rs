@@ -88,6 +88,23 @@ fn emails() {
 }
 
 #[test]
+fn message_ids_are_no_addresses() {
+    // The id may hold bytes no mailbox does before its address-shaped tail.
+    check(&[
+        (
+            "4Tq8Zk1Y3Rz9mQ: message-id=<CAF8x2=kP7Q1@mail.example.org>",
+            &[],
+            &["CAF8x2=kP7Q1@mail.example.org"],
+        ),
+        (
+            "S=22431 id=<0a1b2c3d$9f8e7d6c@example.it.test> from <bob=x@example.com>",
+            &["x@example.com"],
+            &["0a1b2c3d$9f8e7d6c@example.it.test"],
+        ),
+    ]);
+}
+
+#[test]
 fn ip_addresses() {
     check(&[
         // Address literals with their prefix: SMTP's `[IPv6:…]`, Samba's
@@ -2935,6 +2952,12 @@ fn secrets_in_tool_lines_and_compound_names() {
             "please stop pasting the online banking PIN (48207) here; PIN (4 digits) required",
             &["48207"],
             &["online banking PIN (", ") here; PIN (4 digits) required"],
+        ),
+        // Recovery and backup codes under their key; counts stay.
+        (
+            "msg=\"mfa reset\" recovery_codes=\"7F3K-9QXM R2D8-LW4P Z6NB-0TYC\" recovery_codes_remaining=3 status_codes=200,404",
+            &["7F3K-9QXM", "R2D8-LW4P", "Z6NB-0TYC"],
+            &["recovery_codes_remaining=3 status_codes=200,404"],
         ),
         // SSSD's `authtok`; PAM's `new_authtok_reqd=done` is a control
         // value.

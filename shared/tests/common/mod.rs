@@ -46,7 +46,7 @@ pub(crate) fn parse_line(line: &str) -> Marked {
 
 /// The labeled corpora (`tests/<name>/`), in the order they were written.
 pub(crate) const CORPORA: &[&str] = &[
-    "corpus", "holdout", "unseen", "blind", "cold", "fresh", "novel",
+    "corpus", "holdout", "unseen", "blind", "cold", "fresh", "novel", "reworded",
 ];
 
 /// The raw lines of a `.marked` file, markup stripped.
