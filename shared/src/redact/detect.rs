@@ -1337,7 +1337,15 @@ fn phone_ok(line: &[u8], s: usize, e: usize) -> bool {
         .map(<[u8]>::len)
         .max()
         .unwrap_or(0);
-    !date_first(v) && (longest <= 8 || v[0] == b'+' || v[0] == b'(')
+    // Counters side by side in columns (a flow log's `49822 6 12 902114`:
+    // port, protocol, packets, bytes): a bare number whose groups after
+    // the first include a single digit is no dialling plan's.
+    let bare = v[0] != b'+' && v[0] != b'(';
+    let lone_digit = v
+        .split(|b| *b == b' ')
+        .skip(1)
+        .any(|g| g.len() == 1 && g[0].is_ascii_digit());
+    !date_first(v) && !(bare && (longest > 8 || lone_digit))
 }
 
 /// Whether `v` starts with a date: a year first (`2024-05-14`,

@@ -274,6 +274,13 @@ fn macs() {
 #[test]
 fn phones() {
     check(&[
+        // Counters side by side in a flow log's columns (port, protocol,
+        // packets, bytes) are no phone number; a dialled one is.
+        (
+            "2 210987654321 eni-0a1b2c3d 10.0.1.5 10.0.2.6 443 49822 6 12 902114 1715640067 ACCEPT OK; call 555 123 4567",
+            &["555 123 4567"],
+            &["443 49822 6 12 902114 1715640067"],
+        ),
         // A SIP URI's number; an extension is no one's and no address.
         (
             "Call to <sip:0612345678@10.0.0.41:5060> failed; From: <sip:1002@pbx.example.com>",
