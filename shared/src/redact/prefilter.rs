@@ -57,6 +57,8 @@ pub(crate) const REDIS_SET: u32 = 1 << 16;
 pub(crate) const DICOM_PN: u32 = 1 << 19;
 pub(crate) const SESSION_WORD: u32 = 1 << 20;
 pub(crate) const CHPASSWD: u32 = 1 << 21;
+pub(crate) const PHP_CONNECT: u32 = 1 << 22;
+pub(crate) const MY_NUMBER: u32 = 1 << 23;
 
 #[derive(Clone)]
 pub(crate) struct Prefilter {
@@ -125,6 +127,8 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u32, Vec<String>)>
         (DICOM_PN, owned(&[super::hl7::DICOM_PN_CUE])),
         (SESSION_WORD, owned(&[super::secrets::SESSION_WORD])),
         (CHPASSWD, owned(&["chpasswd"])),
+        (PHP_CONNECT, owned(super::secrets::PHP_CONNECT_CALLS)),
+        (MY_NUMBER, owned(super::secrets::MY_NUMBER_NAMES)),
     ];
     groups.extend(super::secrets::own_cue_groups());
     groups

@@ -98,12 +98,6 @@ const CUES: &[&str] = &[
     "smbclient",
     "net use",
     "requirepass",
-    "マイナンバー",
-    "個人番号",
-    "pdo->__construct",
-    "new pdo",
-    "mysqli",
-    "real_connect",
     "masterauth",
     "isakmp",
     "login ok",
@@ -776,12 +770,6 @@ impl Secrets {
             // driving licences (`Licence: AE-DXB-4471902`): at least six
             // digits.
             r"|(?:(?:(?:č|\bc)(?:í|i)slo[ \t]+op|(?:\b|_)acct\b|\b(?:dni|nif|bsn|burgerservicenummer|cpf|cnpj|personnummer|kimlik[ \t]+no|tckn|rut|itin|pesel|codice[ \t]+fiscale|steuer-?id|steueridentifikationsnummer|ahv(?:-nr)?|nino|ppsn?|aadhaar|kvnr|medicaid[ \t]+(?:id|no|number)|medicare[ \t]+(?:id|no|number)|henkil(?:ö|o)tunnus|hetu|rodn(?:é|e)[ \t]+(?:č|c)(?:í|i)slo|ad(?:ó|o)azonos(?:í|i)t(?:ó|o)[ \t]+jel|dow(?:ó|o)d(?:[ \t]+osobisty)?|national[ \t]+(?:id|insurance)(?:[ \t]+(?:no|number))?|(?:bank[ \t]+)?account[ \t]+(?:number|no|nr)|acc\b|sz(?:á|a)mlasz(?:á|a)m(?:a|ot)?|kontonummer|rekeningnummer|n(?:u|ú)mero[ \t]+de[ \t]+cuenta|(?:driver'?s?[ \t]+|driving[ \t]+)?licen[cs]e(?:[ \t]+(?:no|number|nr))?|f(?:u|ü|ue)hrerschein(?:nummer)?))\b\.?[\x22']?(?:[ \t]+(?:of|do|da|di|de|del|von|van)(?:[ \t]+(?-i:[A-Z])[^\s:,]*){1,3})?[ \t]*(?:is[ \t]+|é[ \t]+|es[ \t]+|=>[ \t]*|[:#=][ \t]*)?[\x22']?\(?(?P<natid>[0-9A-Z][0-9A-Z.\-/]{1,29}(?:[ \t][0-9]{2,6}){0,4}))",
-            // Database credentials in a PHP stack trace's arguments:
-            // `PDO->__construct('mysql:host=db01', 'app', 'x')`,
-            // `mysqli_connect('db01', 'app', 'x')`: the third argument.
-            r"|(?:(?-i:PDO->__construct|new[ \t]+PDO|mysqli->__construct|mysqli_connect|mysqli_real_connect|->real_connect)\([ \t]*['\x22][^'\x22\n]*['\x22][ \t]*,[ \t]*['\x22][^'\x22\n]*['\x22][ \t]*,[ \t]*['\x22](?P<pdopass>[^'\x22\n]+)['\x22])",
-            // Japan's My Number (twelve digits) after its name.
-            r"|(?:(?:マイナンバー|個人番号)[ \t]*(?:(?::|：)[ \t]*)?(?P<mynumber>[0-9]{4}[ \t]?[0-9]{4}[ \t]?[0-9]{4})\b)",
             // Passport numbers after their name, also as a key
             // (`passport=P1234567`, `"passportNumber":"C4J7X2M91"`):
             // five digits or more.
@@ -842,6 +830,12 @@ impl Secrets {
         }
         if hints.has(prefilter::CHPASSWD) {
             chpasswd_pairs(line, out);
+        }
+        if hints.has(prefilter::PHP_CONNECT) {
+            php_connect_passwords(line, out);
+        }
+        if hints.has(prefilter::MY_NUMBER) {
+            my_numbers(line, out);
         }
         if !hints.has(prefilter::SECRETS) {
             return;
@@ -1101,6 +1095,88 @@ impl Secrets {
                 {
                     continue;
                 }
+                out.push(Finding::new(s, e, Kind::Secret));
+            }
+        }
+    }
+}
+
+/// The calls whose third argument is a database password, as PHP's stack
+/// traces print them: `PDO->__construct('mysql:host=db01', 'app', 'x')`,
+/// `mysqli_connect('db01', 'app', 'x')`, `mysqli->real_connect(…)`.
+pub(crate) const PHP_CONNECT_CALLS: &[&str] = &[
+    "PDO->__construct(",
+    "mysqli->__construct(",
+    "mysqli_connect(",
+    "mysqli_real_connect(",
+    "->real_connect(",
+];
+
+/// The third argument of a [`PHP_CONNECT_CALLS`] call, when the first
+/// three are quoted strings.
+fn php_connect_passwords(line: &[u8], out: &mut Vec<Finding>) {
+    for call in PHP_CONNECT_CALLS {
+        for at in memchr::memmem::find_iter(line, call.as_bytes()) {
+            let mut i = at + call.len();
+            for n in 0..3 {
+                while line.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+                let Some(&q @ (b'\'' | b'"')) = line.get(i) else {
+                    break;
+                };
+                let Some(len) = memchr::memchr(q, &line[i + 1..]) else {
+                    break;
+                };
+                let (s, e) = (i + 1, i + 1 + len);
+                i = e + 1;
+                while line.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+                if n == 2 {
+                    if e > s {
+                        out.push(Finding::new(s, e, Kind::Secret));
+                    }
+                } else if line.get(i) == Some(&b',') {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Japan's My Number, twelve digits (also in groups of four) after its
+/// name and a colon: `マイナンバー：4182 5730 9619`, `個人番号: 418257309619`.
+pub(crate) const MY_NUMBER_NAMES: &[&str] = &["マイナンバー", "個人番号"];
+
+fn my_numbers(line: &[u8], out: &mut Vec<Finding>) {
+    let skip_blanks = |mut i: usize| {
+        while matches!(line.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        i
+    };
+    for name in MY_NUMBER_NAMES {
+        for at in memchr::memmem::find_iter(line, name.as_bytes()) {
+            let mut i = skip_blanks(at + name.len());
+            if line.get(i) == Some(&b':') {
+                i += 1;
+            } else if line[i..].starts_with("：".as_bytes()) {
+                i += "：".len();
+            }
+            let s = skip_blanks(i);
+            let (mut e, mut digits) = (s, 0);
+            while digits < 12 {
+                match line.get(e) {
+                    Some(b) if b.is_ascii_digit() => digits += 1,
+                    Some(b' ') if digits % 4 == 0 && digits > 0 => {}
+                    _ => break,
+                }
+                e += 1;
+            }
+            if digits == 12 && !line.get(e).is_some_and(u8::is_ascii_digit) {
                 out.push(Finding::new(s, e, Kind::Secret));
             }
         }
