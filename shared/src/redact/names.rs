@@ -38,13 +38,12 @@ impl Hasher for WordHasher {
 type WordSet<T> = HashSet<T, BuildHasherDefault<WordHasher>>;
 
 // `NAME_SLOTS`, `WORD_SLOTS`, `SURNAME_SLOTS`, `US_SURNAME_SLOTS` and
-// `LOOKALIKE_SLOTS`: the
-// bundled lists as open-addressing tables of 32-bit fingerprints (0:
-// empty), laid out by the build script with `word_hash::slot`. Read-only
-// data: nothing to build at start, only the pages look-ups touch are
-// resident, and the words' text is not needed. A word that is not listed
-// passes for one with a probability of about 3 in 2^32 (a few probes, each
-// a 32-bit compare).
+// `LOOKALIKE_SLOTS`: the bundled lists as open-addressing tables of 32-bit
+// fingerprints (0: empty), laid out by the build script with
+// `word_hash::slot`. Read-only data: nothing to build at start, only the
+// pages look-ups touch are resident, and the words' text is not needed. A
+// word that is not listed passes for one with a probability of about 3 in
+// 2^32 (a few probes, each a 32-bit compare).
 include!(concat!(env!("OUT_DIR"), "/first_names_table.rs"));
 include!(concat!(env!("OUT_DIR"), "/common_words_table.rs"));
 include!(concat!(env!("OUT_DIR"), "/surnames_table.rs"));
@@ -4691,7 +4690,7 @@ mod tests {
         {
             assert!(
                 line.len() >= 4 && line.bytes().all(|b| b.is_ascii_lowercase()),
-                "surnames.txt: {line:?}"
+                "a surname list: {line:?}"
             );
             assert!(is_surname(line.as_bytes()), "{line:?}");
         }

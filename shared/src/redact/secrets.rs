@@ -1207,10 +1207,7 @@ fn chpasswd_pairs(line: &[u8], out: &mut Vec<Finding>) {
             continue;
         };
         let (user, pass) = (&word[..c], &word[c + 1..]);
-        let login = !user.is_empty()
-            && (user[0].is_ascii_alphabetic() || user[0] == b'_')
-            && user.iter().all(|b| checks::is_login_byte(*b));
-        if login && pass.len() >= 4 && !pass.contains(&b':') && password_like(pass) {
+        if login_shaped(user) && pass.len() >= 4 && !pass.contains(&b':') && password_like(pass) {
             push_user(line, pair_start, pair_start + c, out);
             out.push(Finding::new(
                 pair_start + c + 1,
@@ -1219,6 +1216,13 @@ fn chpasswd_pairs(line: &[u8], out: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+/// A credential line's login: a letter or `_` first, then login bytes.
+fn login_shaped(user: &[u8]) -> bool {
+    user.first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && user.iter().all(|b| checks::is_login_byte(*b))
 }
 
 /// Lines of credential files, which have no key names: htpasswd and shadow
@@ -1234,9 +1238,7 @@ fn credential_file_line(line: &[u8], out: &mut Vec<Finding>) {
         return;
     }
     let user = &line[..c];
-    let name_like = !user.is_empty()
-        && (user[0].is_ascii_alphabetic() || user[0] == b'_')
-        && user.iter().all(|b| checks::is_login_byte(*b));
+    let name_like = login_shaped(user);
     let rest = &line[c + 1..];
     let hashed = rest.len() > 8 && password_hash_scheme(rest);
     if name_like && hashed {
