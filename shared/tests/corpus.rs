@@ -296,8 +296,9 @@ fn blind_recall_and_keep_rate() {
     // Keep-rate 0.9894 -> 0.9911 once generated message ids in angle
     // brackets were no longer addresses (`<CAF9x2mB0@example.com>`);
     // 0.9933 with AWS unique ids, acronyms joined to a word (`SLA-Engine`)
-    // and a remote shell's host (`ssh mkaya@bastion-02…`) kept.
-    assert_floors(&scores, floor, 0.994);
+    // and a remote shell's host (`ssh mkaya@bastion-02…`) kept; 0.9955
+    // with RADIUS accounting ids and IIS counters (no phone) kept.
+    assert_floors(&scores, floor, 0.995);
 }
 
 /// A fifth corpus (`tests/cold/`), written the same way in formats none
@@ -421,7 +422,8 @@ fn fresh_recall_and_keep_rate() {
     // hex id after the word, a lower-case domain before a user, national
     // ids with whose they are between (`NIF do <name> é`), dashed sent
     // codes: user names 0.977, secrets 0.897, tokens 0.949. A PIN in dashed
-    // groups (`PIN is 4471-09`): secrets 0.9060.
+    // groups (`PIN is 4471-09`): secrets 0.9060. A flow log's counters
+    // side by side (`49822 6 12 902114`) no phone: keep-rate 0.985.
     let floor = |kind: &str| match kind {
         "name" => 0.949,
         "username" => 0.977,
@@ -432,7 +434,7 @@ fn fresh_recall_and_keep_rate() {
         "phone" => 0.982,
         _ => 0.99,
     };
-    assert_floors(&scores, floor, 0.981);
+    assert_floors(&scores, floor, 0.985);
 }
 
 /// A seventh corpus (`tests/novel/`), written the same way in formats none
