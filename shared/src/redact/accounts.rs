@@ -3,7 +3,8 @@
 //! User`, Samba's user lists (`valid users = a, b, @staff`), the members of
 //! `/etc/group` and `/etc/gshadow` lines, sudoers' `User_Alias`, user
 //! specifications (`alice ALL=(ALL) ALL`) and `Defaults:alice`, the users
-//! of Proxmox VE's `user.cfg` (login, first and last name) and of its ACLs;
+//! of Proxmox VE's `user.cfg` (login, first and last name) and of its ACLs,
+//! the full name in a passwd(5) line of a person's account;
 //! and the lists of people of code review and issue trackers (`Reviewers:
 //! a, b`), and Nagios contacts (`contact_name  eramirez`).
 //!
@@ -32,6 +33,9 @@ pub(crate) fn find(line: &[u8], out: &mut Vec<Finding>) {
         .position(|b| !checks::is_login_byte(*b))
         .unwrap_or(t.len());
     let word = &t[..word_end];
+    if indent == 0 && t.get(word_end) == Some(&b':') {
+        passwd_line(line, word_end, out);
+    }
     if indent == 0 && word == b"user" && t.get(word_end) == Some(&b':') {
         proxmox_user(line, word_end + 1, out);
         return;
@@ -242,6 +246,58 @@ fn group_file_line(line: &[u8], name_end: usize, out: &mut Vec<Finding>) {
         // administrators and its members.
         list(&line[..colons[2]], colons[1] + 1, b",", out);
         list(line, members, b",", out);
+    }
+}
+
+/// A passwd(5) line (`getent passwd`, `/etc/passwd`, NSS dumps):
+/// `ylee:*:1380400101:1380400101:Yeon-woo Lee:/home/ylee:/bin/bash`, the
+/// login ending at `login_end`. The full name that opens the GECOS field
+/// (before a comma) of a regular user's account (uid 1000 or more, not
+/// `nobody`'s 65534): capitalised words of letters, `-`, `'` and `.`, none
+/// an everyday word (`Backup Operator`, `Mail Server` name roles). System
+/// accounts below 1000 keep their descriptions (`PostgreSQL
+/// administrator`). The login is the user detectors'.
+fn passwd_line(line: &[u8], login_end: usize, out: &mut Vec<Finding>) {
+    if login_end > 32 {
+        return;
+    }
+    // Password, uid, gid, GECOS, home and the rest.
+    let mut fields = line[login_end + 1..].splitn(6, |b| *b == b':');
+    let (Some(password), Some(uid_field), Some(gid_field), Some(gecos), Some(home)) = (
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+    ) else {
+        return;
+    };
+    let number = |v: &[u8]| {
+        (!v.is_empty() && v.len() <= 10 && v.iter().all(u8::is_ascii_digit))
+            .then(|| v.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
+    };
+    let (Some(uid), Some(_)) = (number(uid_field), number(gid_field)) else {
+        return;
+    };
+    if password.len() > 127 || uid < 1000 || uid == 65534 || home.first() != Some(&b'/') {
+        return;
+    }
+    // Where the GECOS field starts: after four `:`.
+    let s = login_end + password.len() + uid_field.len() + gid_field.len() + 4;
+    let name = gecos.split(|b| *b == b',').next().unwrap_or_default();
+    let Ok(full) = std::str::from_utf8(name) else {
+        return;
+    };
+    let words: Vec<&str> = full.split(' ').collect();
+    let person = (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
+                && !super::names::is_common_word(w.to_lowercase().as_bytes())
+        });
+    if person {
+        out.push(Finding::new(s, s + name.len(), Kind::Name));
     }
 }
 

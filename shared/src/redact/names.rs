@@ -1801,7 +1801,6 @@ impl Names {
         sign_off(line, hints, out);
         name_alone(line, out);
         directory_entry(line, out);
-        passwd_gecos(line, out);
         if hints.has(prefilter::DOUBLE_HYPHEN | prefilter::SN_KEY) {
             name_options(line, out);
         }
@@ -2655,68 +2654,6 @@ const PRODUCT_NAMES: &[&str] = &[
     "darwin",
     "gerrit",
 ];
-
-/// The full name in a passwd(5) line of a person's account (`getent
-/// passwd`, `/etc/passwd`, NSS dumps): `ylee:*:1380400101:1380400101:Yeon-woo
-/// Lee:/home/ylee:/bin/bash`. The account's uid must be a regular user's
-/// (1000 or more, not `nobody`'s 65534), the GECOS field's first part
-/// (before a comma) capitalised words of letters, `-`, `'` and `.`, none
-/// an everyday word (`Backup Operator`, `Mail Server` name roles). System
-/// accounts below 1000 keep their descriptions (`PostgreSQL administrator`).
-fn passwd_gecos(line: &[u8], out: &mut Vec<Finding>) {
-    // Parse from the line's start; most lines fail at their first bytes.
-    let field =
-        |from: usize| -> Option<usize> { memchr::memchr(b':', &line[from..]).map(|p| from + p) };
-    let login_end = line
-        .iter()
-        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')))
-        .filter(|&p| (1..=32).contains(&p) && line[p] == b':');
-    let Some(login_end) = login_end else {
-        return;
-    };
-    let Some(pw_end) = field(login_end + 1).filter(|&p| p - login_end <= 128) else {
-        return;
-    };
-    let number = |from: usize| -> Option<(u64, usize)> {
-        let end = field(from)?;
-        let digits = &line[from..end];
-        if digits.is_empty() || digits.len() > 10 || !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        let n = digits
-            .iter()
-            .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
-        Some((n, end))
-    };
-    let Some((uid, uid_end)) = number(pw_end + 1) else {
-        return;
-    };
-    let Some((_, gid_end)) = number(uid_end + 1) else {
-        return;
-    };
-    let Some(gecos_end) = field(gid_end + 1) else {
-        return;
-    };
-    if uid < 1000 || uid == 65534 || line.get(gecos_end + 1) != Some(&b'/') {
-        return;
-    }
-    let s = gid_end + 1;
-    let e = memchr::memchr(b',', &line[s..gecos_end]).map_or(gecos_end, |p| s + p);
-    let Ok(full) = std::str::from_utf8(&line[s..e]) else {
-        return;
-    };
-    let words: Vec<&str> = full.split(' ').collect();
-    let person = (2..=4).contains(&words.len())
-        && words.iter().all(|w| {
-            w.chars().next().is_some_and(char::is_uppercase)
-                && w.chars()
-                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
-                && !is_common_word(w.to_lowercase().as_bytes())
-        });
-    if person {
-        out.push(Finding::new(s, e, Kind::Name));
-    }
-}
 
 /// Display names before an address: `J. R. Smith <jrs@example.com>`,
 /// `"Keller, Maria" <mk@example.org>` (mail headers, git logs and
