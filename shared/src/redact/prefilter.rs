@@ -44,6 +44,9 @@ pub(crate) const SENT_CODES: u32 = 1 << 9;
 pub(crate) const GROUPED_CODES: u32 = 1 << 10;
 pub(crate) const ORACLE_LOGINS: u32 = 1 << 17;
 pub(crate) const ID_KEYS: u32 = 1 << 18;
+pub(crate) const CHPASSWD: u32 = 1 << 21;
+pub(crate) const PHP_CONNECT: u32 = 1 << 22;
+pub(crate) const MY_NUMBER: u32 = 1 << 23;
 /// The literals single detectors test every line for, folded into the same
 /// scan (a substring search per literal and line cost more than the whole
 /// scan's extra hits): a clear bit says the literal is not on the line in
@@ -56,9 +59,6 @@ pub(crate) const NAME_KEY: u32 = 1 << 15;
 pub(crate) const REDIS_SET: u32 = 1 << 16;
 pub(crate) const DICOM_PN: u32 = 1 << 19;
 pub(crate) const SESSION_WORD: u32 = 1 << 20;
-pub(crate) const CHPASSWD: u32 = 1 << 21;
-pub(crate) const PHP_CONNECT: u32 = 1 << 22;
-pub(crate) const MY_NUMBER: u32 = 1 << 23;
 
 #[derive(Clone)]
 pub(crate) struct Prefilter {
@@ -126,9 +126,6 @@ pub(crate) fn cue_groups(names: &super::names::Names) -> Vec<(u32, Vec<String>)>
         (REDIS_SET, owned(&["\"set"])),
         (DICOM_PN, owned(&[super::hl7::DICOM_PN_CUE])),
         (SESSION_WORD, owned(&[super::secrets::SESSION_WORD])),
-        (CHPASSWD, owned(&["chpasswd"])),
-        (PHP_CONNECT, owned(super::secrets::PHP_CONNECT_CALLS)),
-        (MY_NUMBER, owned(super::secrets::MY_NUMBER_NAMES)),
     ];
     groups.extend(super::secrets::own_cue_groups());
     groups

@@ -247,7 +247,7 @@ type Detector = fn(&[u8], &mut Vec<Finding>);
 /// own, each with an automaton over the whole line: each has a bit in the
 /// cue scan ([`own_cue_groups`]) and runs only where the scan saw one of
 /// its words, in this order.
-const OWN_CUES: [(u32, &[&[&str]], Detector); 6] = [
+const OWN_CUES: [(u32, &[&[&str]], Detector); 9] = [
     (prefilter::ORACLE_LOGINS, &[ORACLE_TOOLS], oracle_logins),
     (prefilter::ID_KEYS, &[ID_KEY_CUES], identity_values),
     (
@@ -262,6 +262,13 @@ const OWN_CUES: [(u32, &[&[&str]], Detector); 6] = [
         &[GROUPED_CODE_WORDS],
         grouped_codes,
     ),
+    (prefilter::CHPASSWD, &[&["chpasswd"]], chpasswd_pairs),
+    (
+        prefilter::PHP_CONNECT,
+        &[PHP_CONNECT_CALLS],
+        php_connect_passwords,
+    ),
+    (prefilter::MY_NUMBER, &[MY_NUMBER_NAMES], my_numbers),
 ];
 
 /// The cue-scan groups of [`OWN_CUES`]: for each detector the cues of
@@ -828,15 +835,6 @@ impl Secrets {
         if hints.has(prefilter::REDIS_SET) {
             redis_set_values(line, out);
         }
-        if hints.has(prefilter::CHPASSWD) {
-            chpasswd_pairs(line, out);
-        }
-        if hints.has(prefilter::PHP_CONNECT) {
-            php_connect_passwords(line, out);
-        }
-        if hints.has(prefilter::MY_NUMBER) {
-            my_numbers(line, out);
-        }
         if !hints.has(prefilter::SECRETS) {
             return;
         }
@@ -1104,7 +1102,7 @@ impl Secrets {
 /// The calls whose third argument is a database password, as PHP's stack
 /// traces print them: `PDO->__construct('mysql:host=db01', 'app', 'x')`,
 /// `mysqli_connect('db01', 'app', 'x')`, `mysqli->real_connect(…)`.
-pub(crate) const PHP_CONNECT_CALLS: &[&str] = &[
+const PHP_CONNECT_CALLS: &[&str] = &[
     "PDO->__construct(",
     "mysqli->__construct(",
     "mysqli_connect(",
@@ -1149,7 +1147,7 @@ fn php_connect_passwords(line: &[u8], out: &mut Vec<Finding>) {
 
 /// Japan's My Number, twelve digits (also in groups of four) after its
 /// name and a colon: `マイナンバー：4182 5730 9619`, `個人番号: 418257309619`.
-pub(crate) const MY_NUMBER_NAMES: &[&str] = &["マイナンバー", "個人番号"];
+const MY_NUMBER_NAMES: &[&str] = &["マイナンバー", "個人番号"];
 
 fn my_numbers(line: &[u8], out: &mut Vec<Finding>) {
     let skip_blanks = |mut i: usize| {
